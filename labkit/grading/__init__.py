@@ -1,0 +1,1 @@
+"""Instructor tools: release student notebooks, grade submissions."""

@@ -1,0 +1,1 @@
+"""Losses, one module per topic (segmentation: Dice; vae: ELBO terms; gan: adversarial losses)."""

@@ -1,0 +1,1 @@
+"""Models of the course, one file per family (unet, autoencoders, gan, classifier)."""
