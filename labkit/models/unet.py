@@ -1,0 +1,140 @@
+"""UNet (Ronneberger et al. 2015) for notebook 03 (semantic segmentation), also the pix2pix
+generator of notebook 05.
+
+Shapes (N = batch, C = ``in_channels``, K = ``num_classes``, B = ``base_channels``):
+
+    x (N, C, H, W)                                         input, any H, W >= 1 (odd sizes too)
+    encoder level d = 0..depth-1: (N, B*2^d, ceil(H/2^d), ceil(W/2^d))   double conv, then 2x2 max pool
+    bottleneck:                   (N, B*2^depth, ceil(H/2^depth), ...)
+    decoder level d = depth-1..0: up-conv 2x2/2 -> (N, B*2^d, ...), cropped/padded to the encoder's
+                                  size at level d, concatenated with it (the skip) -> double conv
+    logits (N, K, H, W)                                    same size as the input
+
+"Same" padding (3x3 convs with padding 1) keeps sizes inside a level; pooling uses
+``ceil_mode=True`` so no row is dropped, and the up-step crops (or pads) back to the skip's
+size, so the output always matches the input. ``skip=False`` removes the concatenations
+(the ablation of notebook 03, section 5): same encoder and decoder, no shortcut for detail.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["DoubleConv", "Up", "UNet", "match_size", "count_parameters"]
+
+
+def _norm(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "instance":
+        return nn.InstanceNorm2d(channels, affine=True)
+    if kind in ("none", None):
+        return nn.Identity()
+    raise ValueError(f"norm must be 'batch', 'instance' or 'none', got {kind!r}")
+
+
+class DoubleConv(nn.Sequential):
+    """(conv 3x3, padding 1 -> norm -> ReLU) x 2: (N, in, H, W) -> (N, out, H, W)."""
+
+    def __init__(self, in_channels: int, out_channels: int, norm: str = "batch"):
+        bias = norm in ("none", None)
+        super().__init__(
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias), _norm(norm, out_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=bias), _norm(norm, out_channels),
+            nn.ReLU(inplace=True))
+
+
+def match_size(x: torch.Tensor, size) -> torch.Tensor:
+    """Centre-crop or zero-pad ``x`` (N, C, h, w) to spatial ``size`` (H, W)."""
+    dh, dw = size[0] - x.shape[-2], size[1] - x.shape[-1]
+    if dh == 0 and dw == 0:
+        return x
+    # F.pad with negative amounts crops
+    return F.pad(x, [dw // 2, dw - dw // 2, dh // 2, dh - dh // 2])
+
+
+class Up(nn.Module):
+    """The up-step: 2x2 transposed conv (halves the channels, doubles H, W), match the skip's
+    size, concatenate ``[skip, up]`` on the channel axis, double conv.
+
+    (N, in, h, w) + skip (N, skip_ch, H, W) -> (N, out, H, W); ``skip_channels=0`` means no skip.
+    """
+
+    def __init__(self, in_channels: int, skip_channels: int, out_channels: int, norm: str = "batch"):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
+        self.conv = DoubleConv(in_channels // 2 + skip_channels, out_channels, norm)
+        self.skip_channels = skip_channels
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        x = match_size(self.up(x), skip.shape[-2:])          # (N, in/2, H, W)
+        if self.skip_channels:
+            x = torch.cat([skip, x], dim=1)                  # (N, skip_ch + in/2, H, W)
+        return self.conv(x)                                  # (N, out, H, W)
+
+
+class UNet(nn.Module):
+    """``UNet(in_channels, num_classes, base_channels=16, depth=3, skip=True)``.
+
+    ``forward(x)``: (N, in_channels, H, W) float -> logits (N, num_classes, H, W), any H, W.
+    ``features(x)`` returns the activations at every level (for the feature-map figure).
+    ``norm``: 'batch' (default), 'instance' or 'none'.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, base_channels: int = 16, depth: int = 3,
+                 skip: bool = True, norm: str = "batch"):
+        super().__init__()
+        for name, v, lo in (("in_channels", in_channels, 1), ("num_classes", num_classes, 1),
+                            ("base_channels", base_channels, 2), ("depth", depth, 0)):
+            if not isinstance(v, int) or v < lo:
+                raise ValueError(f"UNet: {name} must be an int >= {lo}, got {v!r}")
+        self.in_channels, self.num_classes = in_channels, num_classes
+        self.base_channels, self.depth, self.skip = base_channels, depth, bool(skip)
+        widths = [base_channels * 2 ** d for d in range(depth + 1)]      # B, 2B, ..., B*2^depth
+        self.inc = DoubleConv(in_channels, widths[0], norm)
+        self.down = nn.ModuleList(DoubleConv(widths[d], widths[d + 1], norm) for d in range(depth))
+        self.pool = nn.MaxPool2d(2, ceil_mode=True)
+        self.up = nn.ModuleList(Up(widths[d + 1], widths[d] if skip else 0, widths[d], norm)
+                                for d in reversed(range(depth)))
+        self.head = nn.Conv2d(widths[0], num_classes, kernel_size=1)
+
+    def _check_input(self, x):
+        if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.in_channels:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"UNet input x must have shape (N, {self.in_channels}, H, W) "
+                             f"(in_channels={self.in_channels}); got {got}")
+
+    def features(self, x: torch.Tensor) -> dict:
+        """All intermediate maps: 'enc0'..'enc{depth-1}', 'bottleneck', 'dec{depth-1}'..'dec0', 'logits'."""
+        self._check_input(x)
+        feats, skips = {}, []
+        h = self.inc(x)                                      # (N, B, H, W)
+        for d, block in enumerate(self.down):
+            feats[f"enc{d}"] = h
+            skips.append(h)
+            h = block(self.pool(h))                          # (N, B*2^(d+1), ceil(H/2^(d+1)), ...)
+        feats["bottleneck"] = h
+        for d, up in zip(reversed(range(self.depth)), self.up):
+            h = up(h, skips[d])                              # (N, B*2^d, size of level d)
+            feats[f"dec{d}"] = h
+        feats["logits"] = self.head(h)                       # (N, K, H, W)
+        return feats
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)["logits"]
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Class map (N, H, W) long (eval mode; restores the previous mode)."""
+        was = self.training
+        self.eval()
+        try:
+            return self(x).argmax(1)
+        finally:
+            self.train(was)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
