@@ -33,7 +33,10 @@ def to_png(obj) -> bytes:
     buf = io.BytesIO()
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 1)
-    plt.imsave(buf, arr, format="png", cmap="gray" if arr.ndim == 2 else None)
+    # fixed range: a float image means 0 = black, 1 = white (no per-image autoscaling, which
+    # would make a constant image black and hide brightness changes between slider positions)
+    vmax = 255 if arr.dtype == np.uint8 else 1
+    plt.imsave(buf, arr, format="png", cmap="gray" if arr.ndim == 2 else None, vmin=0, vmax=vmax)
     return buf.getvalue()
 
 
@@ -97,25 +100,29 @@ class SliderView:
         return {**self.fixed, **{k: c.value for k, c in self.controls.items()}}
 
     def update(self):
-        """Render with the current control values and replace the image."""
+        """Render with the current control values and replace the image.
+
+        A failing render leaves the old image, writes the traceback into ``self.errors`` (an
+        ``Output`` shown under the image) and raises. The text is appended to the Output's
+        model directly, so it shows the same way in ipywidgets 7.7 and 8, in a kernel or not."""
         try:
             png = to_png(self.render(**self.values()))
         except Exception:
             self.last_error = traceback.format_exc()
-            with self.errors:
-                print(f"render failed for {self.values()}:\n{self.last_error}")
+            self.errors.outputs = ()
+            self.errors.append_stderr(f"render failed for {self.values()}:\n{self.last_error}")
             raise
         self.image.value = png
         self.last_error = None
         self.n_renders += 1
-        self.errors.clear_output()
+        if self.errors.outputs:
+            self.errors.outputs = ()
 
     def _on_change(self, change):
-        with self.errors:
-            try:
-                self.update()
-            except Exception:
-                pass  # already printed into self.errors
+        try:
+            self.update()
+        except Exception:  # noqa: BLE001 - already shown in self.errors; a callback must not raise
+            pass
 
     def _ipython_display_(self):
         from IPython.display import display
