@@ -21,10 +21,22 @@ class Hint(Exception):
 
 
 class CheckFailed(AssertionError):
-    """Raised by a check in grading mode."""
+    """Raised by a check in grading mode; ``status`` is "failed" or "not implemented yet"."""
+
+    def __init__(self, message: str = "", status: str = "failed", exercise: str = ""):
+        super().__init__(message)
+        self.status, self.exercise = status, exercise
+
+
+# Set by ``labkit grade`` on the fresh copy of this module it loads before each test cell,
+# so the grading decision does not depend on os.environ (which student code can change).
+_FORCE_GRADING: bool | None = None
 
 
 def grading_mode() -> bool:
+    """True when checks must raise instead of printing (``LABKIT_GRADING=1`` or the grader)."""
+    if _FORCE_GRADING is not None:
+        return bool(_FORCE_GRADING)
     return os.environ.get("LABKIT_GRADING", "") == "1"
 
 
@@ -102,7 +114,7 @@ def _report(name: str, status: str, detail: str = "") -> bool:
     line = f"{icon} {name}: {status}" + (f" \u2014 {detail}" if detail else "")
     print(line)
     if status != PASS and grading_mode():
-        raise CheckFailed(line)
+        raise CheckFailed(line, status=status, exercise=name)
     return status == PASS
 
 

@@ -1,0 +1,286 @@
+"""Grade ONE rebuilt submission in a fresh kernel (run as a subprocess by ``labkit grade``).
+
+The job (cells, timeouts, environment) arrives as JSON on stdin and the result leaves as JSON
+on stdout, so neither the source path nor the hidden tests appear in a command line, an
+environment variable or a file the kernel could read. The kernel:
+
+* starts in an empty temporary folder, with a sanitised environment;
+* imports labkit from a private, read-only copy made for this submission (its hashes are
+  checked after every cell: a submission that edits labkit's files is marked tampered);
+* has an address-space limit (``RLIMIT_AS``), so a memory-hungry answer gets a MemoryError;
+* runs each cell with a time limit; a hung cell is interrupted, and if the kernel does not
+  answer (or dies) it is restarted and the notebook replayed with that cell left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LAUNCHER = (
+    "import os, sys\n"
+    "lim = int(os.environ.pop('LABKIT_GRADER_MEM', '0') or 0)\n"
+    "if lim > 0:\n"
+    "    import resource\n"
+    "    resource.setrlimit(resource.RLIMIT_AS, (lim, lim))\n"
+    "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')"
+    " and 'editable' not in type(f).__module__]\n"
+    "for k in [k for k in sys.modules if k.startswith('__editable__')]:\n"
+    "    del sys.modules[k]\n"
+    "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n"
+)
+MAX_OUTPUT = 20_000      # characters of output kept per cell
+INTERRUPT_GRACE = 10.0   # seconds a timed-out cell gets to stop after an interrupt
+
+
+def _tree_hash(root: Path) -> str:
+    h = hashlib.sha1()
+    for p in sorted(root.rglob("*")):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _private_copy(src: Path, dest: Path) -> str:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*.pyc", "__pycache__", "*.ipynb"))
+    for p in [dest, *dest.rglob("*")]:
+        mode = p.stat().st_mode
+        p.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return _tree_hash(dest)
+
+
+def _make_writable(root: Path):
+    for p in [root, *root.rglob("*")]:
+        try:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+        except OSError:
+            pass
+
+
+class KernelGone(Exception):
+    """The kernel died or stopped answering."""
+
+
+class Session:
+    """One kernel for one run through the notebook."""
+
+    def __init__(self, base: Path, env: dict, mem_bytes: int, startup_timeout: float,
+                 interrupt_grace: float = INTERRUPT_GRACE):
+        self.grace = interrupt_grace
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+        kdir = base / "kernels" / "labkit-grader"
+        kdir.mkdir(parents=True, exist_ok=True)
+        (kdir / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-c", LAUNCHER, "-f", "{connection_file}"],
+            "display_name": "labkit grader", "language": "python"}))
+        self.run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+        ksm = KernelSpecManager(kernel_dirs=[str(base / "kernels")])
+        self.km = KernelManager(kernel_name="labkit-grader", kernel_spec_manager=ksm)
+        kenv = dict(env)
+        kenv["LABKIT_GRADER_MEM"] = str(int(mem_bytes))
+        self.km.start_kernel(cwd=str(self.run_dir), env=kenv)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=startup_timeout)
+        except RuntimeError as e:
+            self.close()
+            raise KernelGone(f"kernel did not start: {e}") from None
+
+    def close(self):
+        try:
+            self.kc.stop_channels()
+        except Exception:
+            pass
+        try:
+            self.km.shutdown_kernel(now=True)
+        except Exception:
+            pass
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def execute(self, code: str, timeout: float, user_expressions: dict | None = None) -> dict:
+        """Run code; returns dict(status, timed_out, error, output, user_expressions).
+        Raises KernelGone when the kernel dies or ignores the interrupt."""
+        msg_id = self.kc.execute(code, silent=False, store_history=True, allow_stdin=False,
+                                 stop_on_error=False, user_expressions=user_expressions or {})
+        start = time.monotonic()
+        reply, timed_out, interrupted_at = None, False, None
+        while reply is None:
+            now = time.monotonic()
+            if not timed_out and now - start > timeout:
+                timed_out, interrupted_at = True, now
+                try:
+                    self.km.interrupt_kernel()
+                except Exception:
+                    raise KernelGone("kernel could not be interrupted") from None
+            if timed_out and now - interrupted_at > self.grace:
+                raise KernelGone(f"still running {timeout:.0f} s + {self.grace:.0f} s after an interrupt")
+            try:
+                msg = self.kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if not self.km.is_alive():
+                    raise KernelGone("the kernel died (crash, os._exit or out of memory)") from None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                reply = msg["content"]
+        out, error = [], None
+        idle_deadline = time.monotonic() + 5.0
+        while time.monotonic() < idle_deadline:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.5)
+            except queue.Empty:
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            t, c = msg["msg_type"], msg["content"]
+            if t == "status" and c.get("execution_state") == "idle":
+                break
+            if sum(map(len, out)) > MAX_OUTPUT:
+                continue
+            if t == "stream":
+                out.append(c.get("text", ""))
+            elif t == "error":
+                error = f"{c.get('ename')}: {c.get('evalue')}"
+            elif t in ("execute_result", "display_data"):
+                txt = c.get("data", {}).get("text/plain")
+                if txt and "image/png" not in c.get("data", {}):
+                    out.append(str(txt) + "\n")
+        if reply.get("status") == "error" and error is None:
+            error = f"{reply.get('ename')}: {reply.get('evalue')}"
+        return dict(status=reply.get("status"), timed_out=timed_out, error=error,
+                    output="".join(out)[:MAX_OUTPUT], user_expressions=reply.get("user_expressions", {}))
+
+
+def _parse_result(ue: dict, token: str, grade_id: str) -> tuple[str, str, int | None]:
+    import ast
+    r = ue.get("r")
+    if not isinstance(r, dict) or r.get("status") != "ok":
+        ename = r.get("ename") if isinstance(r, dict) else None
+        return "error", f"the grader's test runner failed ({ename or 'no result'})", None
+    try:
+        res = json.loads(ast.literal_eval(r["data"]["text/plain"]))
+    except Exception:
+        return "error", "the grader's test runner returned an unreadable result", None
+    if res.get("token") != token or res.get("grade_id") != grade_id:
+        return "error", "the test result did not carry this run's token (tampering?)", None
+    return res.get("status", "error"), res.get("detail", ""), res.get("line")
+
+
+def grade_job(job: dict) -> dict:
+    """Run the cells of one rebuilt submission; returns per-test results and notes."""
+    from ._runner import expression
+    t0 = time.monotonic()
+    deadline = t0 + float(job["notebook_timeout"])
+    cells = job["cells"]
+    token = job["token"]
+    results: dict[str, dict] = {}
+    notes: list[str] = []
+    answer_errors: dict[str, str] = {}
+    left_out: dict[int, str] = {}
+    base = Path(tempfile.mkdtemp(prefix="labkit-grade-"))
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
+    lib = base / "lib"
+    tampered = None
+    try:
+        digest = _private_copy(Path(job["labkit_dir"]), lib / "labkit")
+        env = dict(job["env"], PYTHONPATH=str(lib))
+        restarts = 0
+        while True:
+            results.clear()
+            answer_errors.clear()
+            try:
+                sess = Session(base, env, job["mem_bytes"], job["startup_timeout"],
+                               job.get("interrupt_grace", INTERRUPT_GRACE))
+            except KernelGone as e:
+                notes.append(str(e))
+                break
+            crashed_at = None
+            try:
+                for i, cell in enumerate(cells):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 1:
+                        notes.append(f"notebook time limit ({job['notebook_timeout']:.0f} s) reached at cell {i}")
+                        break
+                    kind, gid = cell["kind"], cell.get("grade_id")
+                    if i in left_out:
+                        if kind == "test":
+                            st, why = left_out[i]
+                            results[gid] = dict(status=st, detail=why, line=None)
+                            continue
+                        if kind == "answer":
+                            code = cell["stub"]
+                            answer_errors[gid] = f"was left out ({left_out[i][1]})"
+                        else:
+                            continue
+                    else:
+                        code = cell["source"]
+                    limit = min(float(job["cell_timeout"]), remaining)
+                    try:
+                        if kind == "test":
+                            ue = {"r": expression(cell["source"], gid, str(lib), job["imports"],
+                                                  cell.get("modules", []), token)}
+                            r = sess.execute("pass", limit, ue)
+                            if r["timed_out"]:
+                                results[gid] = dict(status="timeout", detail=f"took longer than {limit:.0f} s",
+                                                    line=None)
+                            else:
+                                st, detail, line = _parse_result(r["user_expressions"], token, gid)
+                                results[gid] = dict(status=st, detail=detail, line=line, output=r["output"])
+                        else:
+                            r = sess.execute(code, limit)
+                            if kind == "answer" and (r["error"] or r["timed_out"]):
+                                answer_errors[gid] = (f"timed out after {limit:.0f} s" if r["timed_out"]
+                                                      else r["error"])
+                    except KernelGone as e:
+                        crashed_at = (i, str(e))
+                        break
+                    if _tree_hash(lib / "labkit") != digest:
+                        tampered = f"labkit's files were modified while running cell {i}"
+                        break
+            finally:
+                sess.close()
+            if tampered or crashed_at is None:
+                break
+            i, why = crashed_at
+            what = cells[i].get("grade_id") or f"cell {i}"
+            notes.append(f"{what}: {why}; restarted the kernel without it")
+            left_out[i] = ("timeout" if "interrupt" in why else "crashed", why)
+            restarts += 1
+            if restarts > job["max_restarts"] or deadline - time.monotonic() < 5:
+                notes.append("too many kernel restarts; the remaining tests were not run")
+                break
+    finally:
+        _make_writable(base)
+        shutil.rmtree(base, ignore_errors=True)
+    return dict(results=results, notes=notes, answer_errors=answer_errors, tampered=tampered,
+                seconds=round(time.monotonic() - t0, 2))
+
+
+def main():
+    job = json.loads(sys.stdin.read())
+    sys.stdout.write("\n" + json.dumps(grade_job(job)) + "\n")
+    sys.stdout.flush()
+
+
+BOOTSTRAP = (
+    "import sys, json\n"
+    "data = sys.stdin.read()\n"
+    "job = json.loads(data)\n"
+    "sys.path.insert(0, job.pop('grader_path'))\n"
+    "from labkit.grading._worker import grade_job\n"
+    "res = grade_job(job)\n"
+    "sys.stdout.write('\\n@@LABKIT-RESULT@@' + json.dumps(res) + '\\n')\n"
+)
+
+if __name__ == "__main__":
+    main()

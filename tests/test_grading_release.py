@@ -1,0 +1,113 @@
+"""``labkit release``: solutions stubbed (indentation kept), hidden tests gone, outputs cleared,
+test cells locked; the released fixture runs top to bottom to the first exercise and its check
+says "not implemented yet"; and every real course notebook releases cleanly."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from labkit.grading.nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, is_graded, is_solution,
+                                   nbgrader_meta, source_text, validate_notebook)
+from labkit.grading.release import ReleaseError, release, release_notebook, strip_hidden_tests, strip_solution
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "grading_fixtures"
+NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+             if any(is_graded(c) or is_solution(c) for c in nbformat.read(p, as_version=4).cells)]
+
+
+def test_strip_solution_keeps_indentation():
+    src = ("class A:\n    def f(self, x):\n        y = x + 1\n        ### BEGIN SOLUTION\n        return y * 2\n"
+           "        ### END SOLUTION\n\n    def g(self):\n        ### BEGIN SOLUTION\n        pass\n"
+           "        ### END SOLUTION\n        return 0")
+    out = strip_solution(src)
+    assert "return y * 2" not in out and "pass" not in out and "SOLUTION" not in out
+    assert out.count("        # YOUR CODE HERE\n        raise NotImplementedError()") == 2
+    assert out.endswith("        return 0")
+    compile(out, "<released>", "exec")
+    assert strip_solution("x = 1") == "# YOUR CODE HERE\nraise NotImplementedError()"
+    assert strip_solution("### BEGIN SOLUTION\nIt is 4.\n### END SOLUTION", "markdown") == "YOUR ANSWER HERE"
+
+
+def test_strip_hidden_tests():
+    src = "check(f)\n### BEGIN HIDDEN TESTS\ncheck(f, seed=1)\n### END HIDDEN TESTS\nprint('ok')"
+    assert strip_hidden_tests(src) == "check(f)\nprint('ok')"
+
+
+def test_release_fixture(tmp_path, capsys):
+    out = release(FIXTURES, tmp_path)
+    assert [p.name for p in out] == ["demo.ipynb"]
+    nb = nbformat.read(out[0], as_version=4)
+    assert validate_notebook(nb, markers=False) == []
+    text = nbformat.writes(nb)
+    for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN, "x * x", "AEIOU", "seed=1"):
+        assert marker not in text
+    for c in nb.cells:
+        meta = nbgrader_meta(c)
+        if c.cell_type == "code":
+            assert c.outputs == [] and c.execution_count is None
+        if meta and meta["locked"]:
+            assert c.metadata["editable"] is False and c.metadata["deletable"] is False
+    assert "released" in capsys.readouterr().out
+
+
+def test_release_refuses_bad_sources(tmp_path):
+    nb = nbformat.read(FIXTURES / "demo.ipynb", as_version=4)
+    nb.cells[2].source = "def square(x):\n    return x * x"      # markers gone
+    with pytest.raises(ReleaseError, match="BEGIN SOLUTION"):
+        release_notebook(nb)
+    with pytest.raises(ValueError, match="DEST must differ"):
+        release(FIXTURES, FIXTURES)
+
+
+def test_released_fixture_runs_to_first_exercise(tmp_path, monkeypatch):
+    """Student mode: the first check prints "not implemented yet" and does not raise."""
+    from nbclient import NotebookClient
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    release(FIXTURES, tmp_path, quiet=True)
+    nb = nbformat.read(tmp_path / "demo.ipynb", as_version=4)
+    first_test = next(i for i, c in enumerate(nb.cells) if is_graded(c))
+    nb.cells = nb.cells[:first_test + 1]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    out = "".join(o.get("text", "") for o in nb.cells[first_test].outputs)
+    assert "not implemented yet" in out
+
+
+def test_cli_release_and_validate(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "labkit.cli", "release", str(FIXTURES / "demo.ipynb"), str(tmp_path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "labkit.cli", "validate", "--released", str(tmp_path / "demo.ipynb")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "1/1" in r.stdout
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_release_real_notebook(path, tmp_path):
+    src = nbformat.read(path, as_version=4)
+    (out,) = release(path, tmp_path, quiet=True)
+    nb = nbformat.read(out, as_version=4)
+    assert validate_notebook(nb, markers=False) == []
+    assert len(nb.cells) == len(src.cells)
+    n_regions = sum(source_text(c).count(BEGIN_SOLUTION) or 1 for c in src.cells if is_solution(c))
+    text = "\n".join(source_text(c) for c in nb.cells)
+    assert text.count("raise NotImplementedError()") >= n_regions
+    for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN):
+        assert marker not in text
+    for s, c in zip(src.cells, nb.cells):
+        if is_solution(s):         # nothing of the solution body survives
+            body = re.findall(r"BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION", source_text(s), re.S)
+            for line in "\n".join(body).splitlines():
+                if len(line.strip()) > 12 and line.strip() not in source_text(s).split(BEGIN_SOLUTION)[0]:
+                    assert line.strip() not in source_text(c), f"{s.get('id')}: solution line left: {line!r}"
+        if c.cell_type == "code":
+            assert c.outputs == []
+        meta = nbgrader_meta(c)
+        if meta and meta["locked"]:
+            assert c.metadata["editable"] is False
+    assert any(is_graded(c) for c in nb.cells)
