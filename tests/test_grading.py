@@ -92,7 +92,7 @@ def _hidden_answers():
         pass
     found = {}
     for r in roots:
-        for f in glob.glob(os.path.join(r, "**", "*.ipynb"), recursive=True)[:200]:
+        for f in (glob.glob(os.path.join(r, "*.ipynb")) + glob.glob(os.path.join(r, "*", "*.ipynb")))[:200]:
             try:
                 text = open(f).read()
             except OSError:
@@ -199,7 +199,7 @@ def graded(tmp_path_factory):
     (subs / "nometa" / "demo.ipynb").write_text(json.dumps(nometa))
 
     out, fb = tmp / "grades.csv", tmp / "feedback"
-    opts = Options(cell_timeout=8, notebook_timeout=90, memory_gb=2, jobs=3, interrupt_grace=3)
+    opts = Options(cell_timeout=10, notebook_timeout=120, memory_gb=2, jobs=3, interrupt_grace=3)
     results = grade([subs], src, out=out, feedback=fb, opts=opts, quiet=True)
     rows = list(csv.DictReader(open(out)))
     table = {}
@@ -282,7 +282,7 @@ def test_modified_labkit_files_mark_the_submission(graded):
 
 def test_reading_hidden_tests_from_instructor_files_gains_nothing(graded):
     row = graded["table"]["t_steal"][VO]
-    assert float(row["points"]) == 0 and row["status"] == "failed"
+    assert float(row["points"]) == 0 and row["status"] == "failed", row
     assert "hidden" in row["detail"]
 
 
@@ -318,3 +318,22 @@ def test_the_hidden_test_thief_works_when_a_path_leaks(tmp_path, monkeypatch):
     ns = {}
     exec(STEAL, ns)
     assert ns["count_vowels"]("AEIOU xyz") == 5
+
+
+def test_cli_grade(tmp_path):
+    import subprocess
+    import sys
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(FIXTURES / "demo.ipynb", subs / "ann_demo.ipynb")
+    (subs / "bob_demo.ipynb").write_text("not a notebook")
+    r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade", str(subs), "--source", str(FIXTURES),
+                        "--out", str(tmp_path / "g.csv"), "--feedback", str(tmp_path / "fb"), "--jobs", "2"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(tmp_path / "g.csv")))
+    assert {(r["student"], r["status"]) for r in rows} == {("ann", "passed"), ("bob", "malformed")}
+    assert (tmp_path / "fb" / "ann.md").exists() and (tmp_path / "fb" / "bob.html").exists()
+    r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade", str(subs), "--source", str(tmp_path / "none")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "no source notebooks" in r.stderr

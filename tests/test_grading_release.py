@@ -111,3 +111,20 @@ def test_release_real_notebook(path, tmp_path):
         if meta and meta["locked"]:
             assert c.metadata["editable"] is False
     assert any(is_graded(c) for c in nb.cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_released_real_notebook_runs_to_first_check(path, tmp_path, monkeypatch):
+    """A student opening the released notebook can run it top to bottom up to the first exercise,
+    and its check says "not implemented yet" instead of crashing."""
+    from nbclient import NotebookClient
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    monkeypatch.setenv("LABKIT_MODE", "fast")
+    (out,) = release(path, tmp_path, quiet=True)
+    nb = nbformat.read(out, as_version=4)
+    first_test = next(i for i, c in enumerate(nb.cells) if is_graded(c) and not is_solution(c))
+    nb.cells = nb.cells[:first_test + 1]
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    out_text = "".join(o.get("text", "") for o in nb.cells[first_test].outputs)
+    assert "not implemented yet" in out_text, out_text

@@ -186,7 +186,8 @@ def grade_job(job: dict) -> dict:
     results: dict[str, dict] = {}
     notes: list[str] = []
     answer_errors: dict[str, str] = {}
-    left_out: dict[int, str] = {}
+    left_out: dict[int, tuple] = {}
+    timings: list[tuple] = []
     base = Path(tempfile.mkdtemp(prefix="labkit-grade-"))
     os.environ["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
     lib = base / "lib"
@@ -198,6 +199,7 @@ def grade_job(job: dict) -> dict:
         while True:
             results.clear()
             answer_errors.clear()
+            timings.clear()
             try:
                 sess = Session(base, env, job["mem_bytes"], job["startup_timeout"],
                                job.get("interrupt_grace", INTERRUPT_GRACE))
@@ -225,6 +227,7 @@ def grade_job(job: dict) -> dict:
                     else:
                         code = cell["source"]
                     limit = min(float(job["cell_timeout"]), remaining)
+                    t_cell = time.monotonic()
                     try:
                         if kind == "test":
                             ue = {"r": expression(cell["source"], gid, str(lib), job["imports"],
@@ -244,6 +247,8 @@ def grade_job(job: dict) -> dict:
                     except KernelGone as e:
                         crashed_at = (i, str(e))
                         break
+                    finally:
+                        timings.append((i, kind, gid, round(time.monotonic() - t_cell, 2)))
                     if _tree_hash(lib / "labkit") != digest:
                         tampered = f"labkit's files were modified while running cell {i}"
                         break
@@ -263,13 +268,7 @@ def grade_job(job: dict) -> dict:
         _make_writable(base)
         shutil.rmtree(base, ignore_errors=True)
     return dict(results=results, notes=notes, answer_errors=answer_errors, tampered=tampered,
-                seconds=round(time.monotonic() - t0, 2))
-
-
-def main():
-    job = json.loads(sys.stdin.read())
-    sys.stdout.write("\n" + json.dumps(grade_job(job)) + "\n")
-    sys.stdout.flush()
+                seconds=round(time.monotonic() - t0, 2), timings=timings)
 
 
 BOOTSTRAP = (
@@ -281,6 +280,3 @@ BOOTSTRAP = (
     "res = grade_job(job)\n"
     "sys.stdout.write('\\n@@LABKIT-RESULT@@' + json.dumps(res) + '\\n')\n"
 )
-
-if __name__ == "__main__":
-    main()

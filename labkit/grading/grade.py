@@ -445,6 +445,7 @@ class Result:
     rows: list
     notes: list
     seconds: float = 0.0
+    timings: list = field(default_factory=list)    # (cell index, kind, grade_id, seconds)
 
     @property
     def points(self) -> float:
@@ -509,7 +510,7 @@ def grade_one(sub: Submission, opts: Options, env: dict) -> Result:
                          status=status, detail=detail))
     if res["tampered"]:
         notes.append(res["tampered"])
-    return Result(sub.student, src.name, sub.label, rows, notes, res.get("seconds", 0.0))
+    return Result(sub.student, src.name, sub.label, rows, notes, res.get("seconds", 0.0), res.get("timings", []))
 
 
 def grade(submissions, source, out=None, feedback=None, opts: Options | None = None,
