@@ -20,7 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ConvEncoder", "ConvDecoder", "AE", "VAE", "check_images", "check_latents", "IMAGE_SHAPE"]
+__all__ = ["ConvEncoder", "ConvDecoder", "AE", "VAE", "check_images", "check_latents", "IMAGE_SHAPE",
+           "train_autoencoder"]
 
 IMAGE_SHAPE = (1, 28, 28)
 
@@ -186,3 +187,20 @@ class VAE(_Base):
 
     def extra_repr(self):
         return super().extra_repr() + f", beta={self.beta:g}"
+
+
+def train_autoencoder(model, images, *, epochs: int = 2, batch_size: int = 64, lr: float = 2e-3,
+                      loss_fn=None, seed: int = 0, device=None, progress: bool = True, desc: str | None = None):
+    """Train an AE or VAE on ``images`` (N, 1, 28, 28) with ``labkit.train.fit`` and a seeded
+    loader. ``loss_fn`` defaults to ``ae_loss("bce")`` for an AE and ``vae_loss()`` for a VAE.
+    Returns the :class:`labkit.train.History`; the model ends in eval mode."""
+    from ..losses.vae import ae_loss, vae_loss
+    from ..train import fit
+    check_images(images[:1], "images")
+    if loss_fn is None:
+        loss_fn = vae_loss() if isinstance(model, VAE) else ae_loss("bce")
+    torch.manual_seed(seed)
+    loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=True,
+                                         generator=torch.Generator().manual_seed(seed))
+    return fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device=device, progress=progress,
+               desc=desc or f"{type(model).__name__}(latent_dim={model.latent_dim})")
