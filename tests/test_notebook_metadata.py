@@ -52,6 +52,8 @@ GOOD = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "
 
 @pytest.mark.parametrize("change, message", [
     (dict(schema_version=2), "schema_version must be 3"),
+    (dict(schema_version=3.0), "schema_version must be 3"),
+    (dict(checksum="abc"), "checksum must be a 32-character string"),
     (dict(grade="yes"), "'grade' must be true or false"),
     (dict(grade_id="bad id!"), "must match"),
     (dict(points=-1), "points must be a number >= 0"),

@@ -194,7 +194,10 @@ def grade_job(job: dict) -> dict:
     tampered = None
     try:
         digest = _private_copy(Path(job["labkit_dir"]), lib / "labkit")
-        env = dict(job["env"], PYTHONPATH=str(lib))
+        # private IPython / Jupyter config dirs: a submission that writes a startup file or a
+        # kernel config there cannot reach the next submission's kernel
+        env = dict(job["env"], PYTHONPATH=str(lib), IPYTHONDIR=str(base / "ipython"),
+                   JUPYTER_CONFIG_DIR=str(base / "jupyter"))
         restarts = 0
         while True:
             results.clear()

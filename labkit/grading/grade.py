@@ -408,6 +408,11 @@ def kernel_env(opts: Options, hide: list[Path]) -> dict:
                MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, TQDM_DISABLE="1")
     if data and not any(h in data for h in hide_s):
         env["LABKIT_DATA"] = data
+    import site
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if not user_site or not any(str(getattr(m, "__file__", "") or "").startswith(user_site)
+                                for m in list(sys.modules.values())):
+        env["PYTHONNOUSERSITE"] = "1"     # a submission can't plant usercustomize.py for later kernels
     if opts.memory_gb > 0:
         env["CUDA_VISIBLE_DEVICES"] = ""      # CUDA needs far more address space than RLIMIT_AS allows
     return env
@@ -432,7 +437,10 @@ def run_worker(job: dict, env: dict, timeout: float) -> dict:
     marker = "@@LABKIT-RESULT@@"
     for line in reversed(out.splitlines()):
         if line.startswith(marker):
-            return json.loads(line[len(marker):])
+            try:
+                return json.loads(line[len(marker):])
+            except json.JSONDecodeError:
+                break
     tail = (err or out or "").strip().splitlines()[-3:]
     return dict(error=f"grader worker failed (exit {proc.returncode}): {' | '.join(tail)[-400:]}")
 
@@ -522,7 +530,11 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
     sources = load_sources(source)
     subs = collect(submissions)
     for s in subs:
-        match(s, sources)
+        try:
+            match(s, sources)
+        except Exception as e:  # an odd file must not stop the run
+            s.error = s.error or f"malformed: {type(e).__name__}: {e}"
+            s.student = s.student or student_name(s.relpath, None)
     subs = _dedupe(subs, quiet)
     hide = [Path(source)] + [Path(p) for p in submissions] + ([Path(out).parent] if out else []) \
         + ([Path(feedback)] if feedback else [])

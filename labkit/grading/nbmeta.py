@@ -101,8 +101,8 @@ def validate_cell_meta(meta) -> list[str]:
     for key in REQUIRED:
         if key not in meta:
             errs.append(f"missing required key {key!r}")
-    if "schema_version" in meta and (meta["schema_version"] != SCHEMA_VERSION
-                                     or isinstance(meta["schema_version"], bool)):
+    sv = meta.get("schema_version")
+    if "schema_version" in meta and (not isinstance(sv, int) or isinstance(sv, bool) or sv != SCHEMA_VERSION):
         errs.append(f"schema_version must be {SCHEMA_VERSION}, got {meta['schema_version']!r}")
     for key in ("grade", "solution", "locked", "task"):
         if key in meta and not isinstance(meta[key], bool):
