@@ -337,3 +337,35 @@ def test_cli_grade(tmp_path):
     r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade", str(subs), "--source", str(tmp_path / "none")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "no source notebooks" in r.stderr
+
+
+def test_collect_zip_names_and_matching(tmp_path):
+    import zipfile
+    from pathlib import PurePosixPath
+    from labkit.grading.grade import collect, load_sources, match, student_name
+    data = (FIXTURES / "demo.ipynb").read_bytes()
+    with zipfile.ZipFile(tmp_path / "lms.zip", "w") as z:
+        z.writestr("export/alice/demo.ipynb", data)
+        z.writestr("export/bob_demo.ipynb", data)
+        z.writestr("export/carol/renamed_final.ipynb", data)      # matched by its exercise ids
+        z.writestr("export/__MACOSX/._x.ipynb", b"junk")
+    subs = collect([tmp_path / "lms.zip"])
+    sources = load_sources(FIXTURES)
+    for s in subs:
+        match(s, sources)
+    assert sorted((s.student, s.source.name) for s in subs) == [("alice", "demo"), ("bob", "demo"), ("carol", "demo")]
+    assert student_name(PurePosixPath("smith_john_1234_demo (1).ipynb"), "demo") == "smith_john_1234"
+
+
+def test_output_flood_and_fd_writes_do_not_hurt_the_grader(tmp_path):
+    src = tmp_path / "source"
+    src.mkdir()
+    shutil.copy(FIXTURES / "demo.ipynb", src / "demo.ipynb")
+    release(src, tmp_path / "rel", quiet=True)
+    nb = nbformat.read(tmp_path / "rel" / "demo.ipynb", as_version=4)
+    _answer(nb, "demo-square", "import os, sys\nfor _ in range(2000):\n    print('x' * 1000)\n"
+                               "    os.write(2, b'y' * 1000)\ndef square(x):\n    return x * x")
+    (tmp_path / "subs").mkdir()
+    nbformat.write(nb, tmp_path / "subs" / "flood_demo.ipynb")
+    (res,) = grade([tmp_path / "subs"], src, opts=Options(cell_timeout=30, jobs=1), quiet=True)
+    assert {r["exercise"]: r["points"] for r in res.rows}[SQ] == 2

@@ -1,6 +1,13 @@
 """The machinery behind every self-check: run the student's code on small cases, compare
 with tolerances, print a pass or a hint (shape, dtype, sign, off by how much).
 
+Under ``labkit grade`` every test cell runs with a FRESH copy of labkit (all ``labkit*``
+modules re-imported from disk just before the cell), so a check must not keep state between
+calls, and must not test a student's object with ``isinstance`` against a labkit class (the
+class object is new): use torch/numpy types or duck typing. Build the cases inside the check
+and compute the reference privately; hidden tests typically call the same check with another
+``seed``.
+
 A check never prints the reference solution. For students it prints and returns a bool
 (no traceback); in grading mode (``LABKIT_GRADING=1``, set by ``labkit grade``) a failed or
 unanswered check raises :class:`CheckFailed` so the test cell scores 0.

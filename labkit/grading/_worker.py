@@ -19,6 +19,7 @@ import os
 import queue
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,7 +89,10 @@ class Session:
         self.km = KernelManager(kernel_name="labkit-grader", kernel_spec_manager=ksm)
         kenv = dict(env)
         kenv["LABKIT_GRADER_MEM"] = str(int(mem_bytes))
-        self.km.start_kernel(cwd=str(self.run_dir), env=kenv)
+        # the kernel's own stdout/stderr (not the notebook's outputs) go nowhere: a submission
+        # flooding file descriptor 1 or 2 cannot fill the grader's memory or disk
+        self.km.start_kernel(cwd=str(self.run_dir), env=kenv, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
         self.kc = self.km.client()
         self.kc.start_channels()
         try:

@@ -311,10 +311,9 @@ def rebuild(sub_nb: dict, source: Source) -> tuple[list[dict], list[str], dict[s
         if not cands:
             cands, how = by_id.get(gid, []), "its cell id"
         if not cands and sc["first_line"]:
-            cands = [c for c in cells if sc["first_line"] in source_text(c).splitlines()[:50]
-                     and not ((nbgrader_meta(c) or {}).get("grade_id") in source.answer_ids)
-                     and id(c) not in claimed]
-            cands = [c for c in cands if sc["first_line"] in [ln.strip() for ln in source_text(c).splitlines()]]
+            cands = [c for c in cells if id(c) not in claimed
+                     and (nbgrader_meta(c) or {}).get("grade_id") not in source.answer_ids
+                     and sc["first_line"] in [ln.strip() for ln in source_text(c).splitlines()[:50]]]
             how = f"its first line `{sc['first_line']}` (the cell's exercise metadata was missing)"
         if not cands:
             notes.append(f"{gid}: no answer cell found (deleted?); graded as unanswered")
