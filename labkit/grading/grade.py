@@ -392,7 +392,9 @@ def kernel_env(opts: Options, hide: list[Path]) -> dict:
                 or k.startswith(("JPY_", "LABKIT_", "PYTEST", "NBVAL")):
             continue
         if any(h in v for h in hide_s):
-            continue
+            if os.pathsep not in v:
+                continue
+            v = os.pathsep.join(e for e in v.split(os.pathsep) if not any(h in e for h in hide_s))
         env[k] = v
     threads = str(max(1, (os.cpu_count() or 1) // max(1, opts.jobs)))
     data = os.environ.get("LABKIT_DATA")
@@ -415,6 +417,23 @@ def kernel_env(opts: Options, hide: list[Path]) -> dict:
     if opts.memory_gb > 0:
         env["CUDA_VISIBLE_DEVICES"] = ""      # CUDA needs far more address space than RLIMIT_AS allows
     return env
+
+
+def exposure_warnings(source: Path, env: dict) -> list[str]:
+    """Paths the kernel sees anyway (its Python, the data folder) that sit in the same folder
+    tree as the source notebooks: student code could walk from them to the hidden tests."""
+    src = source.resolve()
+    root = src.parent if src.is_dir() else src.parent.parent
+    out = []
+    for what, path in (("the Python environment", Path(sys.prefix)), ("LABKIT_DATA", Path(env.get("LABKIT_DATA", "/")))):
+        try:
+            path.resolve().relative_to(root)
+        except ValueError:
+            continue
+        out.append(f"{what} ({path}) is inside {root}, next to the source notebooks: a submission can find "
+                   "the hidden tests from there. If that matters, grade in a container or as a user who cannot "
+                   "read them (see 'What is not protected' in the README).")
+    return out
 
 
 def run_worker(job: dict, env: dict, timeout: float) -> dict:
@@ -535,9 +554,11 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
             s.error = s.error or f"malformed: {type(e).__name__}: {e}"
             s.student = s.student or student_name(s.relpath, None)
     subs = _dedupe(subs, quiet)
-    hide = [Path(source)] + [Path(p) for p in submissions] + ([Path(out).parent] if out else []) \
-        + ([Path(feedback)] if feedback else [])
+    hide = [Path(source)] + [Path(p) for p in submissions] + ([Path(feedback)] if feedback else [])
     env = kernel_env(opts, hide)
+    if not quiet:
+        for w in exposure_warnings(Path(source), env):
+            print("note:", w, file=sys.stderr)
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
         results = list(pool.map(lambda s: _safe_grade(s, opts, env, quiet), subs))
