@@ -369,3 +369,16 @@ def test_output_flood_and_fd_writes_do_not_hurt_the_grader(tmp_path):
     nbformat.write(nb, tmp_path / "subs" / "flood_demo.ipynb")
     (res,) = grade([tmp_path / "subs"], src, opts=Options(cell_timeout=30, jobs=1), quiet=True)
     assert {r["exercise"]: r["points"] for r in res.rows}[SQ] == 2
+
+
+def test_skip_grading_tag_and_trailing_cells_are_not_run(tmp_path):
+    from labkit.grading.grade import load_source
+    nb = nbformat.read(FIXTURES / "demo.ipynb", as_version=4)
+    nb.cells.insert(5, nbformat.v4.new_code_cell("show_a_big_figure()", id="plot", metadata={"tags": ["skip-grading"]}))
+    nb.cells.append(nbformat.v4.new_code_cell("train_for_an_hour()", id="after-last-test"))
+    nbformat.write(nb, tmp_path / "demo.ipynb")
+    src = load_source(tmp_path / "demo.ipynb")
+    codes = [c["source"] for c in src.cells]
+    assert "show_a_big_figure()" not in codes and "train_for_an_hour()" not in codes
+    assert [t["grade_id"] for t in src.tests] == [SQ, CE, VO]
+    assert src.tests[1]["answers"] == ["demo-center"]

@@ -567,9 +567,32 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
     if feedback:
         write_feedback(results, feedback)
     if not quiet:
+        print(summary_table(results))
         print(f"graded {len(results)} submission(s) in {time.monotonic() - t0:.1f} s"
               + (f"; wrote {out}" if out else "") + (f" and feedback in {feedback}/" if feedback else ""))
     return results
+
+
+def summary_table(results: list[Result]) -> str:
+    """Per exercise: how many passed, mean points, the most common other status."""
+    stats: dict[tuple, dict] = {}
+    for r in results:
+        for row in r.rows:
+            if not row["exercise"]:
+                continue
+            s = stats.setdefault((row["notebook"], row["exercise"]), dict(n=0, passed=0, pts=0.0, mx=row["max_points"],
+                                                                          other={}))
+            s["n"] += 1
+            s["pts"] += row["points"]
+            if row["status"] == "passed":
+                s["passed"] += 1
+            else:
+                s["other"][row["status"]] = s["other"].get(row["status"], 0) + 1
+    lines = [f"{'notebook':<28} {'exercise':<28} {'passed':>7} {'mean pts':>9}  other"]
+    for (nb, ex), s in stats.items():
+        other = ", ".join(f"{k} {v}" for k, v in sorted(s["other"].items(), key=lambda kv: -kv[1]))
+        lines.append(f"{nb:<28} {ex:<28} {s['passed']:>3}/{s['n']:<3} {s['pts'] / s['n']:>6.2f}/{s['mx']:g}  {other}")
+    return "\n".join(lines)
 
 
 def _safe_grade(sub, opts, env, quiet) -> Result:
