@@ -61,8 +61,8 @@ def add_parsers(sub) -> None:
                    "status, detail")
     g.add_argument("--feedback", default=None, help="folder for one feedback file per student (.md and .html)")
     g.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded in parallel")
-    g.add_argument("--timeout", type=float, default=120.0, help="seconds per cell")
-    g.add_argument("--notebook-timeout", type=float, default=900.0, help="seconds per notebook")
+    g.add_argument("--timeout", type=float, default=300.0, help="seconds per cell (CI runs fast-mode cells with 300)")
+    g.add_argument("--notebook-timeout", type=float, default=1800.0, help="seconds per notebook")
     g.add_argument("--memory-gb", type=float, default=8.0,
                    help="address-space limit per kernel in GiB (0: none, needed to grade on a GPU)")
     g.add_argument("--mode", default="fast", choices=["fast", "full"], help="LABKIT_MODE for the kernels")

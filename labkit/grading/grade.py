@@ -367,8 +367,8 @@ def suspicious(answers: dict[str, str]) -> list[str]:
 # ----------------------------------------------------------------------------- running
 @dataclass
 class Options:
-    cell_timeout: float = 120.0
-    notebook_timeout: float = 900.0
+    cell_timeout: float = 300.0
+    notebook_timeout: float = 1800.0
     memory_gb: float = 8.0
     jobs: int = 1
     mode: str = "fast"
