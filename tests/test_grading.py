@@ -68,6 +68,16 @@ TAMPER = {
         "ip = get_ipython()\n"
         "ip.input_transformers_post.append(lambda lines: ['pass\\n'])\n"
         "ip.events.register('pre_run_cell', lambda *a: None)\n"),
+    "t_shadow": WRONG_SQUARE + (
+        "import json\n"
+        "def _forge(*a):\n"
+        "    tok, gid = a[-1], next(x for x in a if isinstance(x, str) and x.endswith('-test'))\n"
+        "    return json.dumps(dict(token=tok, grade_id=gid, status='passed', detail='', line=None))\n"
+        "def exec(src, d=None, *rest):\n"
+        "    if d is not None:\n"
+        "        d['__labkit_grade_run'] = _forge\n"
+        "class _LabkitGraderHook:\n"
+        "    run = staticmethod(_forge)\n"),
     "t_edit_files": WRONG_SQUARE + (
         "import labkit.checks._demo as _d, os, stat\n"
         "p = _d.__file__\n"

@@ -13,13 +13,17 @@ to). The expression:
    like ``labkit`` or ``checks`` point at the fresh modules;
 4. runs the instructor's test code (public and hidden), and returns a JSON string with the
    per-run token, the status and the message. Points are never computed in the kernel.
+
+The runner itself is defined by the kernel launcher before any student code runs (``INSTALL``).
 """
 from __future__ import annotations
 
 RUNNER_SOURCE = r'''
-def __labkit_grade_run(ns, test_src, grade_id, lib, imports, modules, token):
+def __labkit_grade_run(test_src, grade_id, lib, imports, modules, token):
     import sys, os, json, traceback
     import _frozen_importlib as _bi, _frozen_importlib_external as _bx
+    from IPython.core.getipython import get_ipython
+    ns = get_ipython().user_ns
     os.environ["LABKIT_GRADING"] = "1"
     saved = (list(sys.meta_path), list(sys.path_hooks), list(sys.path))
     status, detail, line = "passed", "", None
@@ -59,7 +63,7 @@ def __labkit_grade_run(ns, test_src, grade_id, lib, imports, modules, token):
             line = lines[-1] if lines else None
             cf = getattr(sys.modules.get("labkit.checks._core"), "CheckFailed", None)
             todo = getattr(sys.modules.get("labkit.checks._core"), "TODO", "not implemented yet")
-            if cf is not None and isinstance(e, cf):
+            if (cf is not None and isinstance(e, cf)) or type(e).__name__ == "CheckFailed":
                 status = "not implemented" if getattr(e, "status", "") == todo else "failed"
                 detail = str(e)
             elif isinstance(e, NotImplementedError):
@@ -77,9 +81,25 @@ def __labkit_grade_run(ns, test_src, grade_id, lib, imports, modules, token):
 '''
 
 
+HOOK = "_LabkitGraderHook"
+
+# Appended to the kernel launcher: defines the runner before any student code runs, in a private
+# namespace (so names like ``exec`` resolve to the builtins, not to the student's variables), on a
+# class the expression finds through ``object.__subclasses__()`` with no name lookup at all.
+INSTALL = (
+    "import builtins as _b, types as _t\n"
+    "_d = {'__builtins__': _b, '__name__': '_labkit_grader'}\n"
+    f"exec({RUNNER_SOURCE!r}, _d)\n"
+    f"_hook = type({HOOK!r}, (object,), {{'run': staticmethod(_d['__labkit_grade_run'])}})\n"
+    "_m = _t.ModuleType('_labkit_grader'); _m.hook = _hook; sys.modules['_labkit_grader'] = _m\n"
+    "del _b, _t, _d, _hook, _m\n"
+)
+
+
 def expression(test_src: str, grade_id: str, lib: str, imports: list[str], modules: list[str],
                token: str) -> str:
-    """The user expression that runs one test cell (see the module docstring)."""
+    """The user expression that runs one test cell (see the module docstring). It contains
+    literals and attribute lookups only: no name the student's namespace could shadow."""
     args = ", ".join(repr(a) for a in (test_src, grade_id, lib, imports, modules, token))
-    return (f"(lambda __d: (exec({RUNNER_SOURCE!r}, __d), "
-            f"__d['__labkit_grade_run'](globals(), {args}))[1])({{}})")
+    return (f"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == {HOOK!r}][0]"
+            f".run({args})")

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ._runner import INSTALL
+
 LAUNCHER = (
     "import os, sys\n"
     "lim = int(os.environ.pop('LABKIT_GRADER_MEM', '0') or 0)\n"
@@ -38,6 +40,7 @@ LAUNCHER = (
     " and 'editable' not in type(f).__module__]\n"
     "for k in [k for k in sys.modules if k.startswith('__editable__')]:\n"
     "    del sys.modules[k]\n"
+    + INSTALL +
     "from ipykernel import kernelapp\n"
     "kernelapp.launch_new_instance()\n"
 )
