@@ -131,5 +131,5 @@ def release(src, dest, overwrite: bool = True, quiet: bool = False) -> list[Path
         if not quiet:
             n_sol = sum(is_solution(c) for c in nb.cells)
             n_test = sum(is_graded(c) and not is_solution(c) for c in nb.cells)
-            print(f"released {f} -> {t} ({n_sol} exercises, {n_test} test cells)")
+            print(f"released {f} -> {t} ({n_sol} exercise(s), {n_test} test cell(s))")
     return written
