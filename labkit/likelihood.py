@@ -67,27 +67,34 @@ class BernoulliVAE:
         mu, logvar = self.model.encode(x.to(self.device))
         return mu.double().cpu(), logvar.double().cpu()
 
+    def _x(self, x):
+        return x.reshape(len(x), -1).to(self.device, torch.float32)
+
     @torch.no_grad()
-    def logits(self, z) -> torch.Tensor:
-        """Decoder logits for latent points ``z (N, d)`` -> ``(N, D)`` float64 on the CPU."""
-        out = [self.model.decode_logits(c.to(self.device, torch.float32)).flatten(1).double().cpu()
-               for c in z.split(self.chunk)]
-        return torch.cat(out)
+    def _decode(self, z):
+        return self.model.decode_logits(z.to(self.device, torch.float32)).flatten(1)       # (N, D)
 
-    @staticmethod
-    def _flat(x):
-        return x.reshape(len(x), -1).double().cpu()
-
+    @torch.no_grad()
     def loglik_shared(self, x, z) -> torch.Tensor:
-        """log p(x_b | z_g) for every image and every latent point: ``(B, G)`` (one decode per z)."""
-        L = self.logits(z)                                                   # (G, D)
-        return self._flat(x) @ L.T - F.softplus(L).sum(1)[None]
+        """log p(x_b | z_g) for every image and every latent point: ``(B, G)`` float64 on the CPU
+        (one decode per z, computed in chunks on the model's device)."""
+        xf, out = self._x(x), []
+        for zc in z.split(self.chunk):
+            L = self._decode(zc)                                                # (g, D)
+            out.append((xf @ L.T - F.softplus(L).sum(1)[None]).double().cpu())
+        return torch.cat(out, 1)
 
+    @torch.no_grad()
     def loglik_paired(self, x, z) -> torch.Tensor:
-        """log p(x_b | z_bk) for ``z (B, K, d)``: ``(B, K)``."""
+        """log p(x_b | z_bk) for ``z (B, K, d)``: ``(B, K)`` float64 on the CPU."""
         B, K, d = z.shape
-        L = self.logits(z.reshape(B * K, d)).view(B, K, -1)                   # (B, K, D)
-        return torch.einsum("bd,bkd->bk", self._flat(x), L) - F.softplus(L).sum(-1)
+        xf, zf, out = self._x(x), z.reshape(B * K, d), []
+        rows = torch.arange(B * K, device=xf.device) // K                       # image of every z
+        for start in range(0, B * K, self.chunk):
+            L = self._decode(zf[start:start + self.chunk])                     # (n, D)
+            xc = xf[rows[start:start + self.chunk]]
+            out.append(((xc * L).sum(1) - F.softplus(L).sum(1)).double().cpu())
+        return torch.cat(out).view(B, K)
 
 
 class LinearGaussianVAE:

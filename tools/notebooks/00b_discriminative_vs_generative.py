@@ -228,7 +228,8 @@ The two versions agree on where each class lives, but not exactly: they come fro
 models (a linear classifier + a 6-component mixture vs three 3-component mixtures), and nothing forces
 them to be consistent. The Bayes version even integrates to a little more or less than 1, because
 $\\int P(y|x)P(x)\\,dx$ is the *model's* P(y), not the label frequency we divided by. Where the linear
-classifier's boundary cuts through a class (the half moon), the Bayes version has a sharp edge.
+classifier's boundary cuts through the overlap of two classes, the Bayes version has a sharper edge
+than the fitted density.
 
 **Question.** If you only needed to assign labels, which would you train: P(y|x), or P(x|y) and
 P(y)? And if you needed to generate points of class 1?""")
