@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 __all__ = ["ConvEncoder", "ConvDecoder", "AE", "VAE", "check_images", "check_latents", "IMAGE_SHAPE",
-           "train_autoencoder"]
+           "train_autoencoder", "lab_sizes"]
 
 IMAGE_SHAPE = (1, 28, 28)
 
@@ -204,3 +204,15 @@ def train_autoencoder(model, images, *, epochs: int = 2, batch_size: int = 64, l
                                          generator=torch.Generator().manual_seed(seed))
     return fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device=device, progress=progress,
                desc=desc or f"{type(model).__name__}(latent_dim={model.latent_dim})")
+
+
+def lab_sizes():
+    """Notebook 04's sizes for the current mode (``LABKIT_MODE``): data, epochs, network width.
+
+    fast (CPU, tests): 6k training images, 3 epochs, width 8 — every model trains in seconds.
+    full (GPU): all training images (the official 60k where available), 10 epochs, width 32.
+    """
+    from ..config import by_mode
+    return by_mode(fast=dict(n_train=6000, n_test=1000, epochs=3, batch_size=32, width=8, hidden=64, lr=2e-3),
+                   full=dict(n_train=None, n_test=10000, epochs=10, batch_size=128, width=32, hidden=256,
+                             lr=1e-3))

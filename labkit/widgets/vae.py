@@ -267,19 +267,30 @@ def perturbation_view(model, image, span: float = 3.0, title: str = "latent pert
 
 # ---- interpolation AE vs VAE ------------------------------------------------------------------
 
-def _nearest_dist(z, codes):
-    return float(torch.cdist(z[None], torch.as_tensor(np.asarray(codes), dtype=torch.float32)).min())
+def _gap_profile(path, codes, k: int = 10):
+    """How far each path point is from the data: distance to its k-th nearest data code, in
+    units of the codes' own median k-th-neighbour distance (about 1 = as dense as the data,
+    >> 1 = in a gap). The k-th neighbour (not the nearest) makes the curve smooth."""
+    z = torch.as_tensor(np.asarray(codes), dtype=torch.float32)[:, :path.shape[1]]
+    k = min(k, len(z) - 1)
+    ref = torch.cdist(z, z).topk(k + 1, largest=False).values[:, -1].median()   # k-th other code
+    return (torch.cdist(path, z).topk(k, largest=False).values[:, -1] / ref).numpy()
 
 
 def render_interpolation(ae, vae, x_a, x_b, t: float = 0.5, ae_codes=None, vae_codes=None, labels=None):
     """Walk from image a to image b in each model's latent space: z(t) = (1-t) z_a + t z_b.
-    Left: the 2-D codes with the path and the current point; right: decode(z(t)) for the AE and
-    the VAE, and its distance to the nearest code of a real image (large = off the data)."""
+    Per model (rows AE, VAE): the 2-D codes with the path and the current point, decode(z(t)),
+    and (if codes are given) the distance from the path to the nearest code of a real image,
+    in units of the codes' typical spacing (large = the path is in a gap)."""
     plt = _plt()
-    fig, axes = plt.subplots(2, 2, figsize=(7.4, 6.4), gridspec_kw={"width_ratios": [2.2, 1]})
+    with_codes = ae_codes is not None and vae_codes is not None
+    ncol = 3 if with_codes else 2
+    fig, axes = plt.subplots(2, ncol, figsize=(3.4 * ncol + 0.6, 6.4),
+                             gridspec_kw={"width_ratios": [2.2, 1, 1.6][:ncol]})
+    ts = np.linspace(0, 1, 41)
     for r, (name, m, codes) in enumerate([("AE", ae, ae_codes), ("VAE", vae, vae_codes)]):
         za, zb = _embed(m, _one_image(x_a))[0], _embed(m, _one_image(x_b))[0]
-        path = torch.stack([(1 - s) * za + s * zb for s in np.linspace(0, 1, 30)])
+        path = torch.stack([(1 - s) * za + s * zb for s in ts])
         zt = (1 - t) * za + t * zb
         ax = axes[r, 0]
         if codes is not None:
@@ -289,8 +300,16 @@ def render_interpolation(ae, vae, x_a, x_b, t: float = 0.5, ae_codes=None, vae_c
         ax.set_title(f"{name} latent space: path a -> b", fontsize=9)
         ax.set_xlabel("dim 1")
         ax.set_ylabel("dim 2")
-        note = "" if codes is None else f"\nnearest data code: {_nearest_dist(zt, codes):.2f}"
-        _show(axes[r, 1], _decode(m, zt[None]), 1, f"{name}: t = {t:.2f}{note}")
+        _show(axes[r, 1], _decode(m, zt[None]), 1, f"{name}: decode(z(t)), t = {t:.2f}")
+        if with_codes:
+            ax = axes[r, 2]
+            prof = _gap_profile(path, codes)
+            ax.plot(ts, prof, "k-")
+            ax.axvline(t, color="r")
+            ax.set_xlabel("t")
+            ax.set_ylabel("distance to data\n(1 = as dense as the data)")
+            ax.set_ylim(0, max(5, 1.1 * float(prof.max())))
+            ax.set_title(f"{name}: max {float(prof.max()):.1f}", fontsize=9)
     fig.tight_layout()
     return fig
 

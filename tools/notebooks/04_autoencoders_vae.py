@@ -19,15 +19,15 @@ the pictures are rough but every effect is visible. `full` mode (GPU) trains the
 
 nb.md("""
 ## 0. Data and sizes
-All sizes come from one place (`by_mode`): change them here, never in later cells.""")
+All sizes come from one place, `lab_sizes()` (keyed by the mode): change them here, never in later cells.""")
 nb.code("""
 import numpy as np, torch
-from labkit import by_mode
 from labkit.data import mnist_splits
+from labkit.models.autoencoders import lab_sizes
 from labkit.viz import use_style, show_images
 use_style()
-cfg_ae = by_mode(fast=dict(n_train=6000, n_test=1000, epochs=3, batch_size=32, width=8, hidden=64, lr=2e-3),
-                 full=dict(n_train=None, n_test=10000, epochs=10, batch_size=128, width=32, hidden=256, lr=1e-3))
+cfg_ae = lab_sizes()
+print(cfg_ae)
 train, test = mnist_splits(cfg_ae.n_train, cfg_ae.n_test)
 print(train, test, sep="\\n")
 show_images(test.images[:16], nrow=16, title="test images");""")
@@ -256,9 +256,12 @@ render_traversal(vae6, image);  # static version: each row moves one dimension""
 
 nb.md("""
 ## 11. Interpolation: AE vs VAE
-Pick two test images a and b and walk the straight line between their codes. The star shows
-where the path is; the number is the distance to the nearest code of a real image. The AE path
-crosses gaps (blurry or odd images), the VAE path stays on the data.""")
+Pick two test images a and b (a 1 and a 0) and walk the straight line between their codes.
+Left: where the path runs; middle: the image decoded at the star; right: how far each point of
+the path is from the codes of real images (1 = as close as the data points are to each other,
+large = a gap). The AE path has to cross the empty space between clusters, where its decoder
+was never trained; the KL term packs the VAE's codes together, so its path stays closer to the
+data and the images change more smoothly. (In fast mode the effect is modest; in full mode it is clear.)""")
 nb.code("""
 from labkit.widgets.vae import interpolation_view, render_interpolation_strip
 vae_codes = encode_all(vae2, test.images).numpy()
