@@ -125,6 +125,13 @@ def test_released_real_notebook_runs_to_first_check(path, tmp_path, monkeypatch)
     nb = nbformat.read(out, as_version=4)
     first_test = next(i for i, c in enumerate(nb.cells) if is_graded(c) and not is_solution(c))
     nb.cells = nb.cells[:first_test + 1]
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    from nbclient.exceptions import CellExecutionError
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    except CellExecutionError as e:
+        pytest.fail(f"the released {path.name} crashes before/at its first check (a student sees a traceback "
+                    f"instead of 'not implemented yet'). Public test code must call the check without assert; "
+                    f"cells before it must not call the student's function.\n{str(e)[-1500:]}")
     out_text = "".join(o.get("text", "") for o in nb.cells[first_test].outputs)
     assert "not implemented yet" in out_text, out_text

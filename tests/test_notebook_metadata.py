@@ -33,6 +33,29 @@ def test_notebook_follows_nbgrader_schema3(path):
             assert meta["grade"] and not meta["solution"]
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_public_tests_do_not_assert(path):
+    """Course rule: the public part of a test cell calls checks without ``assert``. A check
+    prints and returns a bool for students (and raises when grading), so an unanswered exercise
+    says "not implemented yet" in the released notebook instead of crashing it. Asserts belong in
+    the ### BEGIN/END HIDDEN TESTS part (removed on release, still run by nbval and the grader)."""
+    import ast
+    from labkit.grading.release import strip_hidden_tests
+    bad = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        meta = nbgrader_meta(cell) or {}
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            public = strip_hidden_tests(source_text(cell))
+            try:
+                tree = ast.parse(public)
+            except SyntaxError:
+                continue
+            bad += [f"{meta['grade_id']} line {n.lineno}: {ast.unparse(n)[:70]}"
+                    for n in ast.walk(tree) if isinstance(n, ast.Assert)]
+    assert not bad, (f"{path.name}: public test code uses assert (move it into ### BEGIN/END HIDDEN TESTS, "
+                     "call the check without assert):\n  " + "\n  ".join(bad))
+
+
 def test_grade_ids_unique_across_the_course():
     seen = {}
     for path in NOTEBOOKS:
