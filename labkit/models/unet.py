@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["DoubleConv", "Up", "UNet", "match_size", "count_parameters"]
+__all__ = ["DoubleConv", "Up", "UNet", "match_size", "count_parameters", "one_cycle_adam",
+           "predict_dataset"]
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -138,3 +139,37 @@ class UNet(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def one_cycle_adam(model: nn.Module, lr: float, total_steps: int) -> torch.optim.Optimizer:
+    """Adam whose learning rate follows a one-cycle schedule (warm up to ``lr``, anneal to ~0)
+    over ``total_steps`` optimizer steps; pass it to ``labkit.train.fit(optimizer=...)``.
+    The schedule advances after every ``optimizer.step()`` (a step hook), so ``fit`` needs no
+    scheduler argument. Roughly halves the epochs UNet needs on the shapes set (notebook 03)."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(int(total_steps), 2))
+
+    def advance(*_):
+        if sched.last_epoch + 1 < sched.total_steps:
+            sched.step()
+    opt.register_step_post_hook(advance)
+    opt.scheduler = sched
+    return opt
+
+
+@torch.no_grad()
+def predict_dataset(model: nn.Module, dataset, n: int | None = None, batch_size: int = 128, device=None):
+    """Run ``model`` on the first ``n`` items of a segmentation dataset (all by default).
+    Returns ``images (n, 3, H, W)``, ``masks (n, H, W)``, ``preds (n, H, W)`` on the CPU."""
+    device = device or next(model.parameters()).device
+    n = len(dataset) if n is None else min(n, len(dataset))
+    was = model.training
+    model.eval()
+    images, masks, preds = [], [], []
+    for lo in range(0, n, batch_size):
+        x, y = dataset.batch(range(lo, min(n, lo + batch_size)))
+        images.append(x)
+        masks.append(y)
+        preds.append(model(x.to(device)).argmax(1).cpu())
+    model.train(was)
+    return torch.cat(images), torch.cat(masks), torch.cat(preds)
