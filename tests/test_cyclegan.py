@@ -168,3 +168,29 @@ def test_render_round_trip_and_translations():
         render_round_trip(trips, "nope")
     with pytest.raises(ValueError, match="start"):
         render_round_trip(trips, "good", 5, n=8)
+
+
+def test_pix2pix_paired_baseline_uses_the_pairs(monkeypatch):
+    """The paired baseline trains lab 05's pix2pix with input = the A image of each pair and
+    target = its own B image (checked by spying on the trainer's step)."""
+    from labkit import gan_train
+    from labkit.models.cyclegan import train_pix2pix_paired
+    torch.manual_seed(0)
+    x = torch.rand(24, 1, 28, 28)
+    pairs = make_domains(x, torch.zeros(24, dtype=torch.long), "thin-thick", paired=True)
+    seen = []
+    real_step = gan_train.Pix2PixTrainer.step
+
+    def spy(self, y):
+        seen.append((self.derive(y), y))
+        return real_step(self, y)
+    monkeypatch.setattr(gan_train.Pix2PixTrainer, "step", spy)
+    run = train_pix2pix_paired(pairs, steps=2, batch_size=8, base_channels=4, device="cpu", progress=False)
+    assert len(seen) == 2
+    for xa, yb in seen:                                             # input and target are a true pair
+        idx = [int((pairs.a == row).flatten(1).all(1).nonzero()) for row in xa]
+        assert torch.equal(yb, pairs.b[idx])
+    out = translate(run.model, pairs.a[:5])
+    assert out.shape == (5, 1, 28, 28) and 0 <= out.min() and out.max() <= 1
+    with pytest.raises(ValueError, match="paired=True"):
+        train_pix2pix_paired(make_domains(x, torch.zeros(24, dtype=torch.long)), steps=1)
