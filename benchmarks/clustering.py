@@ -1,0 +1,148 @@
+"""labkit.cluster next to scikit-learn, same data, same run: time, inertia / ARI, ratios.
+
+    .venv/bin/python benchmarks/clustering.py            # everything (scikit-learn's MeanShift on
+                                                          # 20k points takes minutes)
+    .venv/bin/python benchmarks/clustering.py --quick    # small sizes only
+    .venv/bin/python benchmarks/clustering.py --only kmeans
+
+Targets (issue 3): KMeans on 200,000 x 16 float32, k=32, same initial centres: labkit time
+<= 1.0x scikit-learn's, inertia within 0.1 %. MeanShift on 20,000 2-D blob points and on a
+3-D colour image: labkit >= 10x faster than ``MeanShift(n_jobs=2)``, ARI >= 0.99.
+Writes benchmarks/results/clustering.json (updated after every measurement).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from labkit.cluster import KMeans, MeanShift  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "results" / "clustering.json"
+
+
+def timed(fn, repeats=1):
+    best, res = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        res = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, res
+
+
+def env_info():
+    from threadpoolctl import threadpool_info
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "sklearn": __import__("sklearn").__version__, "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+            "blas": [f"{i.get('internal_api')} {i.get('architecture', '')} threads={i.get('num_threads')}"
+                     for i in threadpool_info()],
+            "loadavg_start": os.getloadavg()}
+
+
+def bench_kmeans(n, d, k, repeats, device):
+    from sklearn.cluster import KMeans as SKKMeans
+    from sklearn.datasets import make_blobs
+    X, _ = make_blobs(n, n_features=d, centers=40, cluster_std=3.0, random_state=0)
+    X = X.astype(np.float32)
+    C0 = X[np.random.RandomState(0).choice(n, k, replace=False)]
+    ts, sk = timed(lambda: SKKMeans(k, init=C0, n_init=1, algorithm="lloyd").fit(X), repeats)
+    tl, lk = timed(lambda: KMeans(k, init=C0, device=device).fit(X), repeats)
+    row = {"task": f"KMeans {n}x{d} f32 k={k}", "sklearn_s": ts, "labkit_s": tl, "time_ratio": tl / ts,
+           "sklearn_inertia": sk.inertia_, "labkit_inertia": lk.inertia_,
+           "inertia_rel_diff": (lk.inertia_ - sk.inertia_) / sk.inertia_,
+           "sklearn_n_iter": int(sk.n_iter_), "labkit_n_iter": int(lk.n_iter_), "device": device,
+           "target": "time_ratio <= 1.0 and |inertia_rel_diff| <= 1e-3"}
+    row["met"] = bool(row["time_ratio"] <= 1.0 and abs(row["inertia_rel_diff"]) <= 1e-3)
+    return row
+
+
+def blobs(n):
+    from sklearn.datasets import make_blobs
+    return make_blobs(n_samples=n, centers=6, cluster_std=0.8, random_state=0)[0]
+
+
+def image_features(stride):
+    from sklearn.datasets import load_sample_image
+    return load_sample_image("china.jpg")[::stride, ::stride].reshape(-1, 3) / 255.0
+
+
+def bench_meanshift(name, X, quantile, n_samples, device, run_sklearn=True):
+    from sklearn.cluster import MeanShift as SKMeanShift
+    from sklearn.cluster import estimate_bandwidth
+    from sklearn.metrics import adjusted_rand_score
+    bw = estimate_bandwidth(X, quantile=quantile, n_samples=n_samples, random_state=0)
+    tl, lk = timed(lambda: MeanShift(bandwidth=bw, device=device).fit(X))
+    row = {"task": f"MeanShift {name} {X.shape[0]}x{X.shape[1]}", "bandwidth": bw, "labkit_s": tl,
+           "labkit_clusters": len(lk.cluster_centers_), "labkit_n_iter": lk.n_iter_, "device": device}
+    if run_sklearn:
+        ts, sk = timed(lambda: SKMeanShift(bandwidth=bw, n_jobs=2).fit(X))
+        row.update(sklearn_s=ts, speedup=ts / tl, sklearn_clusters=len(sk.cluster_centers_),
+                   sklearn_n_iter=int(sk.n_iter_), ari=adjusted_rand_score(sk.labels_, lk.labels_),
+                   target="speedup >= 10 and ari >= 0.99")
+        row["met"] = bool(row["speedup"] >= 10 and row["ari"] >= 0.99)
+    return row
+
+
+def save(rows, info):
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    info = dict(info, loadavg_now=os.getloadavg())
+    OUT.write_text(json.dumps({"env": info, "results": rows}, indent=1, default=float))
+
+
+def table(rows):
+    print(f"\n{'task':38s} {'sklearn s':>10s} {'labkit s':>9s} {'ratio':>8s}  quality")
+    for r in rows:
+        if "time_ratio" in r:
+            q = f"inertia rel diff {r['inertia_rel_diff']:+.1e}"
+            ratio = f"{r['time_ratio']:.2f}x"
+        else:
+            q = (f"ARI {r['ari']:.4f}, clusters {r['sklearn_clusters']}/{r['labkit_clusters']}"
+                 if "ari" in r else f"clusters {r['labkit_clusters']}")
+            ratio = f"{r['speedup']:.1f}x faster" if "speedup" in r else "-"
+        sk = f"{r['sklearn_s']:.2f}" if "sklearn_s" in r else "-"
+        flag = "" if "met" not in r else ("  target met" if r["met"] else "  TARGET MISSED")
+        print(f"{r['task']:38s} {sk:>10s} {r['labkit_s']:9.2f} {ratio:>8s}  {q}{flag}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--only", choices=["kmeans", "meanshift"], default=None)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--sizes", default="2500,5000,10000,20000", help="MeanShift blob sizes (n-scaling)")
+    args = ap.parse_args()
+    info = env_info()
+    print(info)
+    rows = []
+    if args.only in (None, "kmeans"):
+        n = 20000 if args.quick else 200000
+        rows.append(bench_kmeans(n, 16, 32, 1 if args.quick else 3, args.device))
+        table(rows[-1:])
+        save(rows, info)
+    if args.only in (None, "meanshift"):
+        sizes = [int(s) for s in args.sizes.split(",")] if not args.quick else [1000, 2000]
+        img = image_features(8 if args.quick else 4)
+        rows.append(bench_meanshift("colour image (china.jpg RGB)", img, 0.1, 3000, args.device))
+        table(rows[-1:])
+        save(rows, info)
+        for n in sizes:
+            rows.append(bench_meanshift("blobs", blobs(n), 0.2, None, args.device))
+            table(rows[-1:])
+            save(rows, info)
+    table(rows)
+    save(rows, info)
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()
