@@ -68,12 +68,13 @@ def plot_supervised_vs_unsupervised(X, y):
 
 
 def plot_three_models(grid, proba, px, pxy, X, y):
-    """Section 2: P(y|x), P(x) and P(x|y) side by side."""
+    """Section 2: P(y|x) with P(x) on the same axes, P(x) alone, and P(x|y) per class."""
     plt = _plt()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
-    plot_models(axes[0], grid, proba=proba, X=X, y=y, title="discriminative: P(y|x) (colour = label)")
-    plot_models(axes[1], grid, px=px, X=X, title="generative: P(x) (contours)")
-    axes[1].imshow(grid.image(px), origin="lower", extent=grid.extent, cmap="Greys", alpha=0.6)
+    plot_models(axes[0], grid, proba=proba, px=px, X=X, y=y, s=3,
+                title="P(y|x) as colour, P(x) as contours")
+    axes[1].imshow(grid.image(px), origin="lower", extent=grid.extent, cmap="Greys")
+    plot_models(axes[1], grid, X=X, s=2, title="generative: P(x) (darker = more likely)")
     for k in range(pxy.shape[1]):
         img = grid.image(pxy[:, k])
         axes[2].contour(grid.xs, grid.ys, img, levels=img.max() * np.array([0.05, 0.3, 0.7]),

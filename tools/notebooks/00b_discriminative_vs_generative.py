@@ -73,9 +73,9 @@ print(f"grid: {grid.nx} x {grid.ny} cells of area {grid.cell_area:.4f}; test acc
       f"{clf.score(X_test, y_test):.1%}")
 W.plot_three_models(grid, proba, px, pxy, X, y);""")
 nb.md("""
-Left: the classifier's colours fill the **whole plane**, even the empty corners: it always answers
-with a label. Middle: P(x) is high where the data are and falls off quickly. Right: one density per
-class.
+Left: the classifier's colours fill the **whole plane**, even the empty corners where the contours
+of P(x) say there is nothing: it always answers with a label. Middle: P(x) is high where the data
+are and falls off quickly. Right: one density per class.
 
 **Question.** Which of these three models could you use to (a) assign labels, (b) detect outliers,
 (c) draw new points of class 2? Which needs labels to be trained?""")
