@@ -392,3 +392,14 @@ def test_skip_grading_tag_and_trailing_cells_are_not_run(tmp_path):
     assert "show_a_big_figure()" not in codes and "train_for_an_hour()" not in codes
     assert [t["grade_id"] for t in src.tests] == [SQ, CE, VO]
     assert src.tests[1]["answers"] == ["demo-center"]
+
+
+def test_result_without_this_runs_token_is_rejected():
+    from labkit.grading._worker import _parse_result
+    good = json.dumps(dict(token="T", grade_id="g", status="passed", detail="", line=None))
+    ue = lambda s: {"r": {"status": "ok", "data": {"text/plain": repr(s)}}}  # noqa: E731
+    assert _parse_result(ue(good), "T", "g")[0] == "passed"
+    assert _parse_result(ue(good), "OTHER", "g")[0] == "error"
+    assert _parse_result(ue(good), "T", "other-test")[0] == "error"
+    assert _parse_result({"r": {"status": "error", "ename": "NameError"}}, "T", "g")[0] == "error"
+    assert _parse_result({}, "T", "g")[0] == "error"
