@@ -108,3 +108,10 @@ def test_same_seed_same_model():
     b = VAE(2, width=4, hidden=8)
     for p, q in zip(a.parameters(), b.parameters()):
         assert torch.equal(p, q)
+
+
+def test_decode_accepts_float64_codes():
+    m = VAE(latent_dim=1, width=4, hidden=8).eval()
+    z = torch.linspace(-3, 3, 7, dtype=torch.float64)[:, None]
+    out = m.decode(z)
+    assert out.shape == (7, 1, 28, 28) and out.dtype == torch.float32

@@ -120,7 +120,9 @@ class _Base(nn.Module):
 
     def decode_logits(self, z):
         """Pre-sigmoid decoder output (B, 1, 28, 28): the Bernoulli logits."""
-        return self.decoder(check_latents(z, self.latent_dim))
+        z = check_latents(z, self.latent_dim)
+        p = next(self.parameters())
+        return self.decoder(z.to(device=p.device, dtype=p.dtype))
 
     def decode(self, z):
         """Images (B, 1, 28, 28) in [0, 1] (the Bernoulli means)."""

@@ -11,12 +11,12 @@ import torch
 
 from ..models.autoencoders import check_images
 from ..viz import image_grid, scatter2d
-from . import SliderView, float_slider
+from . import SliderView, dropdown, float_slider
 
 __all__ = ["render_reconstructions", "render_latent_scatters", "render_probe_bars", "render_denoising",
            "render_roc", "render_gaps", "render_samples", "render_manifold", "render_perturbation",
            "render_traversal", "render_interpolation", "render_interpolation_strip", "render_beta",
-           "perturbation_view", "interpolation_view", "denoising_view", "beta_view", "selection_slider",
+           "perturbation_view", "interpolation_view", "denoising_view", "beta_view",
            "beta_summary"]
 
 
@@ -372,10 +372,11 @@ def render_beta(models: dict, summaries: dict, beta, image, values=None):
     plt = _plt()
     fig, axes = plt.subplots(1, 3, figsize=(11, 0.55 * len(order) + 1.6),
                              gridspec_kw={"width_ratios": [1.4, 0.8, 1.1]})
+    names = [f"z{j}" + (" (unused)" if s["kl"][j] < 0.05 else "") for j in order]
     ax = axes[0]
     ax.imshow(image_grid(_decode(m, z), nrow=len(values), padding=1), interpolation="nearest")
     ax.set_yticks(14 + 29 * np.arange(len(order)))
-    ax.set_yticklabels([f"z{j}" for j in order])
+    ax.set_yticklabels(names, fontsize=8)
     ax.set_xticks(14 + 29 * np.arange(len(values)))
     ax.set_xticklabels([f"{v:.1f}" for v in values], fontsize=7)
     ax.grid(False)
@@ -383,7 +384,7 @@ def render_beta(models: dict, summaries: dict, beta, image, values=None):
     ax = axes[1]
     ax.barh(np.arange(len(order)), s["kl"][order], color="C0")
     ax.set_yticks(np.arange(len(order)))
-    ax.set_yticklabels([f"z{j}" for j in order])
+    ax.set_yticklabels(names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("KL (nats)")
     ax.set_title(f"KL per dim; ELBO {s['elbo']:.1f}", fontsize=10)
@@ -392,7 +393,7 @@ def render_beta(models: dict, summaries: dict, beta, image, values=None):
     ax.set_xticks(range(len(s["attributes"])))
     ax.set_xticklabels(s["attributes"], fontsize=8)
     ax.set_yticks(np.arange(len(order)))
-    ax.set_yticklabels([f"z{j}" for j in order])
+    ax.set_yticklabels(names, fontsize=8)
     ax.grid(False)
     ax.set_title("|corr(code, attribute)|", fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.05)
@@ -400,15 +401,8 @@ def render_beta(models: dict, summaries: dict, beta, image, values=None):
     return fig
 
 
-def selection_slider(description, options, value=None, width="420px"):
-    """A slider over a fixed list of values (e.g. the trained betas); core widget in 7.7 and 8."""
-    import ipywidgets as w
-    return w.SelectionSlider(options=list(options), value=value if value is not None else list(options)[0],
-                             description=description, continuous_update=False,
-                             style={"description_width": "initial"}, layout=w.Layout(width=width))
-
-
 def beta_view(models: dict, summaries: dict, image, title: str = "beta-VAE"):
+    """Pick a trained beta (a dropdown: it works the same in ipywidgets 7.7 and 8)."""
     betas = sorted(models)
     return SliderView(render_beta, title=title, fixed=dict(models=models, summaries=summaries, image=image),
-                      beta=selection_slider("beta", betas, betas[len(betas) // 2]))
+                      beta=dropdown("beta", {f"{b:g}": b for b in betas}, betas[len(betas) // 2]))

@@ -90,7 +90,8 @@ when labels are scarce?""")
 nb.md("""
 ## 4. Denoising autoencoder
 *Lecture application: noisy in, clean out.* Same network, but each training image is corrupted
-with Gaussian noise (std 0.4) at the input while the loss compares with the clean image.
+with Gaussian noise (std 0.4) at the input while the loss compares with the clean image. This
+one uses the L2 loss (summed squared error) instead of BCE: both are reconstruction losses.
 Move the slider: how much noise can it remove, and what happens beyond the training level?""")
 nb.code("""
 from labkit.losses.vae import ae_loss
@@ -98,7 +99,7 @@ from labkit.widgets.vae import denoising_view, render_denoising
 from labkit.widgets import static_grid
 torch.manual_seed(0)
 dae = AE(latent_dim=16, **size)
-train_autoencoder(dae, train.images, loss_fn=ae_loss("bce", noise=0.4), **fit_kw)
+train_autoencoder(dae, train.images, loss_fn=ae_loss("mse", noise=0.4), **fit_kw)
 dview = denoising_view(dae, test.images[:8])
 dview""")
 nb.code("""
