@@ -29,7 +29,8 @@ from ._common import Workers, auto_chunk, check_X, like_input, resolve_device, s
 
 _GRID_MIN_PAIRS = 1_000_000   # below this many seed x point pairs, one brute-force batch is cheaper
 
-__all__ = ["MeanShift", "estimate_bandwidth", "get_bin_seeds", "mean_shift_step", "mean_shift_trajectories"]
+__all__ = ["MeanShift", "estimate_bandwidth", "get_bin_seeds", "mean_shift_step", "mean_shift_trajectories",
+           "kernel_density"]
 
 
 def _as_t(X, device=None) -> torch.Tensor:
@@ -231,6 +232,19 @@ def _merge(centers: np.ndarray, intensity: np.ndarray, bw: float) -> np.ndarray:
         rest = torch.nonzero(unique[i + 1:]).flatten()
         i = int(rest[0]) + i + 1 if len(rest) else len(c)
     return c[unique].numpy()
+
+
+def kernel_density(X, query, bandwidth: float, kernel: str = "gaussian") -> torch.Tensor:
+    """Kernel density estimate at ``query`` points (notebook 02, section 1), up to a constant:
+    the mean over X of exp(-||q - x||^2 / (2 bw^2)) (gaussian) or of [||q - x|| <= bw] (flat). (Q,)"""
+    X = _as_t(X)
+    Q = _as_t(query, X.device)
+    out = torch.empty(Q.shape[0], dtype=torch.float64, device=X.device)
+    for s in range(0, Q.shape[0], 4096):
+        d2 = sq_dists(Q[s:s + 4096], X)
+        k = torch.exp(-d2 / (2 * bandwidth ** 2)) if kernel == "gaussian" else (d2 <= bandwidth ** 2).double()
+        out[s:s + 4096] = k.mean(1)
+    return out
 
 
 def mean_shift_trajectories(X, seeds, bandwidth: float, n_steps: int = 30, kernel: str = "flat") -> np.ndarray:
