@@ -1,0 +1,104 @@
+"""The notebook 01/02 self-checks accept correct answers and reject the typical wrong ones."""
+import pytest
+import torch
+
+from labkit.checks import CheckFailed
+from labkit.checks import kmeans as ck
+from labkit.checks import meanshift as cm
+
+
+def assign_ok(X, C):
+    return ((X[:, None] - C[None]) ** 2).sum(-1).argmin(1)
+
+
+def assign_argmax(X, C):
+    return torch.cdist(X, C).argmax(1)
+
+
+def assign_matrix(X, C):
+    return torch.cdist(X, C)
+
+
+def assign_wrong_axis(X, C):                     # distances summed over the points, not the features
+    return ((X[:, None] - C[None]) ** 2).sum(0).argmin(1).repeat(len(X))[:len(X)]
+
+
+def update_ok(X, labels, k):
+    return torch.stack([X[labels == j].mean(0) for j in range(k)])
+
+
+def update_sums(X, labels, k):
+    return torch.stack([X[labels == j].sum(0) for j in range(k)])
+
+
+def update_all(X, labels, k):
+    return X.mean(0).expand(k, -1).clone()
+
+
+def step_ok(X, S, bw):
+    inside = (torch.cdist(S, X) <= bw).double()
+    n = inside.sum(1, keepdim=True)
+    return torch.where(n > 0, inside @ X / n.clamp(min=1), S)
+
+
+def step_nan(X, S, bw):                          # divides by zero for a lonely seed
+    inside = (torch.cdist(S, X) <= bw).double()
+    return inside @ X / inside.sum(1, keepdim=True)
+
+
+def step_vector(X, S, bw):
+    return step_ok(X, S, bw) - S
+
+
+def step_all(X, S, bw):
+    return X.mean(0).expand(len(S), -1).clone()
+
+
+def step_gaussian(X, S, bw):
+    w = torch.exp(-torch.cdist(S, X) ** 2 / (2 * bw * bw))
+    return w @ X / w.sum(1, keepdim=True)
+
+
+def todo(*args):
+    raise NotImplementedError()
+
+
+CASES = [(ck.assign, assign_ok, [assign_argmax, assign_matrix, assign_wrong_axis]),
+         (ck.update, update_ok, [update_sums, update_all]),
+         (cm.step, step_ok, [step_nan, step_vector, step_all, step_gaussian])]
+
+
+@pytest.mark.parametrize("check, good, bads", CASES)
+def test_student_mode(check, good, bads, monkeypatch, capsys):
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    assert check(good) is True
+    assert "passed" in capsys.readouterr().out
+    for bad in bads:
+        assert check(bad) is False, bad.__name__
+        assert "failed" in capsys.readouterr().out
+    assert check(todo) is False
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, good, bads", CASES)
+def test_grading_mode(check, good, bads, monkeypatch):
+    monkeypatch.setenv("LABKIT_GRADING", "1")
+    assert check(good) is True
+    assert check(good, seeds=(7, 8, 9)) is True                  # the hidden-test cases
+    for bad in bads:
+        with pytest.raises(CheckFailed):
+            check(bad)
+    with pytest.raises(CheckFailed, match="not implemented"):
+        check(todo)
+
+
+def test_hints_name_the_mistake(monkeypatch, capsys):
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    ck.assign(assign_argmax)
+    assert "argmin" in capsys.readouterr().out
+    ck.update(update_sums)
+    assert "SUMS" in capsys.readouterr().out
+    cm.step(step_vector)
+    assert "VECTOR" in capsys.readouterr().out
+    cm.step(step_nan)
+    assert "stay where it is" in capsys.readouterr().out
