@@ -148,7 +148,10 @@ W.plot_test_loglik(grid_lp, scores);""")
 nb.md("""
 The ELBO underestimates the model's likelihood by the average KL gap; the importance-weighted value
 is within a fraction of a nat of the integral on average (the scatter shows the images where q is
-poorest and even 500 samples are not enough). A 2-D latent is a tiny model: published VAEs with
+poorest and even 500 samples are not enough). Even k = 5000 is not always enough: in the benchmark
+(`benchmarks/results/vae_likelihood.json`) the median image is within 0.05 nats of the grid, but on
+a few images whose posterior has a second bump that q never samples, the estimate falls several
+nats short. For a large latent nobody can check this. A 2-D latent is a tiny model: published VAEs with
 50-D latents reach about -85 to -87 nats on binarised MNIST (Burda et al., 2016), and they can only
 use the importance-weighted estimate, because a 50-D grid is impossible.
 
