@@ -83,15 +83,14 @@ def render_latent_scatters(codes: dict, labels, size: float = 3.6, s: float = 5)
     """One 2-D scatter per entry of ``{title: codes (N, 2)}``, coloured by digit label."""
     plt = _plt()
     fig, axes = plt.subplots(1, len(codes), figsize=(size * len(codes), size))
-    for i, (ax, (title, z)) in enumerate(zip(np.atleast_1d(axes), codes.items())):
-        scatter2d(np.asarray(z)[:, :2], labels, ax=ax, title=title, s=s, legend=(i == len(codes) - 1))
+    axes = np.atleast_1d(axes)
+    for ax, (title, z) in zip(axes, codes.items()):
+        scatter2d(np.asarray(z)[:, :2], labels, ax=ax, title=title, s=s, legend=False)
         ax.set_xlabel("dim 1")
         ax.set_ylabel("dim 2")
-    if len(codes) > 1:
-        handles = np.atleast_1d(axes)[-1].get_legend()
-        if handles is not None:
-            handles.set_bbox_to_anchor((1.0, 1.0))
-            handles._loc = 2
+    if labels is not None and len(np.unique(np.asarray(labels))) <= 12:
+        handles, names = axes[-1].collections[0].legend_elements()
+        axes[-1].legend(handles, names, fontsize=7, markerscale=0.7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
