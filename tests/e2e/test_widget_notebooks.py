@@ -34,6 +34,12 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "add mass at a point": ["added mass", "point x", "point y"],
         "an outlier: classifier vs density": ["point x", "point y"],
         "abstaining classifier: density threshold": ["rejected fraction of training points"]},
+    "01_kmeans.ipynb": {
+        "k-means step-through": ["iteration"],
+        "colour quantisation": ["k (colours)"]},
+    "02_mean_shift.ipynb": {
+        "mean shift bandwidth": ["bandwidth"],
+        "mean shift segmentation": ["bandwidth"]},
     "04_autoencoders_vae.ipynb": {
         "denoising autoencoder": ["noise std"],
         "latent perturbation": ["z0", "z1"],
