@@ -149,6 +149,11 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = False, quiet: bool = F
     seed_everything(seed, deterministic)
     if threads:
         torch.set_num_threads(threads)
+        try:  # BLAS threads too (scikit-learn, numpy): oversubscribed BLAS can be 10-100x slower
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(limits=threads)
+        except ImportError:  # pragma: no cover
+            pass
     ddir = data_dir()
     from .data.mnist import describe_source
     source = describe_source()
