@@ -179,7 +179,6 @@ def render_segmentation(image, bandwidth: float = 0.2, spatial: float = 0.5, fig
     axes[0].imshow(image)
     axes[0].set_title("original")
     axes[1].imshow(colours[labels])
-    axes[1].contour(labels, levels=np.arange(len(colours)) + 0.5, colors="k", linewidths=0.4)
     axes[1].set_title(f"bandwidth {bandwidth:.2f}: {len(colours)} segments")
     for ax in axes:
         ax.set_axis_off()

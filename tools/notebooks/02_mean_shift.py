@@ -117,8 +117,8 @@ nb.md("**Question.** Plot (in your head) the number of clusters against the band
 nb.md("""
 ## 4. When the number of clusters is unknown: mean shift versus k-means
 Five blobs of different sizes. k-means must be told k; a wrong guess splits or merges blobs.
-Mean shift with `estimate_bandwidth` (the mean distance to the 20 %-th nearest neighbour, here
-quantile 0.1) finds the number by itself.""")
+Mean shift with `estimate_bandwidth` (the mean distance from a point to its k-th nearest neighbour,
+k = quantile x n; here quantile 0.1) finds the number by itself.""")
 nb.code("""
 X5, y5 = make_blobs(n_samples=[300, 200, 150, 100, 60], centers=[[0, 0], [6, 0], [3, 5], [9, 6], [-4, 6]],
                     cluster_std=[1.0, 0.8, 0.7, 0.6, 0.5], random_state=2)
