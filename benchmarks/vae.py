@@ -144,9 +144,9 @@ def main(argv=None):
         "target_gain": 3.0, "met": bool(gain >= 3.0)}
 
     # 2. few-label probe: encoder features (VAE mu, and a 16-D AE) vs pixels vs PCA
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     ae = AE(latent_dim=16, width=args.width, hidden=256)
-    t_ae, _ = train(ae, x_tr, args.epochs, ae_loss("bce"), args.lr, args.batch_size)
+    t_ae, _ = train(ae, x_tr, args.epochs, ae_loss("bce"), args.lr, args.batch_size, args.seed)
     res["probe"] = {"vae": compare_probes(vae, train_set, test_set, 100), "ae16": compare_probes(ae, train_set, test_set, 100)}
     res["probe"]["met"] = bool(res["probe"]["ae16"]["encoder"] > res["probe"]["ae16"]["pixels"]
                                and res["probe"]["vae"]["encoder"] > res["probe"]["vae"]["pixels"])
@@ -159,9 +159,9 @@ def main(argv=None):
         an[name] = auroc(torch.cat([normal, bad]), torch.cat([torch.zeros(len(normal)), torch.ones(len(bad))]))
     # held-out class: an AE trained without digit k; anomalies = test images of digit k
     k = args.heldout_class
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     ae_k = AE(latent_dim=16, width=args.width, hidden=256)
-    train(ae_k, x_tr[train_set.labels != k], args.epochs, ae_loss("bce"), args.lr, args.batch_size)
+    train(ae_k, x_tr[train_set.labels != k], args.epochs, ae_loss("bce"), args.lr, args.batch_size, args.seed)
     err_k = recon_errors(ae_k, x_te)
     is_k = (test_set.labels == k).float()
     an[f"heldout_class_{k}"] = auroc(err_k, is_k)
