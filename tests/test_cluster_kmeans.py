@@ -133,3 +133,13 @@ def test_bad_params():
         KMeans(2, init=np.zeros((3, 2)), device="cpu").fit(X)
     with pytest.raises(ValueError, match="2 features"):
         KMeans(2, device="cpu").fit(X).predict(np.zeros((3, 3)))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    X, _ = data(0, n=5000, d=8, centers=6, dtype=np.float32)
+    C0 = X[:6]
+    a = KMeans(6, init=C0, device="cpu").fit(X)
+    b = KMeans(6, init=C0, device="cuda").fit(torch.tensor(X, device="cuda"))
+    assert b.inertia_ == pytest.approx(a.inertia_, rel=1e-4)
+    assert adjusted_rand_score(a.labels_, b.labels_) > 0.999

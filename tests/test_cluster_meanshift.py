@@ -135,3 +135,11 @@ def test_bad_input(bad, match):
 def test_bad_bandwidth(bw):
     with pytest.raises(ValueError, match="bandwidth must be a positive"):
         MeanShift(bandwidth=bw, device="cpu").fit(blobs(0))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    X = blobs(0, n=2000)
+    a = MeanShift(bandwidth=1.5, device="cpu").fit(X)
+    b = MeanShift(bandwidth=1.5, device="cuda").fit(torch.tensor(X, device="cuda"))
+    assert adjusted_rand_score(a.labels_, b.labels_) > 0.99
