@@ -185,10 +185,6 @@ class NotebookPage:
             return True
         return False
 
-    def shutdown_kernel(self):
-        self.page.evaluate("async () => { const p = window.jupyterapp.shell.currentWidget;"
-                           " if (p && p.sessionContext) await p.sessionContext.shutdown(); }")
-
     def wait_idle(self, timeout=MOVE_TIMEOUT):
         self.page.wait_for_function(
             "() => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
@@ -319,6 +315,15 @@ class Runner:
         self._poll()                   # keep the next notebooks going
         return nbp, err
 
+    def shutdown_kernel(self, name):
+        """Free the notebook's kernel (about 1 GB) once its test is over."""
+        try:
+            for sess in self.server.api("GET", "/api/sessions"):
+                if sess.get("path", "").endswith(name):
+                    self.server.api("DELETE", f"/api/sessions/{sess['id']}", timeout=60)
+        except Exception:  # noqa: BLE001 - the server's teardown stops it anyway
+            pass
+
     def close(self):
         for nbp, _ in list(self.done.values()) + [(n, None) for n in self.running.values()]:
             try:
@@ -328,8 +333,10 @@ class Runner:
 
 
 @pytest.fixture(scope="session")
-def runner(lab_server, browser):
-    r = Runner(lab_server, browser, [n for n in widget_notebooks() if (NOTEBOOKS / n).exists()],
+def runner(request, lab_server, browser):
+    selected = [it.callspec.params["notebook"] for it in request.session.items
+                if hasattr(it, "callspec") and "notebook" in it.callspec.params]   # honours -k
+    r = Runner(lab_server, browser, [n for n in selected if (NOTEBOOKS / n).exists()],
                int(os.environ.get("LABKIT_E2E_PARALLEL", 2)))
     yield r
     r.close()
@@ -414,8 +421,5 @@ def test_widget_notebook_in_browser(notebook, runner):
     finally:
         (art / "report.json").write_text(json.dumps(report, indent=1))
         (art / "console.log").write_text("\n".join(nbp.console))
-        try:
-            nbp.shutdown_kernel()
-        except Exception:  # noqa: BLE001
-            pass
         nbp.context.close()
+        runner.shutdown_kernel(notebook)
