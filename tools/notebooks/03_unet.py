@@ -228,7 +228,7 @@ per_image = torch.tensor([mean_iou(p[None], m[None], K) for p, m in zip(preds, m
 worst = per_image.argsort()[:4].tolist()
 static_grid(render_prediction, [dict(index=i) for i in worst], ncols=2, figsize_per=(6, 2.4),
             fixed=dict(images=images, masks=masks, preds=preds, classes=classes),
-            titles=[f"image {i}" for i in worst])
+            titles=[""] * len(worst))
 plt.show()""")
 
 nb.md("""
