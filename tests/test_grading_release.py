@@ -15,6 +15,8 @@ from labkit.grading.nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END
                                    nbgrader_meta, source_text, validate_notebook)
 from labkit.grading.release import ReleaseError, release, release_notebook, strip_hidden_tests, strip_solution
 
+from test_notebook_metadata import PUBLIC_ASSERT_KNOWN, _with_known  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "grading_fixtures"
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -114,7 +116,7 @@ def test_release_real_notebook(path, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", _with_known(NOTEBOOKS, PUBLIC_ASSERT_KNOWN))
 def test_released_real_notebook_runs_to_first_check(path, tmp_path, monkeypatch):
     """A student opening the released notebook can run it top to bottom up to the first exercise,
     and its check says "not implemented yet" instead of crashing."""
