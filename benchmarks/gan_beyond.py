@@ -2,6 +2,10 @@
 from the start on the same budget, and CycleGAN with / without its cycle loss vs paired pix2pix.
 
     python benchmarks/gan_beyond.py [--part progan|cyclegan|all] [--size medium|small|large] [--seeds 0 1]
+    python benchmarks/gan_beyond.py --print [--out FILE]      # tables of an existing results file
+
+``small`` = the notebook's fast-mode sizes (results/gan_beyond_small.json); ``medium`` = a CPU-hour
+budget (results/gan_beyond.json; parts/seeds can run as parallel processes); ``large`` = full mode (GPU).
 
 ProGAN: same networks, same steps and batch size; Frechet distance in the judge classifier's
 feature space (labkit.metrics.gan, NOT Inception-FID) between ``n_eval`` samples and ``n_eval``
