@@ -117,7 +117,8 @@ def main(argv=None):
             print(f"  {row['mixture']:4s} {row['recipe']:8s} seed {row['seed']}: {row['modes']:2d} modes, "
                   f"{100 * row['hq']:5.1f}% HQ  ({row['cpu_s']:.0f} s CPU, {row['wall_s']:.0f} s wall)", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(RESULTS / "gan_samples.npz",
+    samples_path = Path(a.out).with_name(Path(a.out).stem + "_samples.npz")
+    np.savez_compressed(samples_path,
                         **{f"{r['mixture']}_{r['recipe']}_seed{r['seed']}": r["samples"] for r in rows})
     summary = summarize(rows)
     print(f"\n{'mixture/recipe':16s} {'steps':>6s} {'modes':>11s} {'HQ %':>12s} {'CPU s/run':>9s} {'wall s':>7s}  target")
@@ -152,7 +153,7 @@ def main(argv=None):
     result = {"benchmark": "gan", "command": " ".join(["benchmarks/gan.py"] + sys.argv[1:]), "protocol": "PacGAN/VEEGAN: 2500 samples, HQ within 3 std, covered if >=1 HQ sample",
               "summary": summary, "published": PUBLISHED, "conditional_gan": cgan,
               "runs": [{k: v for k, v in r.items() if k != "samples"} for r in rows],
-              "samples_file": "benchmarks/results/gan_samples.npz (git-ignored)",
+              "samples_file": f"{samples_path.name} next to this file (git-ignored)",
               "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "workers": a.workers,
                           "torch_threads_per_run": 1, "loadavg_start": load0, "loadavg_end": load1, "blas": blas},
               "total_wall_s": time.perf_counter() - t0}
