@@ -100,7 +100,7 @@ def discriminator_loss(real_logits, fake_logits):
     ### END SOLUTION''')
 nb.test("gan-d-loss-test", 2, '''
 import labkit.checks.gan as check
-assert check.discriminator_loss(discriminator_loss)''')
+check.discriminator_loss(discriminator_loss)''')
 
 nb.md("""
 ### Exercise 2.2: the generator loss, saturating and non-saturating
@@ -116,7 +116,7 @@ def generator_loss(fake_logits, kind="nonsaturating"):
     return F.softplus(-fake_logits).mean()
     ### END SOLUTION''')
 nb.test("gan-g-loss-test", 2, '''
-assert check.generator_loss(generator_loss)''')
+check.generator_loss(generator_loss)''')
 nb.code("""
 l = torch.linspace(-8, 4, 200, requires_grad=True)
 for kind in ("saturating", "nonsaturating"):
@@ -149,7 +149,7 @@ def train_step(G, D, opt_g, opt_d, real, z):
     return loss_d.item(), loss_g.item()
     ### END SOLUTION''')
 nb.test("gan-train-step-test", 3, '''
-assert check.train_step(train_step)
+check.train_step(train_step)
 ### BEGIN HIDDEN TESTS
 assert check.discriminator_loss(discriminator_loss) and check.generator_loss(generator_loss)
 ### END HIDDEN TESTS''')
