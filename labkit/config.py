@@ -113,13 +113,19 @@ def data_dir(create: bool = True) -> Path:
 
 
 def cache_dir() -> Path:
-    """A writable folder for downloads, checkpoints and generated data."""
-    d = data_dir()
-    if os.access(d, os.W_OK):
-        return d
-    alt = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "labkit"
-    alt.mkdir(parents=True, exist_ok=True)
-    return alt
+    """A writable folder for downloads, checkpoints and trained helpers (e.g. the judge classifier):
+    ``LABKIT_CACHE``, else the repo's ``data/`` (source checkout), else ``~/.cache/labkit``.
+    Never ``LABKIT_DATA`` itself: that may be a shared, read-mostly data folder."""
+    env = os.environ.get("LABKIT_CACHE")
+    root = _repo_root()
+    if env:
+        path = Path(env).expanduser()
+    elif root is not None and os.access(root, os.W_OK):
+        path = root / "data"
+    else:
+        path = Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "labkit"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @dataclass

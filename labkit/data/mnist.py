@@ -138,12 +138,18 @@ def _available_splits(raw: Path | None) -> dict:
 
 
 def _try_torchvision(root, split, download) -> MNISTData | None:
+    """torchvision's MNIST: first the folders we read from (no download), then a download into
+    a writable cache (never into LABKIT_DATA, which may be a shared read-only folder)."""
     from torchvision.datasets import MNIST
-    for b in _candidate_roots(root):
+    from ..config import cache_dir
+    attempts = [(b, False) for b in _candidate_roots(root) if (b / "MNIST").is_dir()]
+    if download:
+        attempts.append((Path(root) if root else cache_dir(), True))
+    for b, dl in attempts:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ds = MNIST(str(b), train=(split == "train"), download=download)
+                ds = MNIST(str(b), train=(split == "train"), download=dl)
         except Exception:
             continue
         x = ds.data.unsqueeze(1).float().div_(255.0)
