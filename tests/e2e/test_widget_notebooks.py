@@ -40,12 +40,20 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "02_mean_shift.ipynb": {
         "mean shift bandwidth": ["bandwidth"],
         "mean shift segmentation": ["bandwidth"]},
+    "03_unet.ipynb": {"UNet predictions on validation images": ["validation image"]},
     "04_autoencoders_vae.ipynb": {
         "denoising autoencoder": ["noise std"],
         "latent perturbation": ["z0", "z1"],
         "interpolation AE vs VAE": ["t (a -> b)"],
         "beta-VAE": ["beta"]},
     "04b_vae_likelihood.ipynb": {"true posterior vs encoder q(z|x)": ["test image"]},
+    "05_gan.ipynb": {
+        "1-D GAN: G(z) and D(x) over training": ["snapshot"],
+        "grid, tuned: samples over D's decision surface": ["snapshot"],
+        "DCGAN: fixed z after each epoch": ["epoch"],
+        "latent interpolation": ["t", "method"],
+        "latent perturbation": ["z[0] offset"],
+        "conditional GAN: pick a digit, move z": ["digit", "z[0]"]},
     "05b_gan_beyond.ipynb": {
         "Progressive growing: samples over training": ["snapshot"],
         "CycleGAN round trips thin -> thick -> thin": ["model", "first test image"]},
