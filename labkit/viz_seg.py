@@ -65,17 +65,22 @@ def show_segmentation(images, masks, preds=None, classes=None, n: int = 6, scale
             panels += [mask_to_rgb(preds[j]), error_overlay(images[j], preds[j], masks[j])]
         for i, p in enumerate(panels):
             ax = axes[i, j]
-            ax.imshow(p, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if j == 0:
-                ax.set_ylabel(rows[i], fontsize=9)
+            _panel(ax, p, rows[i] if j == 0 else None)
         if preds is not None:
             axes[2, j].set_title(_iou_text(preds[j], masks[j], k), fontsize=8)
     if classes:
         class_legend(fig, classes)
     fig.tight_layout(rect=(0, 0.04 if classes else 0, 1, 1))
     return fig
+
+
+def _panel(ax, img, ylabel=None):
+    """One image cell of a segmentation grid: no ticks, the row name on the first column."""
+    ax.imshow(img, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=9)
 
 
 def show_ablation(images, masks, preds_by_name: dict, classes, n: int = 6, scale: float = 1.6):
@@ -91,11 +96,7 @@ def show_ablation(images, masks, preds_by_name: dict, classes, n: int = 6, scale
         panels += [mask_to_rgb(p[j]) for p in preds_by_name.values()]
         for i, p in enumerate(panels):
             ax = axes[i, j]
-            ax.imshow(p, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if j == 0:
-                ax.set_ylabel(rows[i], fontsize=9)
+            _panel(ax, p, rows[i] if j == 0 else None)
             if i >= 2:
                 ax.set_title(_iou_text(list(preds_by_name.values())[i - 2][j], masks[j], k), fontsize=8)
     class_legend(fig, classes)
