@@ -99,8 +99,9 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--mixtures", nargs="+", default=["ring", "grid"])
     ap.add_argument("--recipes", nargs="+", default=["minimax", "tuned"])
-    ap.add_argument("--steps-ring", type=int, default=10000)
-    ap.add_argument("--steps-grid", type=int, default=20000)
+    from labkit.gan_train import MIXTURE_STEPS
+    ap.add_argument("--steps-ring", type=int, default=MIXTURE_STEPS["ring"])
+    ap.add_argument("--steps-grid", type=int, default=MIXTURE_STEPS["grid"])
     ap.add_argument("--workers", type=int, default=min(5, os.cpu_count() or 1))
     ap.add_argument("--cgan", choices=["fast", "full", "none"], default="fast")
     ap.add_argument("--out", default=str(RESULTS / "gan.json"))

@@ -115,6 +115,31 @@ def test_one_alternating_step_moves_both_players():
     assert not torch.equal(ema[0], list(G.parameters())[0])      # EMA lags G
 
 
+def test_lazy_r1_runs_every_kth_d_update_with_k_times_the_weight():
+    class LinearD(torch.nn.Module):                    # D(x) = w.x: |grad_x D|^2 = |w|^2 = 25
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
+
+        def forward(self, x):
+            return x @ self.w
+
+    def d_losses(r1_every, steps=4):
+        torch.manual_seed(0)
+        G, D = MLPGenerator(2, 2, 8, 1), LinearD()
+        tr = GANTrainer(G, D, GANConfig(r1=0.1, r1_every=r1_every, lr_d=0.0, lr_g=0.0), total_steps=steps)
+        xs = [torch.randn(16, 2, generator=torch.Generator().manual_seed(i)) for i in range(steps)]
+        return [tr.step(x)["d_loss"] for x in xs]
+
+    plain = d_losses(1)                                 # penalty 0.5 * 0.1 * 25 = 1.25 every step
+    lazy = d_losses(2)                                  # 0.5 * 0.2 * 25 = 2.5 on steps 0 and 2 only
+    none = [a - 1.25 for a in plain]
+    assert lazy[0] == pytest.approx(none[0] + 2.5) and lazy[2] == pytest.approx(none[2] + 2.5)
+    assert lazy[1] == pytest.approx(none[1]) and lazy[3] == pytest.approx(none[3])
+    with pytest.raises(ValueError, match="r1_every"):
+        GANConfig(r1_every=0)
+
+
 def test_divergence_is_reported_in_words():
     torch.manual_seed(0)
     G, D = MLPGenerator(2, 2, 16, 2), MLPDiscriminator(2, 16, 2)

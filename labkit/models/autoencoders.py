@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ._device import to_model
+
 __all__ = ["ConvEncoder", "ConvDecoder", "AE", "VAE", "check_images", "check_latents", "IMAGE_SHAPE",
            "train_autoencoder", "lab_sizes"]
 
@@ -129,8 +131,10 @@ class _Base(nn.Module):
         return torch.sigmoid(self.decode_logits(z))
 
     def reconstruct(self, x):
-        """decode(embed(x)): the deterministic reconstruction."""
-        return self.decode(self.embed(x))
+        """decode(embed(x)): the deterministic reconstruction, on the device of ``x`` (so that
+        ``reconstruct(x) - x`` works whether or not the model sits on the GPU)."""
+        x = check_images(x)
+        return self.decode(self.embed(x)).to(x.device)
 
     def extra_repr(self):
         n = sum(p.numel() for p in self.parameters())
@@ -145,7 +149,7 @@ class AE(_Base):
         super().__init__(latent_dim, width, hidden, latent_dim)
 
     def encode(self, x):
-        return self.encoder(check_images(x))
+        return self.encoder(to_model(self, check_images(x)))
 
     embed = encode
 
@@ -170,7 +174,7 @@ class VAE(_Base):
         self.beta = float(beta)
 
     def encode(self, x):
-        h = self.encoder(check_images(x))                 # (B, 2 * latent_dim)
+        h = self.encoder(to_model(self, check_images(x)))  # (B, 2 * latent_dim)
         mu, logvar = h.chunk(2, dim=1)                    # (B, latent_dim) each
         return mu, logvar
 

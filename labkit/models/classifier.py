@@ -20,6 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ._device import to_model
+
 FEATURE_DIM = 128
 _MEMO: dict = {}
 
@@ -42,7 +44,7 @@ class MNISTClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate activations ``(N, 128)`` (the space of the Frechet distance)."""
-        return self.body(self._check(x))
+        return self.body(to_model(self, self._check(x)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))                                   # (N, 10) logits

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._device import to_model
+
 __all__ = ["ResBlock", "Translator", "PatchDiscriminator", "CycleGAN", "cycle_consistency_loss",
            "identity_loss", "lsgan_d_loss", "lsgan_g_loss", "CycleGANTrainer", "CycleRun",
            "train_cyclegan", "translate", "round_trip", "label_preserved_rate", "evaluate_translation",
@@ -62,7 +64,7 @@ class Translator(nn.Module):
 
     def forward(self, x):
         _check_batch(x, "generator input")
-        return self.net(x)
+        return self.net(to_model(self, x))
 
 
 class PatchDiscriminator(nn.Module):
@@ -78,7 +80,7 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, x):
         _check_batch(x, "discriminator input")
-        return self.net(x)
+        return self.net(to_model(self, x))
 
 
 class CycleGAN(nn.Module):

@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 
+from ._device import to_model
+
 
 def _mlp(d_in, hidden, depth, d_out, act):
     layers, d = [], d_in
@@ -42,7 +44,7 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim + self.n_categories:
             raise ValueError(f"z must have shape (N, {self.latent_dim + self.n_categories}); got {tuple(z.shape)}")
-        return self.net(z)
+        return self.net(to_model(self, z))
 
     @torch.no_grad()
     def sample(self, n: int, generator=None) -> torch.Tensor:
@@ -63,7 +65,7 @@ class MLPDiscriminator(nn.Module):
             raise ValueError(f"x must have shape (N, {self.in_dim}); got {tuple(x.shape)}")
         if x.shape[0] % self.pac:
             raise ValueError(f"batch size {x.shape[0]} must be a multiple of pac={self.pac}")
-        return self.net(x.reshape(-1, self.in_dim * self.pac)).squeeze(1)          # (N / pac,)
+        return self.net(to_model(self, x).reshape(-1, self.in_dim * self.pac)).squeeze(1)          # (N / pac,)
 
 
 def dcgan_init(module: nn.Module) -> nn.Module:
@@ -104,6 +106,7 @@ class DCGANGenerator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}")
+        z, labels = to_model(self, z, labels)
         if self.n_classes:
             if labels is None:
                 raise ValueError("this generator is conditional: call G(z, labels) with labels (N,) in 0..9")
@@ -132,6 +135,7 @@ class DCGANDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"x must have shape (N, 1, 28, 28); got {tuple(x.shape)}")
+        x, labels = to_model(self, x, labels)
         h = self.net(x)                                                                         # (N, 2b*49)
         logit = self.out(h).squeeze(1)
         if self.n_classes:
@@ -162,7 +166,7 @@ class PatchDiscriminator(nn.Module):
         if condition.shape[0] != image.shape[0] or condition.shape[2:] != image.shape[2:]:
             raise ValueError(f"condition {tuple(condition.shape)} and image {tuple(image.shape)} must "
                              "share batch size and height/width")
-        return self.net(torch.cat([condition, image], 1))
+        return self.net(torch.cat(to_model(self, condition, image), 1))
 
 
 class Pix2Pix(nn.Module):
@@ -178,7 +182,8 @@ class Pix2Pix(nn.Module):
         self.D = PatchDiscriminator(in_channels, out_channels, d_base, d_layers)
 
     def forward(self, condition: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.G(condition))
+        """G's image in [0, 1], on the device of ``condition`` (compared with targets there)."""
+        return torch.sigmoid(self.G(condition)).to(condition.device)
 
 
 def count_parameters(module: nn.Module) -> int:

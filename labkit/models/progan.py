@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._device import to_model
+
 __all__ = ["RESOLUTIONS", "PixelNorm", "MinibatchStd", "ProGenerator", "ProDiscriminator",
            "GrowthSchedule", "real_at", "ProGANTrainer", "GrowthRun", "train_progan", "sample",
            "upsample_to"]
@@ -91,7 +93,7 @@ class ProGenerator(nn.Module):
         """Feature maps at ``stage`` and at the stage before (None at stage 0)."""
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
-        h, prev = self.stem(z), None                        # (N, c0, 7, 7)
+        h, prev = self.stem(to_model(self, z)), None                        # (N, c0, 7, 7)
         for s in range(1, stage + 1):
             prev = h
             h = self.blocks[s - 1](upsample_to(h, RESOLUTIONS[s]))   # (N, c_s, 7*2^s, 7*2^s)
@@ -128,6 +130,7 @@ class ProDiscriminator(nn.Module):
             raise ValueError(f"D expects images (N, 1, r, r) with r in {RESOLUTIONS}, got {tuple(x.shape)}")
         stage = RESOLUTIONS.index(x.shape[-1])
         _check_stage(stage, alpha)
+        x = to_model(self, x)
         h = self.from_rgb[stage](x)
         if stage > 0:
             h = self.blocks[stage - 1](h)                   # (N, c_{s-1}, r/2, r/2)

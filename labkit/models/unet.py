@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._device import to_model
+
 __all__ = ["DoubleConv", "Up", "UNet", "match_size", "count_parameters", "one_cycle_adam",
            "predict_dataset"]
 
@@ -110,6 +112,7 @@ class UNet(nn.Module):
     def features(self, x: torch.Tensor) -> dict:
         """All intermediate maps: 'enc0'..'enc{depth-1}', 'bottleneck', 'dec{depth-1}'..'dec0', 'logits'."""
         self._check_input(x)
+        x = to_model(self, x)
         feats, skips = {}, []
         h = self.inc(x)                                      # (N, B, H, W)
         for d, block in enumerate(self.down):

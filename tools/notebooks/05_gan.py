@@ -32,7 +32,7 @@ use_style()
 S = by_mode(
     fast=dict(steps_1d=1200, steps_2d=1500, steps_grid=2000, n_train=4000, dc_epochs=5, dc_base=32, lr=5e-4,
               cgan_epochs=8, pix_train=2000, pix_epochs=3, pix_base=8, pix_lr=2e-3, n_eval=1000),
-    full=dict(steps_1d=4000, steps_2d=10000, steps_grid=20000, n_train=None, dc_epochs=20, dc_base=64, lr=2e-4,
+    full=dict(steps_1d=4000, steps_2d=30000, steps_grid=40000, n_train=None, dc_epochs=20, dc_base=64, lr=2e-4,
               cgan_epochs=20, pix_train=20000, pix_epochs=10, pix_base=32, pix_lr=2e-4, n_eval=5000))
 S""")
 
@@ -168,8 +168,9 @@ nb.md("""
 `labkit.gan_train.train_mixture_gan` runs the same alternating step in a loop
 (`labkit.train.fit(step=...)`). Two recipes on the same MLPs (3 x 128):
 - `minimax`: the saturating loss of the original game, a plain Gaussian latent;
-- `tuned`: non-saturating loss, a categorical + Gaussian latent (one category per mode can take one
-  bump), instance noise annealed to 0, an R1 penalty, linear lr decay, and an EMA of G's weights.
+- `tuned`: non-saturating loss, a categorical + Gaussian latent (more categories than modes: 32 on
+  the ring, 50 on the grid, so every bump can take whole categories; this uses the number of modes,
+  which real data does not tell you), instance noise annealed to 0, an R1 penalty, linear lr decay, and an EMA of G's weights.
 
 The trainer watches D: if it wins outright for many steps, it says so (`diagnosis`).""")
 nb.code("""
