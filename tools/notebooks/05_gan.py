@@ -172,7 +172,10 @@ nb.md("""
   the ring, 50 on the grid, so every bump can take whole categories; this uses the number of modes,
   which real data does not tell you), instance noise annealed to 0, an R1 penalty, linear lr decay, and an EMA of G's weights.
 
-The trainer watches D: if it wins outright for many steps, it says so (`diagnosis`).""")
+The trainer watches D: if it wins outright for many steps, it says so (`diagnosis`).
+Full mode trains each for the benchmark's budget (30,000 steps on the ring, 40,000 on the grid): about
+3-5 minutes per run on one CPU core, 15-20 minutes for the four. A GPU barely helps networks this
+small (measured on an H100: 1.5x), so these runs stay on the CPU.""")
 nb.code("""
 from labkit.gan_train import train_mixture_gan
 from labkit.widgets.gan import plot_mixture_runs
