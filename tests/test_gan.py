@@ -167,6 +167,14 @@ def test_train_mixture_gan_is_seeded_and_snapshots():
     assert torch.equal(x, y)
 
 
+def test_tuned_recipe_uses_per_mixture_categories_and_lazy_r1():
+    for mixture, k in (("ring", 32), ("grid", 50)):
+        G, D, hist, trainer, snaps = train_mixture_gan(mixture, "tuned", steps=3, seed=0, n_snapshots=1)
+        assert G.n_categories == k
+        assert trainer.cfg.r1_every == 8 and trainer.cfg.noise_std == {"ring": 0.1, "grid": 0.3}[mixture]
+        assert G.sample(5).shape == (5, 2)
+
+
 def test_derived_inputs_and_pix2pix_step():
     img = torch.zeros(2, 1, 28, 28)
     img[:, :, 8:20, 8:20] = 1.0
