@@ -201,10 +201,14 @@ def _shift_all(X, seeds, bw, max_iter, kernel, n_threads=None):
     with Workers(n_threads if use_grid else 1) as workers:
         while len(active):
             old = pos[active]
-            if use_grid and len(old) * X.shape[0] > _GRID_MIN_PAIRS:       # grid pays off for many seeds
-                new, cnt = _grid_sums(grid, old, bw, workers)
+            # seeds at exactly the same position move identically: shift each position once
+            # (seeds that share their neighbours land on the same mean and then coincide)
+            uniq, inv = torch.unique(old, dim=0, return_inverse=True)
+            if use_grid and len(uniq) * X.shape[0] > _GRID_MIN_PAIRS:      # grid pays off for many seeds
+                new, cnt = _grid_sums(grid, uniq, bw, workers)
             else:
-                new, cnt = _brute_sums(X, old, bw, kernel, torch.float32)
+                new, cnt = _brute_sums(X, uniq, bw, kernel, torch.float32)
+            new, cnt = new[inv], cnt[inv]
             intensity[active] = cnt
             empty = cnt == 0                                       # nothing near: stop where it is
             new[empty] = old[empty]
