@@ -41,7 +41,6 @@ def run_notebook(path: Path, mode: str, deadline: float, executed: Path | None, 
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get("LABKIT_MODE")
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(NB_DIR)}})
     row = {"notebook": path.stem, "status": "ok", "cells": len(nb.cells), "cell_reached": 0, "printed": [],
@@ -74,9 +73,6 @@ def run_notebook(path: Path, mode: str, deadline: float, executed: Path | None, 
                 row["cell_reached"] = len(nb.cells)
     except Exception as e:
         row["status"] = f"kernel failed: {type(e).__name__}: {e}"[:400]
-    finally:
-        if env_before is not None:
-            os.environ["LABKIT_MODE"] = env_before
     row["wall_s"] = round(time.perf_counter() - t0, 1)
     if executed is not None:
         executed.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,8 @@
 
 One step = one discriminator update on a real batch and a fake batch, then one generator
 update (the lecture's alternating gradient updates). Tricks, all optional and off by default:
-non-saturating loss, R1 penalty (optionally lazy: every k-th D update), instance noise annealed to 0, linear learning-rate decay,
-an exponential moving average (EMA) of the generator's weights.
+non-saturating loss, R1 penalty (optionally lazy: every k-th D update), instance noise annealed
+to 0, linear learning-rate decay, an exponential moving average (EMA) of the generator's weights.
 
 The trainer watches for divergence and says what happened in words: a NaN/inf loss, or the
 discriminator winning outright (real scored ~1, fakes ~0 for many steps: the generator's
