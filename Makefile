@@ -22,7 +22,7 @@ IW7_PKGS := ipywidgets==7.7.1 ipykernel==6.17.1 ipython==7.34.0 ipython_genutils
 WIDGETS7_TESTS ?= $(wildcard tests/test_*widget*.py) tests/test_colab_ready.py
 WIDGETS7_NOTEBOOKS ?= notebooks/00_setup_check.ipynb
 
-.PHONY: lab test unit notebooks e2e widgets7 venv venv7 clean-venv
+.PHONY: lab test unit notebooks nbbuild e2e widgets7 venv venv7 clean-venv
 
 venv: $(STAMP)
 
@@ -46,6 +46,10 @@ test: $(STAMP)
 
 unit: $(STAMP)
 	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests $(PYTEST_ARGS)
+
+# Rebuild notebooks/*.ipynb from their sources in tools/notebooks/ (jupytext percent files).
+nbbuild: $(STAMP)
+	$(PY) tools/nbbuild.py
 
 notebooks: $(STAMP)
 	LABKIT_MODE=fast LABKIT_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \

@@ -1,38 +1,45 @@
-"""Build course notebooks from short Python scripts (tools/notebooks/<name>.py).
+"""Build notebooks/<name>.ipynb from its source, tools/notebooks/<name>.py (jupytext percent format).
 
-Every notebook gets the same header (Open-in-Colab badge + setup cell, both built from
-labkit/_repo.py) and nbgrader-compatible exercise cells (schema 3):
+    .venv/bin/python tools/nbbuild.py            # rebuild every notebook
+    .venv/bin/python tools/nbbuild.py 01_kmeans  # rebuild one
+    .venv/bin/python tools/nbbuild.py --check    # exit 1 if a committed notebook differs from its source
 
-    nb = Notebook("01_kmeans.ipynb", "Lab 01 - k-Means")
-    nb.md("## 1. ...")
-    nb.code("X = ...")
-    nb.solution("kmeans-assign", '''def assign(X, C):
-        ### BEGIN SOLUTION
-        ...
-        ### END SOLUTION''')
-    nb.test("kmeans-assign-test", 2, "labkit.checks.kmeans.assign(assign)")
-    nb.write()
+A source is a notebook saved as text: `# %%` starts a code cell, `# %% [markdown]` a markdown cell,
+and cell metadata sits in the cell header as JSON, e.g.
 
-The .ipynb files in notebooks/ are what students and instructors use; these scripts are
-how the course authors regenerate them (outputs always empty).
+    # %% nbgrader={"grade": true, "grade_id": "kmeans-assign-test", "locked": true, "points": 2, ...}
+
+With jupytext installed (the [dev] extras), JupyterLab opens these files as notebooks: edit, run,
+save, then rebuild. Two cells are shared by every notebook and come from this file only:
+- the first cell (markdown, "# title" + intro) gets the Open-in-Colab badge in front;
+- the second cell (`import labkit` / `cfg = labkit.setup(seed=0[, threads=N])`) becomes the
+  standard setup cell, which installs labkit in Colab (`setup_source`).
+Cell ids: a cell's `id` metadata, else its nbgrader grade_id, else `cell-NNN` (its position).
+Outputs are always empty in git.
 """
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "tools" / "notebooks"
 sys.path.insert(0, str(ROOT))
 from labkit._repo import colab_url, pip_spec  # noqa: E402
 
+SETUP_RE = re.compile(r"^import labkit\ncfg = labkit\.setup\(seed=0(?:, threads=(\d+))?\)$")
 ID_RE = re.compile(r"^[a-zA-Z0-9_-]+$")
+NB_METADATA = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+               "language_info": {"name": "python"}, "colab": {"provenance": []}, "accelerator": "GPU"}
 
 
 def setup_source(threads: int | None = None) -> str:
+    """The first code cell of every notebook (shown in Colab; the source holds its last two lines)."""
     extra = f", threads={threads}" if threads else ""
     return (
         "# Setup (same first cell in every notebook). In Colab this installs labkit from the course\n"
@@ -49,60 +56,80 @@ def setup_source(threads: int | None = None) -> str:
     )
 
 
-class Notebook:
-    def __init__(self, filename: str, title: str, intro: str = "", threads: int | None = None):
-        self.filename = filename
-        self.cells = []
-        self.ids: set[str] = set()
-        badge = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(filename)})"
-        self.md(f"{badge}\n\n# {title}\n\n{intro}".rstrip(), id="header")
-        self.code(setup_source(threads), id="setup")
+def badge(filename: str) -> str:
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(filename)})"
 
-    def _add(self, cell, id):
-        id = id or f"cell-{len(self.cells):03d}"
-        if id in self.ids:
-            raise ValueError(f"duplicate cell id {id}")
-        self.ids.add(id)
-        cell["id"] = id
-        self.cells.append(cell)
-        return cell
 
-    def md(self, text: str, id: str | None = None):
-        return self._add(new_markdown_cell(text.strip("\n")), id)
+def sources() -> list[Path]:
+    return sorted(SOURCES.glob("*.py"))
 
-    def code(self, src: str, id: str | None = None, tags=()):
-        c = new_code_cell(src.strip("\n"))
-        if tags:
-            c.metadata["tags"] = list(tags)
-        return self._add(c, id)
 
-    def solution(self, grade_id: str, src: str):
-        """An autograded answer cell: code with ### BEGIN/END SOLUTION markers."""
-        if not ID_RE.match(grade_id):
-            raise ValueError(f"grade_id {grade_id!r} must match {ID_RE.pattern}")
-        if "### BEGIN SOLUTION" not in src or "### END SOLUTION" not in src:
-            raise ValueError(f"solution cell {grade_id} needs ### BEGIN SOLUTION / ### END SOLUTION")
-        c = self.code(src, id=grade_id)
-        c.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": True,
-                                  "locked": False, "grade_id": grade_id}
-        return c
+def build(src: Path) -> nbformat.NotebookNode:
+    """The notebook that `src` describes (no outputs), validated."""
+    import jupytext
+    text = jupytext.read(src, fmt="py:percent")
+    cells = text.cells
+    name = src.stem + ".ipynb"
+    if len(cells) < 2 or cells[0].cell_type != "markdown" or not cells[0].source.startswith("# "):
+        raise ValueError(f"{src.name}: the first cell must be markdown starting with '# <title>'")
+    m = SETUP_RE.match(cells[1].source.strip()) if cells[1].cell_type == "code" else None
+    if m is None:
+        raise ValueError(f"{src.name}: the second cell must be exactly 'import labkit' / "
+                         "'cfg = labkit.setup(seed=0[, threads=N])'")
+    out, seen = [], set()
+    for i, cell in enumerate(cells):
+        meta = dict(cell.metadata)
+        cid = meta.pop("id", None) or meta.get("nbgrader", {}).get("grade_id") or (
+            "header" if i == 0 else "setup" if i == 1 else f"cell-{i:03d}")
+        if not ID_RE.match(cid) or cid in seen:
+            raise ValueError(f"{src.name}: cell {i} has a bad or duplicate id {cid!r}")
+        seen.add(cid)
+        source = cell.source.strip("\n")
+        if i == 0:
+            source = f"{badge(name)}\n\n{source}"
+        elif i == 1:
+            source = setup_source(int(m.group(1)) if m.group(1) else None)
+        if cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(source, metadata=meta)
+        elif cell.cell_type == "code":
+            new = nbformat.v4.new_code_cell(source, metadata=meta)
+        else:
+            raise ValueError(f"{src.name}: cell {i} is a {cell.cell_type} cell; use code or markdown")
+        new["id"] = cid
+        out.append(new)
+    nb = new_notebook(cells=out, metadata=dict(NB_METADATA))
+    nbformat.validate(nb)
+    return nb
 
-    def test(self, grade_id: str, points: float, src: str):
-        """A locked, graded test cell (optionally with ### BEGIN/END HIDDEN TESTS)."""
-        if not ID_RE.match(grade_id):
-            raise ValueError(f"grade_id {grade_id!r} must match {ID_RE.pattern}")
-        c = self.code(src, id=grade_id)
-        c.metadata["nbgrader"] = {"schema_version": 3, "grade": True, "solution": False,
-                                  "locked": True, "grade_id": grade_id, "points": points}
-        return c
 
-    def write(self, out_dir: Path | None = None) -> Path:
-        nb = new_notebook(cells=self.cells, metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
-            "colab": {"provenance": []}, "accelerator": "GPU"})
-        nbformat.validate(nb)
-        path = (out_dir or ROOT / "notebooks") / self.filename
-        nbformat.write(nb, path)
-        print("wrote", path)
-        return path
+def render(nb) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("names", nargs="*", help="notebook names (default: all), e.g. 01_kmeans")
+    ap.add_argument("--check", action="store_true", help="only compare; exit 1 on a difference")
+    ap.add_argument("--out", type=Path, default=ROOT / "notebooks")
+    args = ap.parse_args(argv)
+    srcs = [SOURCES / f"{n.removesuffix('.py').removesuffix('.ipynb')}.py" for n in args.names] or sources()
+    stale = []
+    for src in srcs:
+        if not src.exists():
+            ap.error(f"no source {src}")
+        dest = args.out / (src.stem + ".ipynb")
+        text = render(build(src))
+        if args.check:
+            if not dest.exists() or dest.read_text() != text:
+                stale.append(dest.name)
+        elif not dest.exists() or dest.read_text() != text:
+            dest.write_text(text)
+            print("wrote", dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest)
+    if stale:
+        print("out of date (run: .venv/bin/python tools/nbbuild.py):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,28 +1,42 @@
-"""Source of notebooks/00b_discriminative_vs_generative.ipynb."""
-import sys
-from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nbbuild import Notebook  # noqa: E402
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-nb = Notebook("00b_discriminative_vs_generative.ipynb",
-              "00b · Discriminative vs generative models, densities, Bayes' rule", """
-Before the labs: what kinds of models are there, and what is each one for? On data small enough to
-plot you will see
+# %% [markdown]
+# # 00b · Discriminative vs generative models, densities, Bayes' rule
+#
+# Before the labs: what kinds of models are there, and what is each one for? On data small enough to
+# plot you will see
+#
+# * **supervised** learning (pairs x, y: labels needed) vs **unsupervised** learning (just x: clustering,
+#   dimensionality reduction, feature learning, density estimation);
+# * a **discriminative** model P(y|x), a **generative** model P(x) and a **conditional generative**
+#   model P(x|y), fitted to the same points;
+# * that a density is **normalised**: different x compete for density, so raising it in one place lowers
+#   it everywhere else;
+# * why a classifier cannot reject a nonsense input (its *labels* compete for mass, the *inputs* do not),
+#   and how a density model lets it **abstain**;
+# * **Bayes' rule** building P(x|y) from P(y|x), P(x) and P(y), and sampling from it;
+# * the same outlier idea on MNIST, and the **taxonomy** of generative models that places every later lab.
+#
+# Three short exercises (normalise a density, abstain, Bayes' rule) are checked as you go.
 
-* **supervised** learning (pairs x, y: labels needed) vs **unsupervised** learning (just x: clustering,
-  dimensionality reduction, feature learning, density estimation);
-* a **discriminative** model P(y|x), a **generative** model P(x) and a **conditional generative**
-  model P(x|y), fitted to the same points;
-* that a density is **normalised**: different x compete for density, so raising it in one place lowers
-  it everywhere else;
-* why a classifier cannot reject a nonsense input (its *labels* compete for mass, the *inputs* do not),
-  and how a density model lets it **abstain**;
-* **Bayes' rule** building P(x|y) from P(y|x), P(x) and P(y), and sampling from it;
-* the same outlier idea on MNIST, and the **taxonomy** of generative models that places every later lab.
+# %%
+import labkit
+cfg = labkit.setup(seed=0)
 
-Three short exercises (normalise a density, abstain, Bayes' rule) are checked as you go.""")
-
-nb.code("""
+# %%
 import numpy as np
 import matplotlib.pyplot as plt
 from labkit import by_mode, density as D
@@ -33,34 +47,35 @@ import labkit.checks.density as checks
 use_style()
 S = by_mode(fast=dict(n_toy=600, grid_n=121, n_train=2000, n_test=500, n_out=200, mlp_iter=20, pca_dim=30),
             full=dict(n_toy=1500, grid_n=201, n_train=20000, n_test=2000, n_out=1000, mlp_iter=40, pca_dim=50))
-S""")
+S
 
-# ------------------------------------------------------------------------------------------ 1
-nb.md("""
-## 1. Supervised vs unsupervised
-In **supervised** learning every example is a pair: data x and a label y that somebody had to provide
-(labelling is the expensive part). In **unsupervised** learning there is only x, and the model finds
-structure by itself: groups (clustering, labs 01-02), a low-dimensional description (dimensionality
-reduction, lab 04's autoencoder), useful features, or the density P(x) itself.
+# %% [markdown]
+# ## 1. Supervised vs unsupervised
+# In **supervised** learning every example is a pair: data x and a label y that somebody had to provide
+# (labelling is the expensive part). In **unsupervised** learning there is only x, and the model finds
+# structure by itself: groups (clustering, labs 01-02), a low-dimensional description (dimensionality
+# reduction, lab 04's autoencoder), useful features, or the density P(x) itself.
+#
+# Below: 2-D points from three classes, once with their labels and once without.
 
-Below: 2-D points from three classes, once with their labels and once without.""")
-nb.code("""
+# %%
 X, y = D.make_toy(S.n_toy, seed=0)             # training points (N, 2) and labels 0, 1, 2
 X_test, y_test = D.make_toy(S.n_toy, seed=1)   # held-out points from the same distribution
-W.plot_supervised_vs_unsupervised(X, y);""")
-nb.md("""
-**Question.** Without the colours, how many groups would you say there are? Which of the three classes
-would a clustering method most likely split or merge, and why?""")
+W.plot_supervised_vs_unsupervised(X, y);
 
-# ------------------------------------------------------------------------------------------ 2
-nb.md("""
-## 2. Three kinds of model on the same points
-* **Discriminative**, P(y|x): given x, how likely is each label (here logistic regression).
-* **Generative**, P(x): how likely is this x at all (here a Gaussian mixture with 6 components).
-* **Conditional generative**, P(x|y): what does an x of class y look like (one mixture per class).
+# %% [markdown]
+# **Question.** Without the colours, how many groups would you say there are? Which of the three classes
+# would a clustering method most likely split or merge, and why?
 
-We evaluate all of them on a grid of cell centres covering the plane.""")
-nb.code("""
+# %% [markdown]
+# ## 2. Three kinds of model on the same points
+# * **Discriminative**, P(y|x): given x, how likely is each label (here logistic regression).
+# * **Generative**, P(x): how likely is this x at all (here a Gaussian mixture with 6 components).
+# * **Conditional generative**, P(x|y): what does an x of class y look like (one mixture per class).
+#
+# We evaluate all of them on a grid of cell centres covering the plane.
+
+# %%
 clf = D.fit_classifier(X, y)                          # P(y|x)
 dens = D.fit_density(X, n_components=6)               # P(x)
 class_dens = D.fit_class_densities(X, y)              # P(x|y), one model per class
@@ -71,244 +86,276 @@ px = D.density_on_grid(dens, grid)                    # (M,)
 pxy = np.stack([D.density_on_grid(m, grid) for m in class_dens], axis=1)   # (M, 3)
 print(f"grid: {grid.nx} x {grid.ny} cells of area {grid.cell_area:.4f}; test accuracy of P(y|x):",
       f"{clf.score(X_test, y_test):.1%}")
-W.plot_three_models(grid, proba, px, pxy, X, y);""")
-nb.md("""
-Left: the classifier's colours fill the **whole plane**, even the empty corners where the contours
-of P(x) say there is nothing: it always answers with a label. Middle: P(x) is high where the data
-are and falls off quickly. Right: one density per class.
+W.plot_three_models(grid, proba, px, pxy, X, y);
 
-**Question.** Which of these three models could you use to (a) assign labels, (b) detect outliers,
-(c) draw new points of class 2? Which needs labels to be trained?""")
+# %% [markdown]
+# Left: the classifier's colours fill the **whole plane**, even the empty corners where the contours
+# of P(x) say there is nothing: it always answers with a label. Middle: P(x) is high where the data
+# are and falls off quickly. Right: one density per class.
+#
+# **Question.** Which of these three models could you use to (a) assign labels, (b) detect outliers,
+# (c) draw new points of class 2? Which needs labels to be trained?
 
-# ------------------------------------------------------------------------------------------ 3
-nb.md("""
-## 3. Densities are normalised
-A density integrates to 1: $\\int p(x)\\,dx = 1$. On our grid the integral is a sum over cells,
-$\\sum_i p(x_i)\\,\\Delta A$ with $\\Delta A$ the cell area (the midpoint rule).""")
-nb.code("""
+# %% [markdown]
+# ## 3. Densities are normalised
+# A density integrates to 1: $\int p(x)\,dx = 1$. On our grid the integral is a sum over cells,
+# $\sum_i p(x_i)\,\Delta A$ with $\Delta A$ the cell area (the midpoint rule).
+
+# %%
 print("integral of P(x) over the grid:", round(grid.integrate(px), 4))
 print("integral of P(x|y) per class:  ", np.round(grid.integrate(pxy), 4))
-print("sum over y of P(y|x), first 3 cells:", proba[:3].sum(1))""")
-nb.md("""
-### Exercise 1: normalise a density on a grid
-`values` are non-negative numbers on the `M` grid cells (an unnormalised density) and `cell_area` is
-$\\Delta A$. Return the density that integrates to 1 (a new array, same shape).""")
-nb.solution("density-normalise", """
+print("sum over y of P(y|x), first 3 cells:", proba[:3].sum(1))
+
+
+# %% [markdown]
+# ### Exercise 1: normalise a density on a grid
+# `values` are non-negative numbers on the `M` grid cells (an unnormalised density) and `cell_area` is
+# $\Delta A$. Return the density that integrates to 1 (a new array, same shape).
+
+# %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "density-normalise"}
 def normalise(values, cell_area):
     ### BEGIN SOLUTION
     return values / (values.sum() * cell_area)
-    ### END SOLUTION""")
-nb.test("density-normalise-test", 1, """
+    ### END SOLUTION
+
+
+# %% nbgrader={"schema_version": 3, "grade": true, "solution": false, "locked": true, "grade_id": "density-normalise-test", "points": 1}
 checks.normalise(normalise)
 ### BEGIN HIDDEN TESTS
 assert checks.normalise(normalise, seed=1)
-### END HIDDEN TESTS""")
-nb.code("""
+### END HIDDEN TESTS
+
+# %%
 bump = np.exp(-0.5 * ((grid.points - [4.0, 4.0]) ** 2).sum(1))   # a Gaussian shape, unnormalised
-print("before:", round(grid.integrate(bump), 4), "| after:", round(grid.integrate(normalise(bump, grid.cell_area)), 4))""")
-nb.md("""
-Because the total is fixed, **different x compete for density**. Move the sliders: a fraction
-`added mass` of the probability is put near the point (x, y) (the result is still a density), and the
-bars show the mass left in each class's region shrinking by the same factor.""")
-nb.code("""
+print("before:", round(grid.integrate(bump), 4), "| after:", round(grid.integrate(normalise(bump, grid.cell_area)), 4))
+
+# %% [markdown]
+# Because the total is fixed, **different x compete for density**. Move the sliders: a fraction
+# `added mass` of the probability is put near the point (x, y) (the result is still a density), and the
+# bars show the mass left in each class's region shrinking by the same factor.
+
+# %%
 regions = proba.argmax(1)               # the classifier's region of every grid cell
 mass_view = SliderView(W.render_add_mass, fixed=dict(p=px, grid=grid, regions=regions),
                        title="add mass at a point",
                        weight=float_slider("added mass", 0.0, 0.9, 0.3, step=0.05),
                        x=float_slider("point x", -7.0, 7.0, 4.0, step=0.5),
                        y=float_slider("point y", -7.0, 7.0, 4.0, step=0.5))
-mass_view""")
-nb.code("""
+mass_view
+
+# %%
 # moving a slider from code (this is what the tests do) and the static version of the view
 before = mass_view.image.value
 mass_view.controls["weight"].value = 0.6
 assert mass_view.image.value != before, "the image should change when the slider moves"
 static_grid(W.render_add_mass, [dict(weight=w) for w in (0.0, 0.6)], ncols=1,
-            fixed=dict(p=px, grid=grid, regions=regions, x=4.0, y=4.0), figsize_per=(10, 4.2));""")
-nb.md("""
-**Question.** A classifier's P(y|x) is also normalised, but over the *labels*, for each x separately.
-What competes with what in each case? What does that mean for an x far from all the data?""")
+            fixed=dict(p=px, grid=grid, regions=regions, x=4.0, y=4.0), figsize_per=(10, 4.2));
 
-# ------------------------------------------------------------------------------------------ 4
-nb.md("""
-## 4. A classifier cannot say "I don't know"
-For every x, $\\sum_y P(y|x) = 1$: the labels compete, so one of them wins even for an x that looks
-like nothing the model has seen. P(x) has no such constraint per point: an unreasonable x simply
-gets a tiny density. Move the point (red star) far from the data.
+# %% [markdown]
+# **Question.** A classifier's P(y|x) is also normalised, but over the *labels*, for each x separately.
+# What competes with what in each case? What does that mean for an x far from all the data?
 
-The dashed line is a threshold on log p(x): 1% of the training points fall below it.""")
-nb.code("""
+# %% [markdown]
+# ## 4. A classifier cannot say "I don't know"
+# For every x, $\sum_y P(y|x) = 1$: the labels compete, so one of them wins even for an x that looks
+# like nothing the model has seen. P(x) has no such constraint per point: an unreasonable x simply
+# gets a tiny density. Move the point (red star) far from the data.
+#
+# The dashed line is a threshold on log p(x): 1% of the training points fall below it.
+
+# %%
 threshold = np.quantile(dens.score_samples(X), 0.01)
 outlier_view = SliderView(W.render_outlier, title="an outlier: classifier vs density",
                           fixed=dict(clf=clf, density=dens, grid=grid, threshold=threshold,
                                      X_train=X, proba=proba, px=px),
                           x=float_slider("point x", -7.5, 7.5, 6.0, step=0.25),
                           y=float_slider("point y", -7.5, 7.5, -5.0, step=0.25))
-outlier_view""")
-nb.code("""
+outlier_view
+
+# %%
 before = outlier_view.image.value
 outlier_view.controls["x"].value = -6.0
 assert outlier_view.image.value != before
 far = np.array([[6.0, -5.0], [-6.0, -5.0], [0.0, 7.5]])
-print("P(y|x) of 3 far points:\\n", clf.predict_proba(far).round(4))
-print("log p(x) of the same points:", dens.score_samples(far).round(1), "| threshold:", round(threshold, 2))""")
-nb.md("""
-### Exercise 2: assign labels while rejecting outliers
-Combine both models: return the most probable class (argmax of `proba` over classes) where
-`log_px >= threshold`, and `-1` (abstain) where `log_px < threshold`. Integer labels, shape `(N,)`.""")
-nb.solution("density-abstain", """
+print("P(y|x) of 3 far points:\n", clf.predict_proba(far).round(4))
+print("log p(x) of the same points:", dens.score_samples(far).round(1), "| threshold:", round(threshold, 2))
+
+
+# %% [markdown]
+# ### Exercise 2: assign labels while rejecting outliers
+# Combine both models: return the most probable class (argmax of `proba` over classes) where
+# `log_px >= threshold`, and `-1` (abstain) where `log_px < threshold`. Integer labels, shape `(N,)`.
+
+# %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "density-abstain"}
 def abstain(proba, log_px, threshold):
     ### BEGIN SOLUTION
     return np.where(log_px < threshold, -1, proba.argmax(axis=1))
-    ### END SOLUTION""")
-nb.test("density-abstain-test", 1, """
+    ### END SOLUTION
+
+
+# %% nbgrader={"schema_version": 3, "grade": true, "solution": false, "locked": true, "grade_id": "density-abstain-test", "points": 1}
 checks.abstain(abstain)
 ### BEGIN HIDDEN TESTS
 assert checks.abstain(abstain, seed=1)
-### END HIDDEN TESTS""")
-nb.md("""
-Now test it on held-out points from the same distribution and on points far from every class
-(`D.far_points`: a ring around the data). "plain" is the classifier alone (it never abstains).""")
-nb.code("""
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now test it on held-out points from the same distribution and on points far from every class
+# (`D.far_points`: a ring around the data). "plain" is the classifier alone (it never abstains).
+
+# %%
 X_far = D.far_points(300, seed=2)
 for name, thr in [("plain classifier", -np.inf), ("abstaining (1% threshold)", threshold)]:
     te = D.abstention_report(abstain(clf.predict_proba(X_test), dens.score_samples(X_test), thr), y_test)
     fa = D.abstention_report(abstain(clf.predict_proba(X_far), dens.score_samples(X_far), thr))
     print(f"{name:27s} test: accuracy on accepted {te['accuracy_accepted']:.1%}, abstained "
-          f"{te['abstained']:.1%} | far-away: abstained {fa['abstained']:.1%} (a label on the rest)")""")
-nb.md("""
-The threshold trades the two errors: reject more held-out points, or accept more far-away ones.
-Move it (as the fraction of training points below it) and watch the grey *abstain* region.""")
-nb.code("""
+          f"{te['abstained']:.1%} | far-away: abstained {fa['abstained']:.1%} (a label on the rest)")
+
+# %% [markdown]
+# The threshold trades the two errors: reject more held-out points, or accept more far-away ones.
+# Move it (as the fraction of training points below it) and watch the grey *abstain* region.
+
+# %%
 thr_view = SliderView(W.render_threshold, title="abstaining classifier: density threshold",
                       fixed=dict(clf=clf, density=dens, grid=grid, X_train=X, X_test=X_test,
                                  y_test=y_test, X_far=X_far),
                       reject=float_slider("rejected fraction of training points", 0.0, 0.3, 0.01, step=0.01))
-thr_view""")
-nb.code("""
+thr_view
+
+# %%
 before = thr_view.image.value
 thr_view.controls["reject"].value = 0.1
-assert thr_view.image.value != before""")
-nb.md("""
-**Question.** Accuracy on the accepted test points rises a little as the threshold rises. Why? Which
-points does the density reject first, and are they the ones the classifier gets wrong?""")
+assert thr_view.image.value != before
 
-# ------------------------------------------------------------------------------------------ 5
-nb.md("""
-## 5. Bayes' rule: a conditional generative model from the other two
-$$P(x\\mid y) = \\frac{P(y\\mid x)\\,P(x)}{P(y)}$$
-We have all three parts: the classifier's P(y|x), the density P(x) and the label frequencies P(y).
 
-### Exercise 3: apply Bayes' rule on the grid
-`p_y_given_x` is `(M, K)`, `p_x` is `(M,)`, `p_y` is `(K,)`. Return P(x|y) as `(M, K)`: column k is
-the density of x for class k.""")
-nb.solution("density-bayes", """
+# %% [markdown]
+# **Question.** Accuracy on the accepted test points rises a little as the threshold rises. Why? Which
+# points does the density reject first, and are they the ones the classifier gets wrong?
+
+# %% [markdown]
+# ## 5. Bayes' rule: a conditional generative model from the other two
+# $$P(x\mid y) = \frac{P(y\mid x)\,P(x)}{P(y)}$$
+# We have all three parts: the classifier's P(y|x), the density P(x) and the label frequencies P(y).
+#
+# ### Exercise 3: apply Bayes' rule on the grid
+# `p_y_given_x` is `(M, K)`, `p_x` is `(M,)`, `p_y` is `(K,)`. Return P(x|y) as `(M, K)`: column k is
+# the density of x for class k.
+
+# %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "density-bayes"}
 def bayes(p_y_given_x, p_x, p_y):
     ### BEGIN SOLUTION
     return p_y_given_x * p_x[:, None] / p_y[None, :]
-    ### END SOLUTION""")
-nb.test("density-bayes-test", 1, """
+    ### END SOLUTION
+
+
+# %% nbgrader={"schema_version": 3, "grade": true, "solution": false, "locked": true, "grade_id": "density-bayes-test", "points": 1}
 checks.bayes(bayes)
 ### BEGIN HIDDEN TESTS
 assert checks.bayes(bayes, seed=1)
-### END HIDDEN TESTS""")
-nb.md("""
-Now compare P(x|y) built by Bayes' rule with the class densities fitted directly (section 2), and
-draw samples from the Bayes version (white dots, over the fitted density). The *total variation distance*
-$\\frac12\\int|p-q|\\,dx$ is 0 for identical densities and 1 for densities that do not overlap.""")
-nb.code("""
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now compare P(x|y) built by Bayes' rule with the class densities fitted directly (section 2), and
+# draw samples from the Bayes version (white dots, over the fitted density). The *total variation distance*
+# $\frac12\int|p-q|\,dx$ is 0 for identical densities and 1 for densities that do not overlap.
+
+# %%
 p_bayes = bayes(proba, px, prior)
 tv = [D.tv_distance(p_bayes[:, k], pxy[:, k], grid) for k in range(3)]
 samples = [D.sample_from_grid(p_bayes[:, k], grid, 300, seed=k) for k in range(3)]
 print("integral of the Bayes P(x|y) per class:", np.round(grid.integrate(p_bayes), 3))
 print("TV distance to the fitted P(x|y):      ", np.round(tv, 3))
-W.plot_bayes(grid, p_bayes, pxy, samples, tv);""")
-nb.md("""
-The two versions agree on where each class lives, but not exactly: they come from *different*
-models (a linear classifier + a 6-component mixture vs three 3-component mixtures), and nothing forces
-them to be consistent. The Bayes version even integrates to a little more or less than 1, because
-$\\int P(y|x)P(x)\\,dx$ is the *model's* P(y), not the label frequency we divided by. Where the linear
-classifier's boundary cuts through the overlap of two classes, the Bayes version has a sharper edge
-than the fitted density.
+W.plot_bayes(grid, p_bayes, pxy, samples, tv);
 
-**Question.** If you only needed to assign labels, which would you train: P(y|x), or P(x|y) and
-P(y)? And if you needed to generate points of class 1?""")
+# %% [markdown]
+# The two versions agree on where each class lives, but not exactly: they come from *different*
+# models (a linear classifier + a 6-component mixture vs three 3-component mixtures), and nothing forces
+# them to be consistent. The Bayes version even integrates to a little more or less than 1, because
+# $\int P(y|x)P(x)\,dx$ is the *model's* P(y), not the label frequency we divided by. Where the linear
+# classifier's boundary cuts through the overlap of two classes, the Bayes version has a sharper edge
+# than the fitted density.
+#
+# **Question.** If you only needed to assign labels, which would you train: P(y|x), or P(x|y) and
+# P(y)? And if you needed to generate points of class 1?
 
-# ------------------------------------------------------------------------------------------ 6
-nb.md("""
-## 6. The same on MNIST: confidence is not plausibility
-A digit classifier (a small MLP on the pixels) and a simple density model of digit images
-(PCA to a few dimensions, a Gaussian there and an isotropic Gaussian for the rest: probabilistic PCA,
-`D.PCADensity`, log p(x) in nats over the 784 pixels) are trained on the same digits. Then we show
-them images that are *not* digits: pixel noise, blurred blobs, random pen strokes and rendered letters.""")
-nb.code("""
+# %% [markdown]
+# ## 6. The same on MNIST: confidence is not plausibility
+# A digit classifier (a small MLP on the pixels) and a simple density model of digit images
+# (PCA to a few dimensions, a Gaussian there and an isotropic Gaussian for the rest: probabilistic PCA,
+# `D.PCADensity`, log p(x) in nats over the 784 pixels) are trained on the same digits. Then we show
+# them images that are *not* digits: pixel noise, blurred blobs, random pen strokes and rendered letters.
+
+# %%
 from labkit.data import mnist_splits
 train, test = mnist_splits(S.n_train, S.n_test)
 clf_img = D.fit_image_classifier(train.images, train.labels, max_iter=S.mlp_iter)
 dens_img = D.PCADensity(n_components=S.pca_dim).fit(train.images)
-print(f"digit classifier test accuracy: {clf_img.score(D.flatten_images(test.images), test.labels.numpy()):.1%}")""")
-nb.code("""
+print(f"digit classifier test accuracy: {clf_img.score(D.flatten_images(test.images), test.labels.numpy()):.1%}")
+
+# %%
 sets = {"MNIST test digits": test.images.numpy(), "uniform noise": D.noise_images(S.n_out, seed=1),
         "blurred blobs": D.noise_images(S.n_out, seed=2, kind="blobs"),
         "random strokes": D.stroke_images(S.n_out, seed=3), "letters": D.letter_images(S.n_out, seed=4)}
-W.plot_image_sets(sets);""")
-nb.code("""
+W.plot_image_sets(sets);
+
+# %%
 scores = {name: dict(confidence=clf_img.predict_proba(D.flatten_images(imgs)).max(1),
                      log_px=dens_img.score_samples(imgs)) for name, imgs in sets.items()}
-W.plot_outlier_scores(scores, "MNIST test digits");""")
-nb.md("""
-How well does each score tell digits (higher score) from each kind of outlier? The **AUROC** is the
-probability that a random digit scores higher than a random outlier: 1 is perfect, 0.5 is chance.""")
-nb.code("""
+W.plot_outlier_scores(scores, "MNIST test digits");
+
+# %% [markdown]
+# How well does each score tell digits (higher score) from each kind of outlier? The **AUROC** is the
+# probability that a random digit scores higher than a random outlier: 1 is perfect, 0.5 is chance.
+
+# %%
 digits = scores["MNIST test digits"]
 median_digit = np.median(digits["log_px"])
 print(f"{'outliers':16s} {'AUROC confidence':>17s} {'AUROC log p(x)':>15s} {'log p(x) > median digit':>24s}")
 for name, s in list(scores.items())[1:]:
     print(f"{name:16s} {D.auroc(digits['confidence'], s['confidence']):17.3f} "
-          f"{D.auroc(digits['log_px'], s['log_px']):15.3f} {np.mean(s['log_px'] > median_digit):24.1%}")""")
-nb.md("""
-The classifier is confident on many non-digits: its softmax must spread 100% over the ten digits,
-so confidence separates digits from outliers only moderately. The density gives noise a
-log-likelihood thousands of nats below any digit. Strokes and letters are harder: they overlap the
-digits, and some score *higher* than the typical digit (last column). Simple, smooth images are easy
-to model, so they can be likely without being digits; the same surprise was reported for deep
-generative models by Nalisnick et al. (2019), "Do deep generative models know what they don't know?".
-A density is a good outlier score only as far as the model is good.
+          f"{D.auroc(digits['log_px'], s['log_px']):15.3f} {np.mean(s['log_px'] > median_digit):24.1%}")
 
-**Question.** Why might an image with few, smooth strokes be *easy* for a Gaussian model of pixels,
-even though it is not a digit?""")
+# %% [markdown]
+# The classifier is confident on many non-digits: its softmax must spread 100% over the ten digits,
+# so confidence separates digits from outliers only moderately. The density gives noise a
+# log-likelihood thousands of nats below any digit. Strokes and letters are harder: they overlap the
+# digits, and some score *higher* than the typical digit (last column). Simple, smooth images are easy
+# to model, so they can be likely without being digits; the same surprise was reported for deep
+# generative models by Nalisnick et al. (2019), "Do deep generative models know what they don't know?".
+# A density is a good outlier score only as far as the model is good.
+#
+# **Question.** Why might an image with few, smooth strokes be *easy* for a Gaussian model of pixels,
+# even though it is not a digit?
 
-# ------------------------------------------------------------------------------------------ 7
-nb.md("""
-## 7. The map of the course
-| kind | what it models | trained with | notebook |
-|---|---|---|---|
-| discriminative, supervised | P(y\\|x), here per pixel | labels | [03 UNet](03_unet.ipynb) |
-| unsupervised: clustering | groups of x | no labels | [01 k-Means](01_kmeans.ipynb), [02 Mean Shift](02_mean_shift.ipynb) (the mode-seeking view of a kernel density) |
-| generative, explicit density, tractable | P(x) exactly | no labels | this notebook (Gaussian mixture, kernel density, probabilistic PCA) |
-| generative, explicit density, approximate | a lower bound (ELBO) on log P(x) | no labels | [04 AE/VAE](04_autoencoders_vae.ipynb), [04b VAE likelihood](04b_vae_likelihood.ipynb) |
-| generative, implicit density | only samples of P(x) | no labels | [05 GAN](05_gan.ipynb), [05b GAN beyond](05b_gan_beyond.ipynb) |
-| conditional generative | P(x\\|y) | labels | conditional VAE/GAN in [04](04_autoencoders_vae.ipynb) and [05](05_gan.ipynb) |""")
-nb.code("""
-W.plot_taxonomy();""")
+# %% [markdown]
+# ## 7. The map of the course
+# | kind | what it models | trained with | notebook |
+# |---|---|---|---|
+# | discriminative, supervised | P(y\|x), here per pixel | labels | [03 UNet](03_unet.ipynb) |
+# | unsupervised: clustering | groups of x | no labels | [01 k-Means](01_kmeans.ipynb), [02 Mean Shift](02_mean_shift.ipynb) (the mode-seeking view of a kernel density) |
+# | generative, explicit density, tractable | P(x) exactly | no labels | this notebook (Gaussian mixture, kernel density, probabilistic PCA) |
+# | generative, explicit density, approximate | a lower bound (ELBO) on log P(x) | no labels | [04 AE/VAE](04_autoencoders_vae.ipynb), [04b VAE likelihood](04b_vae_likelihood.ipynb) |
+# | generative, implicit density | only samples of P(x) | no labels | [05 GAN](05_gan.ipynb), [05b GAN beyond](05b_gan_beyond.ipynb) |
+# | conditional generative | P(x\|y) | labels | conditional VAE/GAN in [04](04_autoencoders_vae.ipynb) and [05](05_gan.ipynb) |
 
-# ------------------------------------------------------------------------------------------ end
-nb.md("""
-## Summary
-* Supervised learning needs labels y; unsupervised learning uses x alone (clustering, dimensionality
-  reduction, feature learning, density estimation).
-* A discriminative model P(y|x) assigns labels; a generative model P(x) scores and samples data; a
-  conditional generative model P(x|y) samples data of a chosen class.
-* A density integrates to 1: putting mass in one place takes it from everywhere else.
-* A classifier's labels compete, the inputs do not: it is confident on nonsense. A density threshold
-  lets it abstain, at the price of rejecting a few good points.
-* Bayes' rule turns P(y|x), P(x) and P(y) into P(x|y); two separately fitted models need not agree.
-* On images, low likelihood flags noise well, but simple images can get a high likelihood.
+# %%
+W.plot_taxonomy();
 
-## Questions
-1. Kernel density estimation puts a small bump on every training point. What does Mean Shift (lab 02)
-   climb, and how does that relate to P(x)?
-2. A VAE (lab 04) cannot compute P(x) exactly. Which of this notebook's uses (abstaining, sampling,
-   Bayes' rule) still work with only a lower bound on log P(x)? Notebook 04b computes the real value.
-3. A GAN (lab 05) can only sample. How could you still detect outliers with it?""")
-nb.write()
+# %% [markdown]
+# ## Summary
+# * Supervised learning needs labels y; unsupervised learning uses x alone (clustering, dimensionality
+#   reduction, feature learning, density estimation).
+# * A discriminative model P(y|x) assigns labels; a generative model P(x) scores and samples data; a
+#   conditional generative model P(x|y) samples data of a chosen class.
+# * A density integrates to 1: putting mass in one place takes it from everywhere else.
+# * A classifier's labels compete, the inputs do not: it is confident on nonsense. A density threshold
+#   lets it abstain, at the price of rejecting a few good points.
+# * Bayes' rule turns P(y|x), P(x) and P(y) into P(x|y); two separately fitted models need not agree.
+# * On images, low likelihood flags noise well, but simple images can get a high likelihood.
+#
+# ## Questions
+# 1. Kernel density estimation puts a small bump on every training point. What does Mean Shift (lab 02)
+#    climb, and how does that relate to P(x)?
+# 2. A VAE (lab 04) cannot compute P(x) exactly. Which of this notebook's uses (abstaining, sampling,
+#    Bayes' rule) still work with only a lower bound on log P(x)? Notebook 04b computes the real value.
+# 3. A GAN (lab 05) can only sample. How could you still detect outliers with it?
