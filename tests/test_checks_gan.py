@@ -82,23 +82,47 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("seed", [0, 7, 123])
 @pytest.mark.parametrize("chk,good,bad", CASES, ids=lambda x: getattr(x, "exercise_name", ""))
-def test_checks_accept_good_and_reject_bad(chk, good, bad, capsys, monkeypatch):
+def test_checks_accept_good_and_reject_bad(chk, good, bad, seed, capsys, monkeypatch):
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
-    assert chk(good) is True
+    assert chk(good, seed=seed) is True
     for fn, hint in bad:
         capsys.readouterr()
-        assert chk(fn) is False, hint
+        assert chk(fn, seed=seed) is False, hint
         assert hint in capsys.readouterr().out, hint
-    assert chk(stub) is False
+    assert chk(stub, seed=seed) is False
     assert "not implemented yet" in capsys.readouterr().out
     monkeypatch.setenv("LABKIT_GRADING", "1")
     with pytest.raises(CheckFailed):
-        chk(bad[0][0])
-    assert chk(good) is True
+        chk(bad[0][0], seed=seed)
+    assert chk(good, seed=seed) is True
 
 
-def test_check_never_prints_the_solution(capsys):
-    check.discriminator_loss(lambda r, f: -good_d(r, f))
+@pytest.mark.parametrize("chk,good", [(c[0], c[1]) for c in CASES], ids=lambda x: getattr(x, "exercise_name", ""))
+def test_checks_use_their_own_generator(chk, good):
+    """A check never reseeds or draws from torch's global generator, and its cases depend on the seed."""
+    torch.manual_seed(1234)
+    state = torch.random.get_rng_state()
+    assert chk(good, seed=3) is True
+    assert torch.equal(torch.random.get_rng_state(), state)
+    seen = {}
+
+    def spy(*args, **kw):
+        seen.setdefault(len(seen), [a.detach().clone() for a in args if isinstance(a, torch.Tensor)])
+        return good(*args, **kw)
+
+    chk(spy, seed=0)
+    first = seen.pop(0)
+    seen.clear()
+    chk(spy, seed=1)
+    assert any(a.shape != b.shape or not torch.equal(a, b) for a, b in zip(first, seen[0]))
+
+
+@pytest.mark.parametrize("chk,bad", [(c[0], fn) for c in CASES for fn, _ in c[2]])
+def test_check_never_prints_the_solution(chk, bad, capsys, monkeypatch):
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    chk(bad)
     out = capsys.readouterr().out
-    assert "softplus(-" not in out and "def " not in out
+    for code in ("softplus(-", "softplus(l", "-softplus", ".detach()", "zero_grad()", ".step()", "def "):
+        assert code not in out, (code, out)

@@ -15,9 +15,14 @@ from ._core import Hint, exercise, expect_close, expect_finite, expect_shape, ex
 __all__ = ["discriminator_loss", "generator_loss", "train_step"]
 
 
-def _logits(n, seed, scale=2.0):
-    g = torch.Generator().manual_seed(seed)
+def _logits(n, g, scale=2.0):
     return scale * torch.randn(n, generator=g, dtype=torch.float64)
+
+
+def _sizes(g, k=2):
+    """``k`` batch sizes in 2..9 from the check's own generator (never equal in a pair when k=2)."""
+    a = int(torch.randint(2, 10, (1,), generator=g))
+    return [a] + [2 + (a + 1 + i) % 8 for i in range(k - 1)]
 
 
 def _scalar(out, what):
@@ -30,14 +35,19 @@ def _scalar(out, what):
 
 
 @exercise("gan-d-loss", "values, gradients and large logits match")
-def discriminator_loss(fn):
-    """``fn(real_logits, fake_logits) -> scalar``: -E log D(x) - E log(1 - D(G(z)))."""
+def discriminator_loss(fn, seed: int = 0):
+    """``fn(real_logits, fake_logits) -> scalar``: -E log D(x) - E log(1 - D(G(z))).
+
+    Cases come from ``torch.Generator().manual_seed(seed)``: one with equal batch sizes (to spot
+    swapped arguments), one with different sizes (to spot a sum instead of a mean)."""
     from ..losses.gan import d_loss
-    for seed, (n, m) in enumerate([(6, 6), (5, 9)]):
-        r, f = _logits(n, seed).requires_grad_(True), _logits(m, 100 + seed).requires_grad_(True)
+    g = torch.Generator().manual_seed(seed)
+    n = _sizes(g)
+    for n_real, n_fake in ((n[0], n[0]), (n[0], n[1])):
+        r, f = _logits(n_real, g).requires_grad_(True), _logits(n_fake, g).requires_grad_(True)
         got = _scalar(fn(r, f), "the discriminator loss")
         want = d_loss(r.detach(), f.detach())
-        swapped = d_loss(f.detach(), r.detach()) if n == m else None
+        swapped = d_loss(f.detach(), r.detach()) if n_real == n_fake else None
         if swapped is not None and torch.allclose(got.detach(), swapped, atol=1e-6) and \
                 not torch.allclose(swapped, want, atol=1e-6):
             raise Hint("real and fake are swapped: the discriminator should output 1 (real) on real_logits "
@@ -46,24 +56,28 @@ def discriminator_loss(fn):
         got.backward()
         expect_true(r.grad is not None and f.grad is not None,
                     "no gradient reaches the logits: keep the computation in torch (no .item(), numpy).")
-        expect_close(r.grad, -torch.sigmoid(-r.detach()) / n, "d loss / d real_logits", rtol=1e-4, atol=1e-7)
-    # a confident discriminator: logits of +-60 must not give inf/NaN
-    big = torch.tensor([60.0, 80.0], dtype=torch.float64)
+        expect_close(r.grad, -torch.sigmoid(-r.detach()) / n_real, "d loss / d real_logits", rtol=1e-4, atol=1e-7)
+    # a confident discriminator: logits of +-60..100 must not give inf/NaN
+    big = 60 + 40 * torch.rand(2, generator=g, dtype=torch.float64)
     out = fn(-big, big)
     expect_type(out, torch.Tensor, "the discriminator loss")
     if not torch.isfinite(out):
-        raise Hint("for logits of +-60..80 the loss is inf/NaN: log(sigmoid(x)) underflows. Work on logits: "
-                   "log D = -softplus(-logit), log(1 - D) = -softplus(logit) (or F.binary_cross_entropy_with_logits).")
+        raise Hint(f"for logits of +-{float(big.min()):.0f}..{float(big.max()):.0f} the loss is inf/NaN: "
+                   "log(sigmoid(.)) underflows to log(0) when D is confident. Rewrite each log term as a "
+                   "function of the logit that never takes log(0) (softplus, or a cross-entropy that "
+                   "accepts logits).")
 
 
 @exercise("gan-g-loss", "saturating and non-saturating values and gradients match")
-def generator_loss(fn):
+def generator_loss(fn, seed: int = 0):
     """``fn(fake_logits, kind) -> scalar`` with kind ``"saturating"``: E log(1 - D(G(z))) or
-    ``"nonsaturating"``: -E log D(G(z)) (both minimised by the generator)."""
+    ``"nonsaturating"``: -E log D(G(z)) (both minimised by the generator). Cases from ``seed``."""
     from ..losses.gan import g_loss_nonsaturating, g_loss_saturating
+    g = torch.Generator().manual_seed(seed)
+    sizes = _sizes(g)
     for kind, ref in (("saturating", g_loss_saturating), ("nonsaturating", g_loss_nonsaturating)):
-        for seed, n in enumerate([7, 4]):
-            f = _logits(n, 200 + seed).requires_grad_(True)
+        for n in sizes:
+            f = _logits(n, g).requires_grad_(True)
             got = _scalar(fn(f, kind), f"the {kind} generator loss")
             want = ref(f.detach())
             other = (g_loss_nonsaturating if kind == "saturating" else g_loss_saturating)(f.detach())
@@ -84,10 +98,14 @@ def generator_loss(fn):
 
 
 # ---- one alternating step -------------------------------------------------------------------
-def _toy_models(seed):
-    torch.manual_seed(seed)
-    G = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2)).double()
-    D = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Flatten(0)).double()
+def _toy_models(g):
+    """Tiny G and D initialised from the check's own generator ``g`` (no global seeding)."""
+    lin = lambda i, o: nn.utils.skip_init(nn.Linear, i, o, dtype=torch.float64)   # noqa: E731 (no global RNG)
+    G = nn.Sequential(lin(2, 16), nn.ReLU(), lin(16, 2))
+    D = nn.Sequential(lin(2, 16), nn.LeakyReLU(0.2), lin(16, 1), nn.Flatten(0))
+    with torch.no_grad():
+        for p in list(G.parameters()) + list(D.parameters()):
+            p.copy_(0.5 * torch.randn(p.shape, generator=g, dtype=p.dtype))
     return G, D
 
 
@@ -110,15 +128,16 @@ def _params(m):
 
 
 @exercise("gan-train-step", "two consecutive steps update D then G exactly like the reference")
-def train_step(fn):
+def train_step(fn, seed: int = 0):
     """``fn(G, D, opt_g, opt_d, real, z) -> (d_loss, g_loss)``: one discriminator update on
-    ``real`` and ``G(z)``, then one generator update (non-saturating loss) against the updated D."""
-    for seed in (0, 1):
-        G, D = _toy_models(seed)
+    ``real`` and ``G(z)``, then one generator update (non-saturating loss) against the updated D.
+    Two pairs of toy models and batches, all from ``torch.Generator().manual_seed(seed)``."""
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(2):
+        G, D = _toy_models(g)
         Gr, Dr = copy.deepcopy(G), copy.deepcopy(D)
         opts = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (G, D)]
         opts_r = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (Gr, Dr)]
-        g = torch.Generator().manual_seed(10 + seed)
         for it in range(2):                                     # two steps: catches missing zero_grad
             real = torch.randn(8, 2, generator=g, dtype=torch.float64) + 2
             z = torch.randn(8, 2, generator=g, dtype=torch.float64)
@@ -128,18 +147,20 @@ def train_step(fn):
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise Hint("return the two losses as a tuple (d_loss, g_loss).")
             if torch.equal(d0, _params(D)):
-                raise Hint("the discriminator's parameters did not change: call opt_d.step() after "
-                           "backpropagating the discriminator loss.")
+                raise Hint("the discriminator's parameters did not change: its optimiser never took a step "
+                           "after the discriminator loss was backpropagated.")
             dd = (_params(D) - _params(Dr)).abs().max().item()
             if dd > 1e-8:
                 raise Hint(f"after step {it + 1} the discriminator's parameters are off by up to {dd:.2g}. "
-                           "Update D first, on D(real) and D(G(z).detach()), with its gradients zeroed "
-                           "before backward (the generator step leaves gradients in D).")
+                           "D must be updated first, on the real batch and on fakes that carry no gradient "
+                           "back into G, with D's old gradients cleared before its backward (the generator "
+                           "step leaves gradients in D).")
             dg = (_params(G) - _params(Gr)).abs().max().item()
             if dg > 1e-8:
                 raise Hint(f"after step {it + 1} the generator's parameters are off by up to {dg:.2g}. "
-                           "Then update G with the non-saturating loss on the *updated* D, zeroing G's "
-                           "gradients first (the D step may leave some if fake was not detached).")
+                           "G must be updated second, with the non-saturating loss scored by the *updated* D, "
+                           "its old gradients cleared first (the D step may leave some in G if the fakes "
+                           "were not cut from G's graph).")
             for name, o, w in (("d_loss", out[0], want[0]), ("g_loss", out[1], want[1])):
                 expect_close(torch.as_tensor(float(o)), torch.as_tensor(w), f"the returned {name}",
                              rtol=1e-6, atol=1e-8)
