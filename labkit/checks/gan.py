@@ -10,7 +10,7 @@ import copy
 import torch
 from torch import nn
 
-from ._core import Hint, exercise, expect_close, expect_finite, expect_shape, expect_true, expect_type
+from ._core import Hint, exercise, expect_close, expect_finite, expect_true, expect_type
 
 __all__ = ["discriminator_loss", "generator_loss", "train_step"]
 
@@ -100,7 +100,9 @@ def generator_loss(fn, seed: int = 0):
 # ---- one alternating step -------------------------------------------------------------------
 def _toy_models(g):
     """Tiny G and D initialised from the check's own generator ``g`` (no global seeding)."""
-    lin = lambda i, o: nn.utils.skip_init(nn.Linear, i, o, dtype=torch.float64)   # noqa: E731 (no global RNG)
+    def lin(i, o):                                   # uninitialised: draws nothing from torch's global RNG
+        return nn.utils.skip_init(nn.Linear, i, o, dtype=torch.float64)
+
     G = nn.Sequential(lin(2, 16), nn.ReLU(), lin(16, 2))
     D = nn.Sequential(lin(2, 16), nn.LeakyReLU(0.2), lin(16, 1), nn.Flatten(0))
     with torch.no_grad():
