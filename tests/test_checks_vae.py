@@ -76,6 +76,8 @@ SCORE_WRONG = {
     "mean": lambda m, x: score_ok(m, x).mean(),
     "sqrt": lambda m, x: score_ok(m, x).sqrt(),
     "per pixel": lambda m, x: (m.reconstruct(x) - x).pow(2),
+    "pixel mean": lambda m, x: score_ok(m, x) / 784,
+    "absolute error": lambda m, x: (m.reconstruct(x) - x).abs().flatten(1).sum(1),
 }
 
 CASES = [(C.reparameterize, rep_ok, REP_WRONG), (C.kl_divergence, kl_ok, KL_WRONG),
@@ -99,7 +101,7 @@ def test_rejects_typical_mistakes(check, wrong, capsys):
 
 def test_hints_name_the_mistake(capsys):
     C.reparameterize(REP_WRONG["variance instead of std"])
-    assert "exp(logvar / 2)" in capsys.readouterr().out
+    assert "standard deviation" in capsys.readouterr().out
     C.kl_divergence(KL_WRONG["not summed"])
     assert "sum it over the latent" in capsys.readouterr().out
     C.kl_divergence(KL_WRONG["sign flipped"])
@@ -131,3 +133,42 @@ def test_stub_is_not_implemented_and_grading_raises(check, capsys, monkeypatch):
 def test_crashing_answer_is_reported(capsys):
     assert C.kl_divergence(lambda mu, lv: mu.nonexistent) is False
     assert "AttributeError" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+@pytest.mark.parametrize("check, ok, wrongs", CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_other_seeds_accept_right_and_reject_wrong(check, ok, wrongs, seed):
+    """Hidden tests call the checks with other seeds: the same verdicts there."""
+    assert check(ok, seed=seed) is True
+    for wrong in wrongs.values():
+        assert check(wrong, seed=seed) is False
+
+
+def test_checks_leave_the_global_random_state_alone():
+    for check, ok, _ in CASES:
+        torch.manual_seed(123)
+        before = torch.rand(3)
+        torch.manual_seed(123)
+        check(ok, seed=1)
+        assert torch.equal(torch.rand(3), before), check.__name__
+
+
+def test_more_hints(capsys):
+    C.anomaly_scores(SCORE_WRONG["sqrt"])
+    assert "SQUARED" in capsys.readouterr().out
+    C.anomaly_scores(SCORE_WRONG["pixel mean"])
+    assert "784" in capsys.readouterr().out
+    C.anomaly_scores(SCORE_WRONG["per pixel"])
+    assert "one score per image" in capsys.readouterr().out
+    C.elbo(ELBO_WRONG["sigmoid twice"])
+    assert "twice" in capsys.readouterr().out
+
+
+def test_hints_do_not_give_the_solution(capsys):
+    for check, _, wrongs in CASES:
+        for wrong in wrongs.values():
+            check(wrong)
+    out = capsys.readouterr().out
+    for leak in ("exp(0.5", "exp(logvar / 2)", "mu + std", "randn_like", "binary_cross_entropy",
+                 "logvar.exp() - 1", ".pow(2).flatten", "reconstruct(x)"):
+        assert leak not in out, leak
