@@ -1,4 +1,6 @@
 """The notebook 01/02 self-checks accept correct answers and reject the typical wrong ones."""
+import inspect
+
 import pytest
 import torch
 
@@ -35,6 +37,35 @@ def update_all(X, labels, k):
     return X.mean(0).expand(k, -1).clone()
 
 
+def pp_ok(X, C):
+    d2 = ((X[:, None] - C[None]) ** 2).sum(-1).min(1).values
+    return d2 / d2.sum()
+
+
+def pp_not_squared(X, C):
+    d = torch.cdist(X, C).min(1).values
+    return d / d.sum()
+
+
+def pp_not_normalised(X, C):
+    return ((X[:, None] - C[None]) ** 2).sum(-1).min(1).values
+
+
+def pp_farthest(X, C):
+    d2 = ((X[:, None] - C[None]) ** 2).sum(-1).max(1).values
+    return d2 / d2.sum()
+
+
+def pp_summed(X, C):                             # distance to all chosen centres, not the nearest
+    d2 = ((X[:, None] - C[None]) ** 2).sum(-1).sum(1)
+    return d2 / d2.sum()
+
+
+def pp_matrix(X, C):
+    d2 = ((X[:, None] - C[None]) ** 2).sum(-1)
+    return d2 / d2.sum()
+
+
 def step_ok(X, S, bw):
     inside = (torch.cdist(S, X) <= bw).double()
     n = inside.sum(1, keepdim=True)
@@ -65,6 +96,7 @@ def todo(*args):
 
 CASES = [(ck.assign, assign_ok, [assign_argmax, assign_matrix, assign_wrong_axis]),
          (ck.update, update_ok, [update_sums, update_all]),
+         (ck.kmeanspp_probs, pp_ok, [pp_not_squared, pp_not_normalised, pp_farthest, pp_summed, pp_matrix]),
          (cm.step, step_ok, [step_nan, step_vector, step_all, step_gaussian])]
 
 
@@ -84,7 +116,11 @@ def test_student_mode(check, good, bads, monkeypatch, capsys):
 def test_grading_mode(check, good, bads, monkeypatch):
     monkeypatch.setenv("LABKIT_GRADING", "1")
     assert check(good) is True
-    assert check(good, seeds=(7, 8, 9)) is True                  # the hidden-test cases
+    hidden = dict(seed=7) if "seed" in inspect.signature(check).parameters else dict(seeds=(7, 8, 9))
+    assert check(good, **hidden) is True                         # the hidden-test cases
+    for bad in bads:
+        with pytest.raises(CheckFailed):
+            check(bad, **hidden)
     for bad in bads:
         with pytest.raises(CheckFailed):
             check(bad)
@@ -95,10 +131,40 @@ def test_grading_mode(check, good, bads, monkeypatch):
 def test_hints_name_the_mistake(monkeypatch, capsys):
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
     ck.assign(assign_argmax)
-    assert "argmin" in capsys.readouterr().out
+    assert "FARTHEST" in capsys.readouterr().out
     ck.update(update_sums)
     assert "SUMS" in capsys.readouterr().out
+    ck.kmeanspp_probs(pp_not_squared)
+    assert "SQUARED" in capsys.readouterr().out
+    ck.kmeanspp_probs(pp_not_normalised)
+    assert "sum to 1" in capsys.readouterr().out
+    ck.kmeanspp_probs(pp_farthest)
+    assert "FARTHEST" in capsys.readouterr().out
+    ck.kmeanspp_probs(pp_summed)
+    assert "already a centre" in capsys.readouterr().out
     cm.step(step_vector)
     assert "VECTOR" in capsys.readouterr().out
     cm.step(step_nan)
     assert "stay where it is" in capsys.readouterr().out
+
+
+def test_kmeans_checks_use_their_own_generator():
+    """A check neither reads nor changes the global torch RNG, and seed=7 builds other cases."""
+    torch.manual_seed(123)
+    a = torch.rand(3)
+    torch.manual_seed(123)
+    ck.assign(assign_ok, seed=7)
+    ck.update(update_ok, seed=7)
+    ck.kmeanspp_probs(pp_ok, seed=7)
+    assert torch.equal(torch.rand(3), a)
+    assert list(ck._seeds(0, None)) != list(ck._seeds(7, None))
+
+
+def test_kmeans_hints_never_reveal_the_solution(monkeypatch, capsys):
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    for check, _, bads in CASES[:3]:
+        for bad in bads:
+            check(bad)
+    out = capsys.readouterr().out
+    for leak in ("X[:, None", "C[None", "cdist", "index_add", "bincount", ".min(1)", "/ d2.sum()"):
+        assert leak not in out, leak
