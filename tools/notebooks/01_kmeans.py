@@ -162,8 +162,8 @@ if cfg.fast:                                  # the static version of the same v
     static_grid(render_kmeans_step, [dict(iteration=t) for t in (0, 3, 12, 25)],
                 fixed=dict(X=X, history=steps), ncols=4)
 inertia_at = [inertia(X, C, labels) for C, labels in steps]
-n_bad = next(t for t in range(1, len(steps)) if (steps[t][1] == steps[t - 1][1]).all())
-n_random = next(t for t in range(1, len(history)) if history[t] == history[t - 1])
+n_bad = next((t for t in range(1, len(steps)) if (steps[t][1] == steps[t - 1][1]).all()), len(steps) - 1)
+n_random = next((t for t in range(1, len(history)) if history[t] == history[t - 1]), len(history) - 1)
 print(f"bad start: labels stop changing after {n_bad} steps (inertia {inertia_at[n_bad]:,.1f}) | "
       f"random start (section 1): after {n_random} steps (inertia {history[n_random]:,.1f})")
 

@@ -1,0 +1,2 @@
+def normalise(values, cell_area):
+    return values / values.sum()
