@@ -207,7 +207,7 @@ def test_checks_iw_estimate(capsys, monkeypatch):
     wrong = {
         "naive exp underflows": (lambda lw: lw.exp().mean(1).log(), "underflows"),
         "mean of log weights": (lambda lw: lw.mean(1), "mean of the log weights"),
-        "forgot log k": (lambda lw: torch.logsumexp(lw, 1), "divide by k"),
+        "forgot log k": (lambda lw: torch.logsumexp(lw, 1), "SUM of the weights"),
         "wrong axis": (lambda lw: torch.logsumexp(lw, 0) - math.log(lw.shape[0]), "shape"),
         "numpy float32 off": (lambda lw: (torch.logsumexp(lw, 1) - math.log(lw.shape[1]) + 0.01).numpy(), "off"),
     }
@@ -225,3 +225,73 @@ def test_checks_iw_estimate(capsys, monkeypatch):
         C.iw_estimate(wrong["forgot log k"][0])
     with pytest.raises(CheckFailed):
         C.iw_estimate(stub)
+
+
+def _grid_ok(lj, log_dv):
+    return torch.logsumexp(lj, 1) + log_dv
+
+
+GRID_WRONG = {
+    "naive exp underflows": (lambda lj, dv: (lj.exp().sum(1) * math.exp(dv)).log(), "underflows"),
+    "no cell volume": (lambda lj, dv: torch.logsumexp(lj, 1), "cell size is missing"),
+    "mean over the grid": (lambda lj, dv: torch.logsumexp(lj, 1) - math.log(lj.shape[1]), "MEAN"),
+    "mean of logs": (lambda lj, dv: lj.mean(1) + dv, "LOG densities"),
+    "wrong axis": (lambda lj, dv: torch.logsumexp(lj, 0) + dv, "shape"),
+}
+
+
+def _lw_ok(lpxz, z, mu, logvar):
+    log_p = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+    log_q = -0.5 * ((z - mu[:, None]).pow(2) / logvar[:, None].exp() + logvar[:, None] + math.log(2 * math.pi)).sum(-1)
+    return lpxz + log_p - log_q
+
+
+def _lw_var_as_std(lpxz, z, mu, logvar):
+    sd = logvar[:, None].exp()
+    log_p = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+    log_q = -0.5 * (((z - mu[:, None]) / sd).pow(2) + 2 * sd.log() + math.log(2 * math.pi)).sum(-1)
+    return lpxz + log_p - log_q
+
+
+def _lw_q_free(lpxz, z, mu, logvar):          # log p(x|z) + log p(z)
+    return lpxz - 0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+
+
+def _lw_q_plus(lpxz, z, mu, logvar):          # + log q instead of - log q
+    return 2 * _lw_q_free(lpxz, z, mu, logvar) - _lw_ok(lpxz, z, mu, logvar)
+
+
+LW_WRONG = {
+    "q sign": (_lw_q_plus, "wrong sign"),
+    "no prior": (lambda a, z, m, v: _lw_ok(a, z, m, v) + 0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1),
+                 "prior term is missing"),
+    "variance as std": (_lw_var_as_std, "VARIANCE"),
+    "no logdet": (lambda a, z, m, v: _lw_ok(a, z, m, v) - 0.5 * v.sum(-1)[:, None], "normalising constant"),
+    "not summed over dims": (lambda a, z, m, v: a[..., None] - 0.5 * z.pow(2) + 0.5 * (z - m[:, None]).pow(2)
+                             / v[:, None].exp() + 0.5 * v[:, None], "sums over"),
+}
+
+
+@pytest.mark.parametrize("which", ["grid", "lw"])
+def test_new_likelihood_checks(which, capsys, monkeypatch):
+    from labkit.checks import CheckFailed
+    from labkit.checks import likelihood as C
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    check, ok, wrong = {"grid": (C.grid_log_px, _grid_ok, GRID_WRONG), "lw": (C.log_weights, _lw_ok, LW_WRONG)}[which]
+    for seed in (0, 1, 2, 7):
+        assert check(ok, seed=seed) is True
+        for name, (fn, hint) in wrong.items():
+            capsys.readouterr()
+            assert check(fn, seed=seed) is False, name
+            out = capsys.readouterr().out
+            assert hint in out, (name, out)
+            assert "logsumexp" not in out and "log(2 * math.pi)" not in out
+    def stub(*a):
+        raise NotImplementedError()
+    assert check(stub) is False
+    assert "not implemented yet" in capsys.readouterr().out
+    monkeypatch.setenv("LABKIT_GRADING", "1")
+    with pytest.raises(CheckFailed):
+        check(stub)
+    with pytest.raises(CheckFailed):
+        check(next(iter(wrong.values()))[0])
