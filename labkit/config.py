@@ -53,6 +53,30 @@ def by_mode(fast: dict, full: dict) -> SimpleNamespace:
     return SimpleNamespace(**(fast if is_fast() else full))
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def env_flag(name: str) -> bool:
+    """A boolean ``LABKIT_*`` switch, parsed one way everywhere: 1/true/yes/on or 0/false/no/off/unset."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is not a switch; expected one of {_TRUE + _FALSE[1:]}. "
+                     f"Fix: os.environ[{name!r}] = '1' (or '0').")
+
+
+def offline() -> bool:
+    """``LABKIT_OFFLINE``: never download (data, weights); use what is on disk."""
+    return env_flag("LABKIT_OFFLINE")
+
+
+def grading_requested() -> bool:
+    """``LABKIT_GRADING``: checks raise instead of printing (set by ``labkit grade``)."""
+    return env_flag("LABKIT_GRADING")
+
+
 def get_device(prefer: str | None = None):
     """The torch device to use: ``prefer`` if given, else ``LABKIT_DEVICE``, else cuda > mps > cpu."""
     import torch

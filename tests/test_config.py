@@ -66,3 +66,14 @@ def test_setup_prints_everything(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "mode: fast" in out and "seed: 7" in out and "device:" in out and "MNIST source" in out
     assert s.fast and s.seed == 7
+
+
+def test_switches_parse_one_way(monkeypatch):
+    from labkit import config
+    for value, want in (("1", True), ("true", True), ("YES", True), ("0", False), ("", False), ("no", False)):
+        monkeypatch.setenv("LABKIT_OFFLINE", value)
+        assert config.offline() is want, value
+    monkeypatch.setenv("LABKIT_OFFLINE", "maybe")
+    with pytest.raises(ValueError, match="LABKIT_OFFLINE"):
+        config.offline()
+

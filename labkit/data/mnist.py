@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import struct
 import warnings
 from dataclasses import dataclass, field
@@ -178,7 +177,8 @@ def _digits_fallback(split: str) -> MNISTData:
 def _want_download(download):
     if download is not None:
         return download
-    return os.environ.get("LABKIT_OFFLINE", "") not in ("1", "true", "yes")
+    from labkit.config import offline
+    return not offline()
 
 
 def load_mnist(split: str = "train", root=None, download: bool | None = None,
