@@ -260,26 +260,28 @@ def plot_outlier_scores(scores: dict, in_name: str):
 def plot_taxonomy():
     """Section 7: the family tree of the course's models (labels name the notebooks)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(11, 4.2))
+    fig, ax = plt.subplots(figsize=(12, 4.4))
     ax.set_axis_off()
     box = dict(boxstyle="round,pad=0.35", fc="#f2f2f2", ec="k", lw=0.8)
     nodes = {
         "root": (0.5, 0.93, "models of data"),
-        "sup": (0.18, 0.7, "supervised: P(y|x)\n(discriminative)"),
-        "uns": (0.66, 0.7, "unsupervised: no labels"),
-        "clu": (0.36, 0.45, "clustering\n01 k-Means, 02 Mean Shift"),
-        "seg": (0.1, 0.45, "segmentation\n03 UNet"),
-        "exp": (0.6, 0.45, "explicit density p(x)"),
-        "imp": (0.88, 0.45, "implicit density\n(only sampling)"),
-        "tra": (0.46, 0.15, "tractable\n(GMM, KDE, PPCA: this notebook)"),
-        "app": (0.72, 0.15, "approximate (ELBO)\n04 AE/VAE, 04b VAE likelihood"),
-        "gan": (0.92, 0.15, "GAN\n05, 05b"),
+        "sup": (0.12, 0.7, "supervised: P(y|x)\n(discriminative)"),
+        "uns": (0.6, 0.7, "unsupervised: no labels"),
+        "clu": (0.27, 0.45, "clustering\n01 k-Means, 02 Mean Shift"),
+        "seg": (0.06, 0.45, "segmentation\n03 UNet"),
+        "exp": (0.5, 0.45, "explicit density p(x)"),
+        "imp": (0.84, 0.45, "sampler only\n(implicit density)"),
+        "tra": (0.3, 0.13, "tractable: p(x) exactly\nGMM, KDE, PPCA: this notebook\n06 PixelCNN (autoregressive)"),
+        "app": (0.55, 0.13, "approximate (ELBO)\n04 AE/VAE\n04b VAE likelihood"),
+        "gan": (0.75, 0.13, "GAN, one step\n05, 05b"),
+        "flow": (0.93, 0.13, "flow matching,\nmany steps\n06"),
     }
     edges = [("root", "sup"), ("root", "uns"), ("sup", "seg"), ("uns", "clu"), ("uns", "exp"),
-             ("uns", "imp"), ("exp", "tra"), ("exp", "app"), ("imp", "gan")]
+             ("uns", "imp"), ("exp", "tra"), ("exp", "app"), ("imp", "gan"), ("imp", "flow")]
     for a, b in edges:
         (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
-        ax.annotate("", (x1, y1 + 0.06), (x0, y0 - 0.06), arrowprops=dict(arrowstyle="->", lw=0.8))
+        ax.annotate("", (x1, y1 + 0.09 if b in ("tra", "app", "gan", "flow") else y1 + 0.06), (x0, y0 - 0.06),
+                    arrowprops=dict(arrowstyle="->", lw=0.8))
     for x, y, text in nodes.values():
         ax.text(x, y, text, ha="center", va="center", fontsize=9, bbox=box)
     ax.set_xlim(0, 1)

@@ -30,7 +30,8 @@
 # * **Bayes' rule** building P(x|y) from P(y|x), P(x) and P(y), and sampling from it;
 # * the same outlier idea on MNIST, and the **taxonomy** of generative models that places every later lab.
 #
-# Three short exercises (normalise a density, abstain, Bayes' rule) are checked as you go.
+# Three short exercises (normalise a density, abstain, Bayes' rule) are checked as you go, and a few
+# questions ask for a written answer.
 
 # %%
 import labkit
@@ -64,13 +65,19 @@ X_test, y_test = D.make_toy(S.n_toy, seed=1)   # held-out points from the same d
 W.plot_supervised_vs_unsupervised(X, y);
 
 # %% [markdown]
+# **Reading.** Left, the colours are the labels; right, the same points without them. The top group
+# stands apart, while the two lower groups touch in the middle: that is where a method without labels
+# has to guess.
+#
 # **Question.** Without the colours, how many groups would you say there are? Which of the three classes
 # would a clustering method most likely split or merge, and why?
 
 # %% [markdown]
 # ## 2. Three kinds of model on the same points
-# * **Discriminative**, P(y|x): given x, how likely is each label (here logistic regression).
-# * **Generative**, P(x): how likely is this x at all (here a Gaussian mixture with 6 components).
+# * **Discriminative**, P(y|x): given x, how likely is each label (here logistic regression: a linear
+#   score per class, turned into probabilities by the softmax).
+# * **Generative**, P(x): how likely is this x at all (here a Gaussian mixture with 6 components: a
+#   weighted sum of 6 Gaussian bumps, fitted to the points).
 # * **Conditional generative**, P(x|y): what does an x of class y look like (one mixture per class).
 #
 # We evaluate all of them on a grid of cell centres covering the plane.
@@ -89,12 +96,29 @@ print(f"grid: {grid.nx} x {grid.ny} cells of area {grid.cell_area:.4f}; test acc
 W.plot_three_models(grid, proba, px, pxy, X, y);
 
 # %% [markdown]
-# Left: the classifier's colours fill the **whole plane**, even the empty corners where the contours
-# of P(x) say there is nothing: it always answers with a label. Middle: P(x) is high where the data
-# are and falls off quickly. Right: one density per class.
-#
+# **Reading.** Left: the classifier's colours fill the **whole plane**, even the empty corners where
+# the contours of P(x) say there is nothing: it always answers with a label, and far from the data it
+# is *more* sure, not less. Middle: P(x) is high where the data are and falls off quickly. Right: one
+# density per class.
+
+# %% tags=["claim"]
+empty = px < 1e-6 * px.max()                            # grid cells where P(x) says there is nothing
+conf_empty = proba[empty].max(1)
+print(f"{empty.mean():.0%} of the grid is empty; median classifier confidence there: {np.median(conf_empty):.3f}")
+assert empty.mean() > 0.5 and np.median(conf_empty) > 0.99, "the classifier should be confident where there is no data"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "density-q-three-models", "points": 1}
 # **Question.** Which of these three models could you use to (a) assign labels, (b) detect outliers,
 # (c) draw new points of class 2? Which needs labels to be trained?
+#
+# ### BEGIN SOLUTION
+# (a) P(y|x) assigns labels directly; P(x|y) with P(y) can too, through Bayes' rule
+# (argmax over y of P(x|y) P(y)). (b) Only a model of the inputs detects outliers: P(x) (a low
+# density means an unusual x), or the class densities summed with their priors. P(y|x) cannot: it
+# is normalised over the labels and is confident even far from the data. (c) P(x|y=2): sample from
+# the class-2 density. P(y|x) and P(x) alone cannot (P(x) samples points of any class). Labels are
+# needed to train P(y|x) and P(x|y); P(x) is trained on the points alone.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. Densities are normalised
@@ -105,6 +129,10 @@ W.plot_three_models(grid, proba, px, pxy, X, y);
 print("integral of P(x) over the grid:", round(grid.integrate(px), 4))
 print("integral of P(x|y) per class:  ", np.round(grid.integrate(pxy), 4))
 print("sum over y of P(y|x), first 3 cells:", proba[:3].sum(1))
+
+# %% tags=["claim"]
+assert abs(grid.integrate(px) - 1) < 1e-2 and np.allclose(grid.integrate(pxy), 1, atol=1e-2), "the densities should integrate to 1 on the grid"
+assert np.allclose(proba.sum(1), 1), "P(y|x) should sum to 1 over the labels in every cell"
 
 
 # %% [markdown]
@@ -144,16 +172,33 @@ mass_view = SliderView(W.render_add_mass, fixed=dict(p=px, grid=grid, regions=re
 mass_view
 
 # %%
-# moving a slider from code (this is what the tests do) and the static version of the view
-before = mass_view.image.value
-mass_view.controls["weight"].value = 0.6
-assert mass_view.image.value != before, "the image should change when the slider moves"
+# the static version of the view: no mass added, then 60% of it near (4, 4)
 static_grid(W.render_add_mass, [dict(weight=w) for w in (0.0, 0.6)], ncols=1,
             fixed=dict(p=px, grid=grid, regions=regions, x=4.0, y=4.0), figsize_per=(10, 4.2));
+away = np.linalg.norm(grid.points - [4.0, 4.0], axis=1) > 2.0       # cells away from the new bump
+left = (D.region_masses(D.add_mass(px, grid, (4.0, 4.0), 0.6) * away, grid, regions, 3)
+        / D.region_masses(px * away, grid, regions, 3))
+print("fraction of its mass each class region keeps after adding 60% near (4, 4):", left.round(3))
 
 # %% [markdown]
+# **Reading.** In the lower row, the bright new bump took 60% of the probability, and every class
+# region kept the same 40% of its mass: nothing was taken from one place more than another, yet
+# every other x lost density.
+
+# %% tags=["claim"]
+assert np.allclose(left, 0.4, atol=0.01), f"every class region should keep 40% of its mass, got {left}"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "density-q-competition", "points": 1}
 # **Question.** A classifier's P(y|x) is also normalised, but over the *labels*, for each x separately.
 # What competes with what in each case? What does that mean for an x far from all the data?
+#
+# ### BEGIN SOLUTION
+# For a density P(x), the *inputs* compete: all x share one unit of mass, so making one x more likely
+# makes others less likely. For P(y|x), the *labels* of one x compete: the K probabilities at that x
+# sum to 1, and different x do not constrain each other at all. For an x far from the data, P(x) can
+# be tiny (that x loses to the x where the data are), but P(y|x) must still put total mass 1 on the
+# labels, so some label gets a high probability: the classifier has no way to say "none of these".
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 4. A classifier cannot say "I don't know"
@@ -173,12 +218,18 @@ outlier_view = SliderView(W.render_outlier, title="an outlier: classifier vs den
 outlier_view
 
 # %%
-before = outlier_view.image.value
-outlier_view.controls["x"].value = -6.0
-assert outlier_view.image.value != before
 far = np.array([[6.0, -5.0], [-6.0, -5.0], [0.0, 7.5]])
 print("P(y|x) of 3 far points:\n", clf.predict_proba(far).round(4))
 print("log p(x) of the same points:", dens.score_samples(far).round(1), "| threshold:", round(threshold, 2))
+
+# %% [markdown]
+# **Reading.** Each far point gets one label with probability 1.0 (to four decimals), while its
+# log p(x) is tens of nats (natural-log units) below the threshold: the classifier is certain exactly
+# where the density says the model has never seen anything.
+
+# %% tags=["claim"]
+assert (clf.predict_proba(far).max(1) > 0.99).all(), "the classifier should be near-certain on far points"
+assert (dens.score_samples(far) < threshold - 10).all(), "far points should be far below the density threshold"
 
 
 # %% [markdown]
@@ -205,11 +256,25 @@ assert checks.abstain(abstain, seed=1)
 
 # %%
 X_far = D.far_points(300, seed=2)
+reports = {}
 for name, thr in [("plain classifier", -np.inf), ("abstaining (1% threshold)", threshold)]:
     te = D.abstention_report(abstain(clf.predict_proba(X_test), dens.score_samples(X_test), thr), y_test)
     fa = D.abstention_report(abstain(clf.predict_proba(X_far), dens.score_samples(X_far), thr))
+    reports[name] = te, fa
     print(f"{name:27s} test: accuracy on accepted {te['accuracy_accepted']:.1%}, abstained "
           f"{te['abstained']:.1%} | far-away: abstained {fa['abstained']:.1%} (a label on the rest)")
+
+# %% [markdown]
+# **Reading.** The plain classifier labels every far-away point. The abstaining one rejects (nearly)
+# all of them, at the price of a few percent of the held-out test points: a little more than the 1%
+# of *training* points the threshold was set on, since the density was fitted to those and scores
+# them slightly higher than new points.
+
+# %% tags=["claim"]
+(te0, fa0), (te1, fa1) = reports.values()
+assert fa0["abstained"] == 0 and te0["abstained"] == 0, "the plain classifier never abstains"
+assert fa1["abstained"] > 0.95, f"the density should reject the far points: {fa1}"
+assert te1["abstained"] < 0.05, f"the density should accept most held-out points: {te1}"
 
 # %% [markdown]
 # The threshold trades the two errors: reject more held-out points, or accept more far-away ones.
@@ -222,15 +287,46 @@ thr_view = SliderView(W.render_threshold, title="abstaining classifier: density 
                       reject=float_slider("rejected fraction of training points", 0.0, 0.3, 0.01, step=0.01))
 thr_view
 
-# %%
-before = thr_view.image.value
-thr_view.controls["reject"].value = 0.1
-assert thr_view.image.value != before
+# %% [markdown]
+# The same trade-off as numbers, for a few thresholds:
 
+# %%
+log_px_test, log_px_far = dens.score_samples(X_test), dens.score_samples(X_far)
+trade = []
+for reject in (0.0, 0.01, 0.05, 0.1, 0.2):
+    thr = np.quantile(dens.score_samples(X), reject) if reject else -np.inf
+    te = D.abstention_report(abstain(clf.predict_proba(X_test), log_px_test, thr), y_test)
+    fa = D.abstention_report(abstain(clf.predict_proba(X_far), log_px_far, thr))
+    trade.append((reject, te["abstained"], te["accuracy_accepted"], fa["abstained"]))
+    print(f"reject {reject:4.0%} of training points | test: abstained {te['abstained']:5.1%}, "
+          f"accuracy on accepted {te['accuracy_accepted']:.1%} | far-away: abstained {fa['abstained']:.1%}")
 
 # %% [markdown]
-# **Question.** Accuracy on the accepted test points rises a little as the threshold rises. Why? Which
-# points does the density reject first, and are they the ones the classifier gets wrong?
+# **Reading.** Raising the threshold rejects more held-out points, roughly the fraction of training
+# points it was set to reject, while the far-away points are all rejected from the lowest threshold
+# on. Accuracy on the accepted test points hardly changes at 1%; watch what it does when a large
+# share of the test points is rejected.
+
+# %% tags=["claim"]
+t_abst, acc = [r[1] for r in trade], [r[2] for r in trade]
+assert all(b >= a for a, b in zip(t_abst, t_abst[1:])) and t_abst[-1] > 0.1, f"more rejection with a higher threshold: {trade}"
+assert min(r[3] for r in trade[1:]) > 0.95, f"far points should be rejected at every threshold: {trade}"
+assert abs(acc[1] - acc[0]) < 0.01, f"at 1% the accuracy on the accepted points should hardly change: {acc}"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "density-q-threshold", "points": 1}
+# **Question.** In the table, how does the accuracy on the accepted test points change as the threshold
+# rises, at 1% and at 20%? Which points does the density reject first, and are they the ones the
+# classifier gets wrong?
+#
+# ### BEGIN SOLUTION
+# At a low threshold the density rejects the points with the lowest P(x): those in the outer tails of
+# the groups, on the far side from the other classes. The classifier rarely errs there, so the
+# accuracy on the rest changes only by chance, a little up or down. Its mistakes sit where two classes
+# meet, near the decision boundary; here the two lower groups touch in a shallow valley of P(x), so
+# a high threshold (20%) starts cutting into that valley and removes errors along with many correct
+# points: the accuracy rises, at a high price in rejected good points. A density threshold targets
+# *unfamiliar* points; to reject *ambiguous* ones, threshold the classifier's confidence instead.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 5. Bayes' rule: a conditional generative model from the other two
@@ -268,19 +364,26 @@ print("TV distance to the fitted P(x|y):      ", np.round(tv, 3))
 W.plot_bayes(grid, p_bayes, pxy, samples, tv);
 
 # %% [markdown]
-# The two versions agree on where each class lives, but not exactly: they come from *different*
-# models (a linear classifier + a 6-component mixture vs three 3-component mixtures), and nothing forces
-# them to be consistent. The Bayes version even integrates to a little more or less than 1, because
-# $\int P(y|x)P(x)\,dx$ is the *model's* P(y), not the label frequency we divided by. Where the linear
-# classifier's boundary cuts through the overlap of two classes, the Bayes version has a sharper edge
-# than the fitted density.
-#
+# **Reading.** The two versions agree on where each class lives (small TV distances), but not exactly:
+# they come from *different* models (a linear classifier + a 6-component mixture vs three 3-component
+# mixtures), and nothing forces them to be consistent. The Bayes version even integrates to a little
+# more or less than 1, because $\int P(y|x)P(x)\,dx$ is the *model's* P(y), not the label frequency we
+# divided by. Look for a straight edge in the upper row where the linear classifier's boundary cuts
+# through the overlap of two classes; the fitted densities in the lower row fade out smoothly there.
+
+# %% tags=["claim"]
+integrals = grid.integrate(p_bayes)
+assert all(0 < d < 0.25 for d in tv), f"Bayes and fitted P(x|y) should agree, but not exactly: TV {tv}"
+assert np.allclose(integrals, 1, atol=0.05) and not np.allclose(integrals, 1, atol=1e-4), f"integrals should be near, not at, 1: {integrals}"
+
+# %% [markdown]
 # **Question.** If you only needed to assign labels, which would you train: P(y|x), or P(x|y) and
 # P(y)? And if you needed to generate points of class 1?
 
 # %% [markdown]
 # ## 6. The same on MNIST: confidence is not plausibility
-# A digit classifier (a small MLP on the pixels) and a simple density model of digit images
+# A digit classifier (a small MLP, multi-layer perceptron: a fully connected network, on the pixels)
+# and a simple density model of digit images
 # (PCA to a few dimensions, a Gaussian there and an isotropic Gaussian for the rest: probabilistic PCA,
 # `D.PCADensity`, log p(x) in nats over the 784 pixels) are trained on the same digits. Then we show
 # them images that are *not* digits: pixel noise, blurred blobs, random pen strokes and rendered letters.
@@ -298,10 +401,19 @@ sets = {"MNIST test digits": test.images.numpy(), "uniform noise": D.noise_image
         "random strokes": D.stroke_images(S.n_out, seed=3), "letters": D.letter_images(S.n_out, seed=4)}
 W.plot_image_sets(sets);
 
+# %% [markdown]
+# **Reading.** One row per set. The noise and the blobs look nothing like pen strokes; the random
+# strokes and the letters are white pen marks on black, like the digits, but none of them is a digit.
+
 # %%
 scores = {name: dict(confidence=clf_img.predict_proba(D.flatten_images(imgs)).max(1),
                      log_px=dens_img.score_samples(imgs)) for name, imgs in sets.items()}
 W.plot_outlier_scores(scores, "MNIST test digits");
+
+# %% [markdown]
+# **Reading.** Left: the digits' confidence piles up near 1, but so does a good part of every outlier
+# set. Right: uniform noise sits far to the left of every digit; the blobs, strokes and letters overlap
+# the digits' range.
 
 # %% [markdown]
 # How well does each score tell digits (higher score) from each kind of outlier? The **AUROC** is the
@@ -314,18 +426,42 @@ print(f"{'outliers':16s} {'AUROC confidence':>17s} {'AUROC log p(x)':>15s} {'log
 for name, s in list(scores.items())[1:]:
     print(f"{name:16s} {D.auroc(digits['confidence'], s['confidence']):17.3f} "
           f"{D.auroc(digits['log_px'], s['log_px']):15.3f} {np.mean(s['log_px'] > median_digit):24.1%}")
+gap = digits["log_px"].min() - scores["uniform noise"]["log_px"].max()
+print(f"gap between the least likely digit and the most likely noise image: {gap:,.0f} nats")
 
 # %% [markdown]
-# The classifier is confident on many non-digits: its softmax must spread 100% over the ten digits,
-# so confidence separates digits from outliers only moderately. The density gives noise a
-# log-likelihood thousands of nats below any digit. Strokes and letters are harder: they overlap the
-# digits, and some score *higher* than the typical digit (last column). Simple, smooth images are easy
-# to model, so they can be likely without being digits; the same surprise was reported for deep
-# generative models by Nalisnick et al. (2019), "Do deep generative models know what they don't know?".
-# A density is a good outlier score only as far as the model is good.
-#
+# **Reading.** The classifier is confident on many non-digits: its softmax must spread 100% over the
+# ten digits, so confidence separates digits from outliers only moderately (AUROC well below 1 for
+# every set). The density puts every uniform-noise image more than a thousand nats below every digit
+# (the gap printed last), and separates the blobs almost as well. Strokes and letters are harder:
+# they overlap the digits, and some score *higher* than the typical digit (last column). Simple,
+# smooth images are easy to model, so they can be likely without being digits; the same surprise was
+# reported for deep generative models by Nalisnick et al. (2019), "Do deep generative models know
+# what they don't know?". A density is a good outlier score only as far as the model is good.
+
+# %% tags=["claim"]
+auc = {n: (D.auroc(digits["confidence"], s["confidence"]), D.auroc(digits["log_px"], s["log_px"]))
+       for n, s in list(scores.items())[1:]}
+above = {n: np.mean(s["log_px"] > median_digit) for n, s in list(scores.items())[1:]}
+assert max(c for c, _ in auc.values()) < 0.9, f"confidence should separate only moderately: {auc}"
+assert gap > 1000, f"uniform noise should be >1000 nats below every digit: gap {gap:.0f}"
+assert min(auc["uniform noise"][1], auc["blurred blobs"][1]) > 0.95, f"noise and blobs: log p(x) AUROC near 1: {auc}"
+assert max(auc["random strokes"][1], auc["letters"][1]) < min(auc["uniform noise"][1], auc["blurred blobs"][1]), f"strokes and letters are harder: {auc}"
+assert above["random strokes"] > 0 and above["letters"] > 0, f"some strokes and letters should beat the median digit: {above}"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "density-q-smooth-images", "points": 1}
 # **Question.** Why might an image with few, smooth strokes be *easy* for a Gaussian model of pixels,
 # even though it is not a digit?
+#
+# ### BEGIN SOLUTION
+# The Gaussian's log-density is mostly a sum over pixels of how far each pixel is from its mean,
+# scaled by the variance there. A stroke image is black almost everywhere, like the background of
+# every digit, so most of its 784 pixels match the model very well; the few stroke pixels lie in the
+# directions (principal components) in which digits vary most, where the model expects large values.
+# Nothing in the model asks whether the strokes form a digit: it scores low-level pixel statistics.
+# An image with *less* ink than a digit can even beat a typical digit, because fewer pixels deviate
+# from the dark mean. Noise, in contrast, deviates in every pixel.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 7. The map of the course
@@ -333,13 +469,23 @@ for name, s in list(scores.items())[1:]:
 # |---|---|---|---|
 # | discriminative, supervised | P(y\|x), here per pixel | labels | [03 UNet](03_unet.ipynb) |
 # | unsupervised: clustering | groups of x | no labels | [01 k-Means](01_kmeans.ipynb), [02 Mean Shift](02_mean_shift.ipynb) (the mode-seeking view of a kernel density) |
-# | generative, explicit density, tractable | P(x) exactly | no labels | this notebook (Gaussian mixture, kernel density, probabilistic PCA) |
+# | generative, explicit density, tractable | P(x) exactly | no labels | this notebook (Gaussian mixture, kernel density, probabilistic PCA); autoregressive PixelCNN in [06 Taxonomy](06_taxonomy.ipynb) (P(x) as a product of one conditional per pixel) |
 # | generative, explicit density, approximate | a lower bound (ELBO) on log P(x) | no labels | [04 AE/VAE](04_autoencoders_vae.ipynb), [04b VAE likelihood](04b_vae_likelihood.ipynb) |
-# | generative, implicit density | only samples of P(x) | no labels | [05 GAN](05_gan.ipynb), [05b GAN beyond](05b_gan_beyond.ipynb) |
+# | generative, sampler (implicit density) | only samples of P(x) | no labels | [05 GAN](05_gan.ipynb), [05b GAN beyond](05b_gan_beyond.ipynb) (one step from noise to data); flow matching in [06 Taxonomy](06_taxonomy.ipynb) (many small steps) |
 # | conditional generative | P(x\|y) | labels | conditional VAE/GAN in [04](04_autoencoders_vae.ipynb) and [05](05_gan.ipynb) |
+
+# Terms: *kernel density estimation* puts a small bump on every training point; *ELBO* is the
+# evidence lower bound that a VAE maximises; an *implicit* model defines P(x) only through its
+# sampler. (A flow's P(x) could be computed by integrating along its path; lab 06 uses flow matching
+# as a sampler.)
 
 # %%
 W.plot_taxonomy();
+
+# %% [markdown]
+# **Reading.** Read the tree from the top: the first split is whether labels are needed, the second
+# (for models of the data alone) whether the model gives P(x) exactly, a bound on it, or only
+# samples. Every lab of the course sits on one leaf.
 
 # %% [markdown]
 # ## Summary
