@@ -9,7 +9,8 @@ import torch
 
 __all__ = ["encode_all", "reconstruct_all", "recon_errors", "roc_curve", "auroc", "corrupt",
            "balanced_few_labels", "probe_accuracy", "compare_probes", "latent_gap_points",
-           "image_attributes", "attribute_correlation", "kl_per_dim", "pca_fit_transform"]
+           "image_attributes", "attribute_correlation", "kl_per_dim", "pca_fit_transform",
+           "denoising_errors", "gap_profile", "interpolation_gap"]
 
 
 def _np(x):
@@ -214,3 +215,36 @@ def kl_per_dim(model, images, batch_size: int = 1000) -> np.ndarray:
         mu, logvar = model.encode(images[i:i + batch_size].to(dev))
         tot = tot + kl_normal(mu, logvar, reduce_dims=False).sum(0).cpu()
     return (tot / len(images)).numpy()
+
+
+@torch.no_grad()
+def denoising_errors(model, images, noise: float, seed: int = 0) -> tuple[float, float]:
+    """Section 4: mean summed squared error to the clean images of the noisy input (Gaussian
+    noise of std ``noise``, seeded) and of the model's output: ``(err_noisy, err_denoised)``."""
+    from ..losses.vae import add_noise
+    x = torch.as_tensor(images)
+    noisy = add_noise(x, float(noise), generator=torch.Generator().manual_seed(seed))
+    out = reconstruct_all(model, noisy)
+    return float((noisy - x).pow(2).flatten(1).sum(1).mean()), float((out - x).pow(2).flatten(1).sum(1).mean())
+
+
+def gap_profile(path, codes, k: int = 10) -> np.ndarray:
+    """Section 11: how far each point of a latent path (T, d) is from the data codes (N, >= d):
+    distance to its k-th nearest code, in units of the codes' own median k-th-neighbour distance
+    (about 1 = as dense as the data, >> 1 = in a gap). The k-th neighbour (not the nearest)
+    makes the curve smooth."""
+    path = torch.as_tensor(_np(path), dtype=torch.float32)
+    z = torch.as_tensor(_np(codes), dtype=torch.float32)[:, :path.shape[1]]
+    k = min(k, len(z) - 1)
+    ref = torch.cdist(z, z).topk(k + 1, largest=False).values[:, -1].median()   # k-th other code
+    return (torch.cdist(path, z).topk(k, largest=False).values[:, -1] / ref).numpy()
+
+
+@torch.no_grad()
+def interpolation_gap(model, x_a, x_b, codes, steps: int = 41) -> float:
+    """Section 11: the largest :func:`gap_profile` value on the straight path between the codes
+    of images ``x_a`` and ``x_b`` (each (1, 28, 28) or (1, 1, 28, 28))."""
+    dev = next(model.parameters()).device
+    za, zb = (model.embed(torch.as_tensor(x).reshape(1, 1, 28, 28).to(dev)).cpu()[0] for x in (x_a, x_b))
+    ts = torch.linspace(0, 1, steps)[:, None]
+    return float(gap_profile((1 - ts) * za + ts * zb, codes).max())

@@ -113,11 +113,11 @@ def render_probe_bars(results: dict):
 def render_denoising(model, images, noise: float = 0.4, seed: int = 0):
     """Clean images, the same with Gaussian noise of std ``noise``, and the model's output."""
     from ..losses.vae import add_noise
+    from ..metrics.vae import denoising_errors
     x = check_images(torch.as_tensor(images)[:8])
     noisy = add_noise(x, float(noise), generator=torch.Generator().manual_seed(seed))
     out = model.reconstruct(noisy.to(_dev(model))).cpu()
-    err_in = float((noisy - x).pow(2).flatten(1).sum(1).mean())
-    err_out = float((out - x).pow(2).flatten(1).sum(1).mean())
+    err_in, err_out = denoising_errors(model, x, noise, seed)
     plt = _plt()
     fig, axes = plt.subplots(3, 1, figsize=(0.6 * len(x) + 1.4, 2.6))
     for ax, (name, v) in zip(axes, [("clean", x), (f"noisy\n{err_in:.0f}", noisy), (f"denoised\n{err_out:.0f}", out)]):
@@ -267,13 +267,8 @@ def perturbation_view(model, image, span: float = 3.0, title: str = "latent pert
 # ---- interpolation AE vs VAE ------------------------------------------------------------------
 
 def _gap_profile(path, codes, k: int = 10):
-    """How far each path point is from the data: distance to its k-th nearest data code, in
-    units of the codes' own median k-th-neighbour distance (about 1 = as dense as the data,
-    >> 1 = in a gap). The k-th neighbour (not the nearest) makes the curve smooth."""
-    z = torch.as_tensor(np.asarray(codes), dtype=torch.float32)[:, :path.shape[1]]
-    k = min(k, len(z) - 1)
-    ref = torch.cdist(z, z).topk(k + 1, largest=False).values[:, -1].median()   # k-th other code
-    return (torch.cdist(path, z).topk(k, largest=False).values[:, -1] / ref).numpy()
+    from ..metrics.vae import gap_profile
+    return gap_profile(path, codes, k)
 
 
 def render_interpolation(ae, vae, x_a, x_b, t: float = 0.5, ae_codes=None, vae_codes=None, labels=None):
