@@ -14,6 +14,11 @@ Shapes (N = batch, C = ``in_channels``, K = ``num_classes``, B = ``base_channels
 ``ceil_mode=True`` so no row is dropped, and the up-step crops (or pads) back to the skip's
 size, so the output always matches the input. ``skip=False`` removes the concatenations
 (the ablation of notebook 03, section 5): same encoder and decoder, no shortcut for detail.
+
+``cond_dim > 0`` (notebook 06, flow matching) adds conditioning: ``forward(x, cond)`` with a
+vector ``cond (N, cond_dim)`` (e.g. an embedding of the time t and the class). After every double
+conv a linear map of ``cond`` is added as a per-channel bias, (N, width) -> (N, width, 1, 1).
+With the default ``cond_dim=0`` nothing is added: same modules, same state dict, same outputs.
 """
 from __future__ import annotations
 
@@ -87,7 +92,7 @@ class UNet(nn.Module):
     """
 
     def __init__(self, in_channels: int, num_classes: int, base_channels: int = 16, depth: int = 3,
-                 skip: bool = True, norm: str = "batch"):
+                 skip: bool = True, norm: str = "batch", cond_dim: int = 0):
         super().__init__()
         for name, v, lo in (("in_channels", in_channels, 1), ("num_classes", num_classes, 1),
                             ("base_channels", base_channels, 2), ("depth", depth, 0)):
@@ -102,6 +107,10 @@ class UNet(nn.Module):
         self.up = nn.ModuleList(Up(widths[d + 1], widths[d] if skip else 0, widths[d], norm)
                                 for d in reversed(range(depth)))
         self.head = nn.Conv2d(widths[0], num_classes, kernel_size=1)
+        self.cond_dim = int(cond_dim)
+        if self.cond_dim:            # one per-channel bias per block: inc, down 0..depth-1, up
+            outs = [widths[0]] + widths[1:] + [widths[d] for d in reversed(range(depth))]
+            self.cond_proj = nn.ModuleList(nn.Linear(self.cond_dim, w) for w in outs)
 
     def _check_input(self, x):
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.in_channels:
@@ -109,25 +118,39 @@ class UNet(nn.Module):
             raise ValueError(f"UNet input x must have shape (N, {self.in_channels}, H, W) "
                              f"(in_channels={self.in_channels}); got {got}")
 
-    def features(self, x: torch.Tensor) -> dict:
+    def _biases(self, cond, n):
+        """Per-block channel biases from ``cond`` (N, cond_dim), or None without conditioning."""
+        if not self.cond_dim:
+            if cond is not None:
+                raise ValueError("this UNet has cond_dim=0: build it with cond_dim > 0 to pass cond")
+            return None
+        if cond is None or cond.shape != (n, self.cond_dim):
+            got = None if cond is None else tuple(cond.shape)
+            raise ValueError(f"UNet(cond_dim={self.cond_dim}) needs cond of shape ({n}, {self.cond_dim}); got {got}")
+        cond = cond.to(self.head.weight.device, self.head.weight.dtype)
+        return [p(cond)[:, :, None, None] for p in self.cond_proj]       # (N, width, 1, 1) each
+
+    def features(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> dict:
         """All intermediate maps: 'enc0'..'enc{depth-1}', 'bottleneck', 'dec{depth-1}'..'dec0', 'logits'."""
         self._check_input(x)
         x = to_model(self, x)
+        bias = self._biases(cond, len(x))
+        add = (lambda h, i: h + bias[i]) if bias else (lambda h, i: h)
         feats, skips = {}, []
-        h = self.inc(x)                                      # (N, B, H, W)
+        h = add(self.inc(x), 0)                              # (N, B, H, W)
         for d, block in enumerate(self.down):
             feats[f"enc{d}"] = h
             skips.append(h)
-            h = block(self.pool(h))                          # (N, B*2^(d+1), ceil(H/2^(d+1)), ...)
+            h = add(block(self.pool(h)), 1 + d)              # (N, B*2^(d+1), ceil(H/2^(d+1)), ...)
         feats["bottleneck"] = h
-        for d, up in zip(reversed(range(self.depth)), self.up):
-            h = up(h, skips[d])                              # (N, B*2^d, size of level d)
+        for i, (d, up) in enumerate(zip(reversed(range(self.depth)), self.up)):
+            h = add(up(h, skips[d]), 1 + self.depth + i)     # (N, B*2^d, size of level d)
             feats[f"dec{d}"] = h
         feats["logits"] = self.head(h)                       # (N, K, H, W)
         return feats
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x)["logits"]
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        return self.features(x, cond)["logits"]
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
