@@ -127,3 +127,23 @@ def test_kl_per_dim_sums_to_total_kl():
     kd = kl_per_dim(m, x, batch_size=16)
     assert kd.shape == (4,) and (kd >= 0).all()
     assert kd.sum() == pytest.approx(evaluate_elbo(m, x)["kl"], rel=1e-4)
+
+
+def test_gap_profile_is_about_one_in_the_data_and_large_in_a_gap():
+    from labkit.metrics.vae import gap_profile
+    rng = np.random.default_rng(0)
+    codes = np.r_[rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + [12, 0]]   # two clusters, a gap
+    prof = gap_profile(torch.tensor([[0.0, 0.0], [6.0, 0.0]]), codes)
+    assert 0.3 < prof[0] < 2 and prof[1] > 5 * prof[0]
+
+
+def test_denoising_errors_and_interpolation_gap():
+    from labkit.metrics.vae import denoising_errors, interpolation_gap
+    from labkit.models.autoencoders import AE
+    torch.manual_seed(0)
+    ae = AE(2, width=4, hidden=16).eval()
+    x = torch.rand(10, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    e_in, e_out = denoising_errors(ae, x, 0.5)
+    assert e_in > 0 and e_out > 0 and denoising_errors(ae, x, 0.0)[0] == 0.0
+    codes = np.random.default_rng(0).normal(size=(50, 2))
+    assert interpolation_gap(ae, x[0], x[1], codes) > 0
