@@ -17,8 +17,10 @@
 # # 00 · Setup check
 #
 # Run this notebook first. It checks that Python, PyTorch and the widgets work, tells you
-# which **mode** you are in (`fast` on a CPU, `full` on a GPU) and where the data comes from.
-# Every later notebook starts with the same first cell.
+# which **mode** you are in and where the data comes from. The mode sets the sizes of every
+# notebook: `fast` (small data, few epochs: minutes on a laptop CPU, the default without a GPU) or
+# `full` (the published sizes, meant for a GPU, the default with one). Every later notebook starts
+# with the same first cell, which prints the mode, the device, the random seed and the data source.
 
 # %%
 import labkit
@@ -26,7 +28,8 @@ cfg = labkit.setup(seed=0)
 
 # %% [markdown]
 # ## 1. Versions and hardware
-# `labkit.preflight()` prints the versions the course needs and, for anything wrong, what to do.
+# `labkit.preflight()` ("preflight": the checks before take-off) prints the versions the course needs
+# and, for anything wrong or missing, what to do. Without a GPU it says so: that is fine in fast mode.
 
 # %%
 from labkit.preflight import preflight
@@ -46,6 +49,16 @@ print(test)
 show_images(test.images[:32], nrow=16, title=f"source: {test.source}, split: {test.split}");
 
 # %% [markdown]
+# **Reading.** You should see 32 handwritten digits, white on black, and in the title the source the
+# loader used. If the title says `digits`, you are on the small fallback set: the labs still run, but
+# their numbers will differ from the ones quoted for MNIST.
+
+# %% tags=["claim"]
+assert test.source in ("mnist", "digits"), f"unknown MNIST source {test.source!r}"
+assert tuple(test.images.shape[1:]) == (1, 28, 28), f"images should be 1 x 28 x 28, got {tuple(test.images.shape)}"
+assert 0 <= float(test.images.min()) and float(test.images.max()) <= 1, "pixels should be in [0, 1]"
+
+# %% [markdown]
 # ## 3. A tiny widget
 # Move the sliders: the plot should change. If it does not, see the README's troubleshooting section
 # (in Colab: widgets need ipywidgets 7.7.x, which Colab ships).
@@ -57,17 +70,20 @@ view = SliderView(render_sine, title="sine wave",
                   phase=float_slider("phase", 0.0, 6.28, 0.0))
 view
 
-# %%
-# what the slider does, without a browser (this is also how the tests drive widgets)
-before = view.image.value
-view.controls["freq"].value = 3.0
-assert view.image.value != before, "the image should change when the slider moves"
-print("widget OK:", view.n_renders, "renders")
+# %% [markdown]
+# **Reading.** Above the sliders you should see one sine curve. Moving the *frequency* slider packs
+# more waves into the plot; moving the *phase* slider shifts the curve sideways. The picture is
+# replaced in place (no flicker, no second figure).
+
+# %% tags=["claim"]
+assert view.n_renders >= 1 and view.image.value[:8] == b"\x89PNG\r\n\x1a\n", "the view should have drawn a PNG"
 
 # %% [markdown]
 # ## 4. A tiny training run
-# One epoch of a small classifier on 1,000 images, through the course's training loop
-# (`labkit.train.fit`): progress bar, history, NaN guard.
+# Two epochs (passes over the data) of a small classifier on 1,000 images, through the course's
+# training loop (`labkit.train.fit`): a progress bar, the loss history, and a NaN guard (training
+# stops with a message if the loss becomes NaN, "not a number", instead of running on). The loss
+# should fall from the first epoch to the second.
 
 # %%
 import torch
@@ -77,7 +93,10 @@ small = test.subset(1000)
 net = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
 history = fit(net, small.loader(batch_size=100), loss_fn=supervised(nn.CrossEntropyLoss()),
               epochs=2, lr=1e-2, device="cpu")
-print("loss per epoch:", [round(v, 3) for v in history["loss"]])
+print(len(small), "images | loss per epoch:", [round(v, 3) for v in history["loss"]])
+
+# %% tags=["claim"]
+assert history["loss"][-1] < history["loss"][0], f"the training loss should fall: {history['loss']}"
 
 # %% [markdown]
-# You are ready. Next: `00b_discriminative_vs_generative.ipynb`, then the labs 01–05.
+# You are ready. Next: `00b_discriminative_vs_generative.ipynb`, then the labs 01–06.
