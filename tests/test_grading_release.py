@@ -1,5 +1,5 @@
 """``labkit release``: solutions stubbed (indentation kept), hidden tests gone, outputs cleared,
-test cells locked; the released fixture runs top to bottom to the first exercise and its check
+test cells locked, claim cells and model answers gone, links pointing at the student repo; the released fixture runs top to bottom to the first exercise and its check
 says "not implemented yet"; and every real course notebook releases cleanly."""
 from __future__ import annotations
 
@@ -95,10 +95,17 @@ def test_release_real_notebook(path, tmp_path):
     (out,) = release(path, tmp_path, quiet=True)
     nb = nbformat.read(out, as_version=4)
     assert validate_notebook(nb, markers=False) == []
-    assert len(nb.cells) == len(src.cells)
-    n_regions = sum(source_text(c).count(BEGIN_SOLUTION) or 1 for c in src.cells if is_solution(c))
+    claims = [c for c in src.cells if "claim" in c.metadata.get("tags", [])]
+    assert len(nb.cells) == len(src.cells) - len(claims)
+    assert not any("claim" in c.metadata.get("tags", []) for c in nb.cells), "claim cells must not be released"
+    src = nbformat.from_dict({**src, "cells": [c for c in src.cells if c not in claims]})
+    n_regions = sum(source_text(c).count(BEGIN_SOLUTION) or 1 for c in src.cells
+                    if is_solution(c) and c.cell_type == "code")
+    n_written = sum(source_text(c).count(BEGIN_SOLUTION) or 1 for c in src.cells
+                    if is_solution(c) and c.cell_type == "markdown")
     text = "\n".join(source_text(c) for c in nb.cells)
     assert text.count("raise NotImplementedError()") >= n_regions
+    assert text.count("YOUR ANSWER HERE") >= n_written
     for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN):
         assert marker not in text
     for s, c in zip(src.cells, nb.cells):
@@ -137,3 +144,74 @@ def test_released_real_notebook_runs_to_first_check(path, tmp_path, monkeypatch)
                     f"cells before it must not call the student's function.\n{str(e)[-1500:]}")
     out_text = "".join(o.get("text", "") for o in nb.cells[first_test].outputs)
     assert "not implemented yet" in out_text, out_text
+
+
+def _demo_with_claim_and_written_answer():
+    nb = nbformat.read(FIXTURES / "demo.ipynb", as_version=4)
+    claim = nbformat.v4.new_code_cell("assert square(3) == 9, 'the claim the prose makes'",
+                                      metadata={"tags": ["claim"]}, id="claim-square")
+    written = nbformat.v4.new_markdown_cell(
+        "Why does squaring lose the sign?\n\n### BEGIN SOLUTION\nBecause (-x)^2 = x^2 (MODEL-ANSWER).\n"
+        "### END SOLUTION", id="demo-q-sign",
+        metadata={"nbgrader": {"schema_version": 3, "grade": True, "solution": True, "locked": False,
+                               "grade_id": "demo-q-sign", "points": 1}})
+    nb.cells[4:4] = [claim, written]
+    return nb
+
+
+def test_release_strips_claim_cells_and_model_answers():
+    nb = _demo_with_claim_and_written_answer()
+    assert validate_notebook(nb) == []
+    out = release_notebook(nb)
+    assert [c.get("id") for c in out.cells] == [c.get("id") for c in nb.cells if c.get("id") != "claim-square"]
+    text = nbformat.writes(out)
+    assert "the claim the prose makes" not in text and "MODEL-ANSWER" not in text
+    q = next(c for c in out.cells if c.get("id") == "demo-q-sign")
+    assert q.source == "Why does squaring lose the sign?\n\nYOUR ANSWER HERE"
+
+
+def test_claim_cells_are_instructor_only():
+    nb = _demo_with_claim_and_written_answer()
+    nb.cells[4].metadata["nbgrader"] = {"schema_version": 3, "grade": True, "solution": False, "locked": True,
+                                        "grade_id": "claim-square", "points": 1}
+    assert any("claim cell" in p.message for p in validate_notebook(nb))
+
+
+def test_grader_skips_claim_cells_and_lists_written_answers(tmp_path):
+    from labkit.grading.grade import load_source
+    nb = _demo_with_claim_and_written_answer()
+    nbformat.write(nb, tmp_path / "demo.ipynb")
+    src = load_source(tmp_path / "demo.ipynb")
+    assert not any("the claim the prose makes" in c["source"] for c in src.cells)
+    assert {t["grade_id"]: t["kind"] for t in src.tests}["demo-q-sign"] == "manual"
+
+
+def test_release_points_links_at_the_student_repo(tmp_path):
+    from labkit import _repo
+    path = next(p for p in NOTEBOOKS)
+    (out,) = release(path, tmp_path, quiet=True, repo="https://github.com/prof-x/genmodels-students", tag="fall26")
+    text = nbformat.writes(nbformat.read(out, as_version=4))
+    assert _repo.REPO_URL not in text and _repo.github_path() not in text
+    assert ("https://colab.research.google.com/github/prof-x/genmodels-students/blob/fall26/notebooks/"
+            + path.name) in text
+    assert "git+https://github.com/prof-x/genmodels-students@fall26" in text
+    (plain,) = release(path, tmp_path / "plain", quiet=True)
+    assert _repo.pip_spec() in nbformat.writes(nbformat.read(plain, as_version=4))
+
+
+def test_nbgrader_config_drops_claim_cells(tmp_path):
+    """nbgrader's own generate_assignment, with the config `labkit nbgrader-config` writes."""
+    import os
+    r = subprocess.run([sys.executable, "-m", "labkit.cli", "nbgrader-config", str(tmp_path)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "source" / "a").mkdir(parents=True)
+    nbformat.write(_demo_with_claim_and_written_answer(), tmp_path / "source" / "a" / "demo.ipynb")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    r = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", "a", "--force"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    nb = nbformat.read(tmp_path / "release" / "a" / "demo.ipynb", as_version=4)
+    text = nbformat.writes(nb)
+    assert "the claim the prose makes" not in text and "MODEL-ANSWER" not in text and "seed=1" not in text
+    assert len(nb.cells) == len(_demo_with_claim_and_written_answer().cells) - 1

@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from .nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, is_graded, is_solution, nbgrader_meta,
+from .nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, is_autograded_test, is_claim, nbgrader_meta,
                      source_text, validate_notebook)
 from .release import strip_solution
 
@@ -126,10 +126,9 @@ def load_source(path) -> Source:
         raise ValueError(f"{path}: source notebook breaks the exercise rules:\n  " + "\n  ".join(map(str, problems)))
     cells, tests, imports = [], [], ["import labkit", "import labkit.checks"]
     pending: list[str] = []      # answer cells since the previous test cell
-    last_test = max((i for i, c in enumerate(nb.cells) if is_graded(c)), default=-1)
+    # code runs up to the last autograded test cell; written answers after it are only listed
+    last_test = max((i for i, c in enumerate(nb.cells) if is_autograded_test(c)), default=-1)
     for i, c in enumerate(nb.cells):
-        if i > last_test:
-            break
         meta = nbgrader_meta(c) or {}
         src = source_text(c)
         gid = meta.get("grade_id")
@@ -137,7 +136,9 @@ def load_source(path) -> Source:
             if meta.get("grade"):      # graded markdown answer: a human grades it
                 tests.append(dict(grade_id=gid, points=float(meta.get("points", 0)), kind="manual"))
             continue
-        if SKIP_TAG in c.metadata.get("tags", []):
+        if i > last_test or SKIP_TAG in c.metadata.get("tags", []) or is_claim(c):
+            if meta.get("grade") and meta.get("solution"):      # a code answer graded by hand
+                tests.append(dict(grade_id=gid, points=float(meta.get("points", 0)), kind="manual"))
             continue
         if meta.get("solution"):
             cells.append(dict(kind="answer", grade_id=gid, source=src, stub=strip_solution(src),
@@ -371,6 +372,7 @@ class Options:
     notebook_timeout: float = 1800.0
     memory_gb: float = 8.0
     jobs: int = 1
+    shard: tuple[int, int] | None = None     # (i, n): grade only the i-th of n shares (1 <= i <= n)
     mode: str = "fast"
     startup_timeout: float = 60.0
     max_restarts: int = 3
@@ -554,6 +556,10 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
             s.error = s.error or f"malformed: {type(e).__name__}: {e}"
             s.student = s.student or student_name(s.relpath, None)
     subs = _dedupe(subs, quiet)
+    if opts.shard:
+        subs = shard(subs, *opts.shard)
+        if not quiet:
+            print(f"shard {opts.shard[0]}/{opts.shard[1]}: {len(subs)} submission(s)", file=sys.stderr)
     hide = [Path(source)] + [Path(p) for p in submissions] + ([Path(feedback)] if feedback else [])
     env = kernel_env(opts, hide)
     if not quiet:
@@ -607,6 +613,30 @@ def _safe_grade(sub, opts, env, quiet) -> Result:
     return r
 
 
+def _key(student: str, notebook: str) -> tuple[str, str]:
+    return (student, notebook)
+
+
+def shard(subs: list[Submission], i: int, n: int) -> list[Submission]:
+    """The i-th of n shares (1 <= i <= n) of the submissions, by position in (student, notebook)
+    order: every submission lands in exactly one share, the same one on every machine."""
+    if not (n >= 1 and 1 <= i <= n):
+        raise ValueError(f"shard {i}/{n}: expected I/N with 1 <= I <= N")
+    ordered = sorted(subs, key=lambda s: _key(s.student, s.source.name if s.source else s.relpath.name))
+    return ordered[i - 1::n]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> (2, 4)."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: expected I/N, e.g. 2/4") from None
+    if not (n >= 1 and 1 <= i <= n):
+        raise ValueError(f"--shard {text!r}: expected I/N with 1 <= I <= N")
+    return i, n
+
+
 def _dedupe(subs: list[Submission], quiet: bool) -> list[Submission]:
     best: dict[tuple, Submission] = {}
     order = []
@@ -626,14 +656,41 @@ def _dedupe(subs: list[Submission], quiet: bool) -> list[Submission]:
 
 # ----------------------------------------------------------------------------- reports
 def write_csv(results: list[Result], path):
+    """One row per exercise, submissions in (student, notebook) order (so shards merge back)."""
+    rows = [row for r in sorted(results, key=lambda r: _key(r.student, r.notebook)) for row in r.rows]
+    _write_rows(rows, path)
+
+
+def _write_rows(rows: list[dict], path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         w.writeheader()
-        for r in results:
-            for row in r.rows:
-                w.writerow({k: (f"{row[k]:g}" if isinstance(row[k], float) else row[k]) for k in CSV_FIELDS})
+        for row in rows:
+            w.writerow({k: (f"{row[k]:g}" if isinstance(row[k], float) else row[k]) for k in CSV_FIELDS})
+
+
+def merge_csv(paths, out) -> int:
+    """Merge the CSVs of ``labkit grade --shard`` runs into one, as one run would have written it.
+    Returns the number of rows; ValueError if a submission appears in two shards."""
+    groups: dict[tuple, list] = {}
+    where: dict[tuple, str] = {}
+    for p in map(Path, paths):
+        with open(p, newline="") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames != CSV_FIELDS:
+                raise ValueError(f"{p}: not a labkit grade CSV (columns {reader.fieldnames})")
+            mine: dict[tuple, list] = {}
+            for row in reader:
+                mine.setdefault(_key(row["student"], row["notebook"]), []).append(row)
+        for k, rows in mine.items():
+            if k in groups:
+                raise ValueError(f"{k[0]}'s {k[1]} is in both {where[k]} and {p}: were the shards of one run?")
+            groups[k], where[k] = rows, str(p)
+    rows = [row for k in sorted(groups) for row in groups[k]]
+    _write_rows(rows, out)
+    return len(rows)
 
 
 def _safe_filename(name: str) -> str:

@@ -26,6 +26,7 @@ ALLOWED = set(REQUIRED) | {"grade_id", "points", "task", "checksum", "cell_type"
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+CLAIM_TAG = "claim"    # instructor-only cells that assert the prose's claims: released never, graded never
 
 
 def nbgrader_meta(cell) -> dict | None:
@@ -47,6 +48,12 @@ def is_graded(cell) -> bool:
 def is_autograded_test(cell) -> bool:
     """A code cell with tests: graded, not an answer (nbgrader's "Autograder tests")."""
     return cell.get("cell_type") == "code" and is_graded(cell) and not is_solution(cell)
+
+
+def is_claim(cell) -> bool:
+    """An instructor-only claim cell (tag ``claim``): stripped by release, skipped by the grader."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return isinstance(tags, list) and CLAIM_TAG in tags
 
 
 def source_text(cell) -> str:
@@ -150,6 +157,8 @@ def validate_notebook(nb, markers: bool = True) -> list[Problem]:
 
         sol_marks = has_markers(text, BEGIN_SOLUTION, END_SOLUTION)
         hid_marks = has_markers(text, BEGIN_HIDDEN, END_HIDDEN)
+        if is_claim(cell) and meta is not None and any(meta.get(k) for k in ("grade", "solution", "locked")):
+            add("a claim cell (tag 'claim') is instructor-only: it cannot also be an nbgrader cell")
         if meta is None:
             if markers and sol_marks:
                 add("has BEGIN/END SOLUTION markers but is not a solution cell (metadata.nbgrader)")

@@ -1,0 +1,2 @@
+def square(x):
+    return 2 * x
