@@ -153,3 +153,51 @@ def test_hints_are_specific(monkeypatch, capsys):
     checks.double_conv(double_conv_nopad)
     out = capsys.readouterr().out
     assert "wrong order" in out and "1 - Dice" in out and "softmax" in out and "padding=1" in out
+
+
+# ---------------------------------------------------------------- grading: seeds, fixtures
+def test_checks_vary_with_seed(monkeypatch):
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    shapes = []
+
+    def spy_up(x, skip, up, conv):
+        shapes.append((tuple(x.shape), tuple(skip.shape), float(x.sum())))
+        return up_ok(x, skip, up, conv)
+
+    assert checks.double_conv(double_conv_ok, seed=0) and checks.double_conv(double_conv_ok, seed=2)
+    assert checks.up_step(spy_up, seed=0) and checks.up_step(spy_up, seed=1)
+    assert checks.dice_loss(dice_ok, seed=3)
+    assert shapes[:3] != shapes[3:]                      # other seeds, other cases (values and shapes)
+    assert {s[:2] for s in shapes[:3]} != {s[:2] for s in shapes[3:]}
+
+
+def test_checks_do_not_reseed_globally(monkeypatch):
+    """Cases come from the check's own generator: the global RNG is never reseeded (a student's
+    nn.Conv2d may still draw from it when it initialises its weights)."""
+    import inspect
+    src = inspect.getsource(checks)
+    assert "torch.manual_seed" not in src and "np.random.seed" not in src
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    torch.manual_seed(123)
+    want = torch.rand(3)
+    torch.manual_seed(123)
+    checks.dice_loss(dice_ok, seed=1)                    # the student's function draws nothing here
+    assert torch.equal(torch.rand(3), want)
+
+
+WRONG = __import__("pathlib").Path(__file__).parent / "grading_fixtures" / "wrong"
+
+
+@pytest.mark.parametrize("grade_id, check, name", [
+    ("unet-double-conv", checks.double_conv, "double_conv"),
+    ("unet-up-step", checks.up_step, "up_step"),
+    ("unet-dice", checks.dice_loss, "dice_loss"),
+])
+def test_wrong_fixture_is_rejected(grade_id, check, name, monkeypatch):
+    """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check rejects,
+    on the public and on the hidden seed."""
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    ns = {"torch": torch, "F": F, "nn": nn}
+    exec((WRONG / f"{grade_id}.py").read_text(), ns)
+    assert check(ns[name]) is False
+    assert check(ns[name], seed=1) is False and check(ns[name], seed=3) is False

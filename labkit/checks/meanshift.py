@@ -142,7 +142,7 @@ def features(fn, seed: int = 0):
             continue
         if not np.allclose(g[:, :3], want[:, :3]):
             raise Hint("the first three columns should be the pixel's colour, pixels in row-major order "
-                       "(row by row, like image.reshape(-1, 3)).")
+                       "(row by row, each row from left to right).")
         pos, wpos = g[:, 3:], want[:, 3:]
         if np.allclose(pos, wpos[:, ::-1]):
             raise Hint("the position columns are swapped: the 4th is the row (down), the 5th the column (across).")

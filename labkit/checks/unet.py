@@ -15,10 +15,18 @@ def _modules(block, kind):
     return [m for m in block.modules() if isinstance(m, kind)]
 
 
+def _fill_(module, g, scale=0.3):
+    """Overwrite every parameter of ``module`` with values from the generator ``g`` (the check's own
+    random numbers: no global reseeding, the same values whatever ran before)."""
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * scale)
+
+
 @exercise("unet-double-conv", "two 3x3 convs with padding 1, each followed by batch norm and ReLU")
 def double_conv(fn, seed: int = 0):
     """``fn(in_channels, out_channels) -> nn.Module``: (conv 3x3 pad 1 -> BatchNorm -> ReLU) x 2."""
-    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(300 + seed)
     cin, cout = 3 + seed % 2, 5 + seed % 3
     block = fn(cin, cout)
     expect_type(block, nn.Module, f"double_conv({cin}, {cout})")
@@ -35,16 +43,19 @@ def double_conv(fn, seed: int = 0):
                     f"('same' padding); got padding={c.padding}.")
     bns = _modules(block, nn.BatchNorm2d)
     expect_true(len(bns) == 2, f"put an nn.BatchNorm2d after each conv; found {len(bns)}.")
-    x = torch.randn(2, cin, 9, 11)
+    h, w = 9 + seed % 4, 11 - seed % 3
+    x = torch.randn(2, cin, h, w, generator=g)
     block.eval()
     with torch.no_grad():
+        for c in convs:
+            _fill_(c, g)
         for bn in bns:                                   # non-trivial statistics, so order matters
-            bn.running_mean.uniform_(-0.5, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.uniform_(-0.5, 0.5)
+            bn.running_mean.copy_(torch.rand(cout, generator=g) - 0.5)
+            bn.running_var.copy_(0.5 + 1.5 * torch.rand(cout, generator=g))
+            bn.weight.copy_(0.5 + torch.rand(cout, generator=g))
+            bn.bias.copy_(torch.rand(cout, generator=g) - 0.5)
         y = block(x)
-        expect_shape(y, (2, cout, 9, 11), f"double_conv({cin}, {cout}) applied to x {tuple(x.shape)}")
+        expect_shape(y, (2, cout, h, w), f"double_conv({cin}, {cout}) applied to x {tuple(x.shape)}")
         expect_true(bool((y >= 0).all()), "the block should end with a ReLU (the output has negative values).")
         relu = torch.relu
         want = relu(bns[1](c2(relu(bns[0](c1(x))))))
@@ -62,12 +73,15 @@ def up_step(fn, seed: int = 0):
     """``fn(x, skip, up, conv) -> tensor``: upsample ``x`` with ``up``, crop/pad it to ``skip``'s
     height and width, concatenate ``[skip, upsampled]`` on the channel axis, apply ``conv``."""
     from ..models.unet import DoubleConv
-    torch.manual_seed(100 + seed)
-    c = 8
+    g = torch.Generator().manual_seed(100 + seed)
+    c = 8 + 2 * (seed % 2)
     up = nn.ConvTranspose2d(c, c // 2, kernel_size=2, stride=2)
     conv = DoubleConv(c, c // 2).eval()
-    for (h, w), (H, W) in [((4, 5), (8, 10)), ((4, 4), (7, 7)), ((3, 4), (7, 9))]:
-        x, skip = torch.randn(2, c, h, w), torch.randn(2, c // 2, H, W)
+    _fill_(up, g)
+    _fill_(conv, g)
+    s = seed % 3                                          # other seeds, other (odd and even) sizes
+    for (h, w), (H, W) in [((4 + s, 5), (8 + 2 * s, 10)), ((4, 4 + s), (7, 7 + 2 * s)), ((3, 4), (7 - 2 * (s > 0), 9))]:
+        x, skip = torch.randn(2, c, h, w, generator=g), torch.randn(2, c // 2, H, W, generator=g)
         with torch.no_grad():
             got = fn(x, skip, up, conv)
             want = _ref_up(x, skip, up, conv)

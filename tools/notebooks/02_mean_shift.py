@@ -288,7 +288,7 @@ assert ari_ms > max(ari_km.values()), f"mean shift should beat both k-means gues
 #
 # ### Exercise 3 (pixel features)
 # Write `pixel_features(image, spatial)`: for an `(H, W, 3)` array with colours in [0, 1] return an
-# `(H*W, 5)` array, one row per pixel in row-major order (the order of `image.reshape(-1, 3)`): the
+# `(H*W, 5)` array, one row per pixel in row-major order (row by row, each row left to right): the
 # pixel's r, g, b, then `spatial` x its row / S and `spatial` x its column / S, with S = max(H, W).
 # Dividing both coordinates by the same length keeps a step down as long as a step across.
 
@@ -331,9 +331,9 @@ n_segments = {b: len(segment(image, b, 0.5)[1]) for b in (0.2, 0.3)}
 print("segments per bandwidth:", n_segments)
 
 # %% [markdown]
-# **Reading.** Each segment is painted in its mean colour. At 0.2 the pagoda, the sky, the water and
-# the trees are separate segments; at 0.3 the windows are wide enough to swallow most of them, and
-# little more than "sky" and "not sky" is left.
+# **Reading.** Each segment is painted in its mean colour. At 0.2 the sky, the pale haze over the
+# water, the dark pagoda and the trees fall into different segments; at 0.3 the windows are wide
+# enough to swallow most of them, and only a few large segments, such as the sky, are left.
 
 # %% tags=["claim"]
 assert n_segments[0.2] > n_segments[0.3], f"a larger bandwidth should give fewer segments: {n_segments}"

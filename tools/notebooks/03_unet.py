@@ -28,8 +28,9 @@
 # 4. Browse predictions, remove the skip connections (ablation) and see what is lost.
 # 5. Look inside: the feature maps at each depth.
 #
-# In `fast` mode (CPU) everything runs in about a minute on small 32x32 images; `full` mode (GPU)
-# uses 64x64 images, a wider net, and trains on real photos (Oxford-IIIT Pet) too.
+# In `fast` mode (CPU) everything runs in a few minutes on small 32x32 images; `full` mode (GPU)
+# uses 64x64 images and a wider, deeper net, and, where the data can be downloaded, trains on real
+# photos (Oxford-IIIT Pet) too.
 
 # %%
 import labkit
@@ -62,25 +63,44 @@ print(train, val, sep="\n")
 show_segmentation(val.images[:8], val.masks[:8], classes=classes, n=8);
 
 # %% [markdown]
-# Top row: the images; bottom row: their masks, one colour per class. How many pixels does each class
-# cover?
+# **Reading.** Top row: the images; bottom row: their masks, one colour per class. Objects overlap
+# and are cut by the image border, and the clutter lines share hues with the objects: only the shape
+# tells a box from a stripe. How many pixels does each class cover?
 
 # %%
 for name, f in zip(classes, train.class_frequencies()):
     print(f"{name:>10s}: {100 * f:5.1f} % of pixels")
 
 # %% [markdown]
-# **Question.** A "model" that answers *background* everywhere: what is its pixel accuracy? Guess,
-# then run the next cell. Why is that number useless, and what does the **intersection over union**
-# IoU_c = |pred = c and true = c| / |pred = c or true = c| do better? (mean IoU averages it over
-# classes, so a missed small class costs as much as a missed large one.)
+# Most pixels are background. A "model" that answers *background* everywhere: what is its **pixel
+# accuracy** (the share of pixels labelled right)? Guess, then run the next cell. It also prints the
+# **intersection over union** of each class, IoU_c = |pred = c and true = c| / |pred = c or true = c|
+# (1 = the predicted and true regions of class c coincide, 0 = they do not overlap), and the **mean
+# IoU** (mIoU), its average over the classes: a missed small class costs as much as a missed large one.
 
 # %%
 from labkit.metrics.segmentation import iou_per_class, mean_iou, pixel_accuracy
 all_background = torch.zeros_like(val.masks)
-print(f"pixel accuracy {pixel_accuracy(all_background, val.masks, K):.3f}")
-print(f"mean IoU       {mean_iou(all_background, val.masks, K):.3f}")
+acc0, miou0 = pixel_accuracy(all_background, val.masks, K), mean_iou(all_background, val.masks, K)
+print(f"pixel accuracy {acc0:.3f}")
+print(f"mean IoU       {miou0:.3f}")
 print("IoU per class ", [round(v, 2) for v in iou_per_class(all_background, val.masks, K).tolist()])
+
+# %% tags=["claim"]
+assert acc0 > 0.75, f"answering background everywhere should already score a high pixel accuracy, got {acc0:.3f}"
+assert miou0 < 0.25, f"...but a low mean IoU (only the background class scores), got {miou0:.3f}"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "unet-q-pixel-accuracy", "points": 1}
+# **Question.** The all-background "model" above knows nothing about the objects. Why is its pixel
+# accuracy nevertheless high, and why does mean IoU expose it?
+#
+# ### BEGIN SOLUTION
+# Pixel accuracy counts pixels, and about four in five pixels are background, so predicting the
+# majority class everywhere is right on all of them: the score equals the background share and says
+# nothing about the four object classes. Mean IoU scores each class separately and averages: the
+# object classes get IoU 0 (no overlap), the background gets about 0.8, so the mean is about 0.8 / 5.
+# A model must find every class to score well.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 2. The building blocks
@@ -120,8 +140,11 @@ assert checks.double_conv(double_conv, seed=1)
 # own level, `(N, C/2, H, W)`. It
 # 1. upsamples `x` with `up` (a 2x2 transposed convolution, stride 2: `(N, C/2, 2h, 2w)`),
 # 2. makes it exactly `H x W`: when `H` is odd, `2h` is one more than `H` (pooling rounded up), so
-#    crop it, centred; in general pad it by `dh = H - 2h` rows and `dw = W - 2w` columns
-#    (`F.pad(y, [dw // 2, dw - dw // 2, dh // 2, dh - dh // 2])` pads, and crops when negative),
+#    crop it, centred; in general it must gain `dh = H - 2h` rows and `dw = W - 2w` columns (a
+#    negative number: lose them), `dh // 2` at the top and the rest at the bottom, likewise `dw // 2`
+#    on the left (so for `dh = -1` the top row goes). `torch.nn.functional.pad` adds zeros around the
+#    last dimensions and crops when given negative amounts: its documentation gives the order of
+#    its arguments,
 # 3. concatenates `[skip, upsampled]` along the channel axis (skip first): `(N, C, H, W)`,
 # 4. applies `conv` (a double conv).
 
@@ -157,7 +180,11 @@ net = UNet(3, K, base_channels=sizes.base, depth=sizes.depth)
 for name, f in net.features(torch.zeros(1, 3, sizes.size, sizes.size)).items():
     print(f"{name:>10s}: {tuple(f.shape)}")
 print(f"parameters: {count_parameters(net):,}")
-print("an odd-sized input:", tuple(net(torch.zeros(1, 3, 33, 47)).shape))
+odd_out = net(torch.zeros(1, 3, 33, 47))
+print("an odd-sized input (1, 3, 33, 47) ->", tuple(odd_out.shape))
+
+# %% tags=["claim"]
+assert tuple(odd_out.shape) == (1, K, 33, 47), f"the output should match the input's size, got {tuple(odd_out.shape)}"
 
 
 # %% [markdown]
@@ -166,8 +193,8 @@ print("an odd-sized input:", tuple(net(torch.zeros(1, 3, 33, 47)).shape))
 
 # %% [markdown]
 # ## 3. Loss: cross-entropy and soft Dice
-# Cross-entropy, averaged over pixels, is a classification loss per pixel; with 70 % background it is
-# dominated by easy background pixels. The **soft Dice loss** measures overlap per class, like IoU,
+# Cross-entropy, averaged over pixels, is a classification loss per pixel; with about four pixels in
+# five background (section 1) it is dominated by easy background pixels. The **soft Dice loss** measures overlap per class, like IoU,
 # but differentiably: with probabilities `p = softmax(logits)` and one-hot targets `t`,
 #
 #   Dice_c = (2 Σ p_c t_c + ε) / (Σ p_c + Σ t_c + ε),  loss = 1 − mean_c Dice_c,
@@ -203,8 +230,9 @@ assert checks.dice_loss(dice_loss, seed=3)
 # %% [markdown]
 # ## 4. Training
 # The course's training loop (`labkit.train.fit`) with a progress bar; after each epoch it measures
-# mean IoU and pixel accuracy on the validation set. The learning rate follows a one-cycle schedule
-# (up, then down), which roughly halves the epochs this net needs.
+# mean IoU and pixel accuracy on the validation set. The learning rate follows a *one-cycle*
+# schedule: it rises over the first part of training, then decays to almost zero, so the net takes
+# large steps early and settles at the end.
 
 # %%
 from labkit.train import fit, supervised
@@ -234,8 +262,29 @@ print(f"validation mean IoU: {history['miou'][-1]:.3f} (target: >= 0.85 fast, >=
 assert history["miou"][-1] > 0.8, "training went wrong: look at the curves, rerun from the top"
 
 # %% [markdown]
+# **Reading.** The loss falls steeply over the first epochs, then flattens. On the right, pixel
+# accuracy starts high (above the all-background score already) and gains little; mean IoU starts
+# lower and climbs much more.
+
+# %% tags=["claim"]
+gain_miou = history["miou"][-1] - history["miou"][0]
+gain_acc = history["pixel_acc"][-1] - history["pixel_acc"][0]
+assert history["pixel_acc"][0] > acc0 and gain_miou > gain_acc, \
+    f"pixel accuracy should start high and gain less than mIoU: +{gain_acc:.3f} vs +{gain_miou:.3f}"
+target = 0.95 if cfg.mode == "full" else 0.85
+assert history["miou"][-1] >= target, f"validation mIoU {history['miou'][-1]:.3f} below the {cfg.mode} target {target}"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "unet-q-curves", "points": 1}
 # **Question.** Pixel accuracy starts high and barely moves; mean IoU climbs much more. Which curve
 # would you trust to compare two models, and why?
+#
+# ### BEGIN SOLUTION
+# Mean IoU. Pixel accuracy is dominated by the background, which is easy and covers most pixels, so
+# two models that differ a lot on the objects differ little in pixel accuracy (its range here is
+# squeezed between the all-background score and 1). Mean IoU weighs every class equally and
+# penalises both missed and spurious pixels of a class, so it separates models by what matters: the
+# objects.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 5. Predictions
@@ -244,8 +293,23 @@ assert history["miou"][-1] > 0.8, "training went wrong: look at the curves, reru
 
 # %%
 from labkit.models.unet import predict_dataset
+from labkit.metrics.segmentation import error_by_region
 images, masks, preds = predict_dataset(net, val)
-show_segmentation(images[:8], masks[:8], preds[:8], classes=classes, n=8);
+show_segmentation(images[:8], masks[:8], preds[:8], classes=classes, n=8)
+plt.show()
+err = error_by_region(preds, masks, K)
+print(f"error rate on outlines {100 * err['boundary']:.1f} %, inside regions {100 * err['interior']:.1f} %")
+
+# %% [markdown]
+# **Reading.** Most red pixels sit on the outlines of the objects and where objects touch; the
+# insides of the objects are almost always right. The printed error rates (outline pixels versus
+# pixels inside a region) say the same for the whole validation set.
+
+# %% tags=["claim"]
+on_outlines = err["boundary"] * err["boundary_share"]                  # wrong outline pixels / all pixels
+inside = err["interior"] * (1 - err["boundary_share"])
+assert on_outlines > inside, f"most wrong pixels should sit on outlines: {on_outlines:.4f} vs {inside:.4f}"
+assert err["boundary"] > 3 * err["interior"], f"outline pixels should be wrong far more often: {err}"
 
 # %% [markdown]
 # Browse the whole validation set with the slider. Where do the errors sit: inside objects, on their
@@ -256,13 +320,6 @@ from labkit.widgets.unet import prediction_browser, render_prediction
 from labkit.widgets import static_grid
 view = prediction_browser(images, masks, preds, classes)
 view
-
-# %%
-# what the slider does, without a browser (this is also how the tests drive it)
-before = view.image.value
-view.controls["index"].value = 5
-assert view.image.value != before, "the image should change when the slider moves"
-print("slider OK:", view.n_renders, "renders")
 
 # %% [markdown]
 # The four hardest validation images for this model (lowest mean IoU), through the same render
@@ -277,6 +334,11 @@ static_grid(render_prediction, [dict(index=i) for i in worst], ncols=2, figsize_
 plt.show()
 
 # %% [markdown]
+# **Reading.** Compare each image's mIoU with its share of wrong pixels (the titles): per image, a
+# few wrong pixels on one small object, or part of it given a neighbouring class, cost that class a
+# large part of its IoU.
+
+# %% [markdown]
 # ## 6. Ablation: what do the skip connections carry?
 # Same network, same data, same budget (epochs, learning rate, seed), but `skip=False`: the decoder
 # gets only what came up through the bottleneck, at 1/8 (fast) or 1/16 (full) of the resolution.
@@ -288,24 +350,50 @@ history_noskip = train_unet(net_noskip)
 _, _, preds_noskip = predict_dataset(net_noskip, val)
 
 # %%
-from labkit.metrics.segmentation import error_by_region
+ablation = {}
 for name, p in [("with skips", preds), ("without skips", preds_noskip)]:
-    err = error_by_region(p, masks, K)
-    print(f"{name:>14s}: mean IoU {mean_iou(p, masks, K):.3f} | error rate on outlines "
-          f"{100 * err['boundary']:4.1f} %, inside regions {100 * err['interior']:4.1f} %")
+    ablation[name] = dict(miou=mean_iou(p, masks, K), **error_by_region(p, masks, K))
+    r = ablation[name]
+    print(f"{name:>14s}: mean IoU {r['miou']:.3f} | error rate on outlines "
+          f"{100 * r['boundary']:4.1f} %, inside regions {100 * r['interior']:4.1f} %")
 plot_history({"with skips": history["miou"], "without skips": history_noskip["miou"]},
              title="validation mean IoU, same budget")
 plt.show()
 
+# %% [markdown]
+# **Reading.** The curve without skips ends well below the one with skips, and the printed error
+# rates grow on the outlines far more than inside the regions.
+
+# %% tags=["claim"]
+a, b = ablation["with skips"], ablation["without skips"]
+assert a["miou"] > b["miou"] + 0.05, f"skips should raise mIoU: {a['miou']:.3f} vs {b['miou']:.3f}"
+assert b["boundary"] - a["boundary"] > b["interior"] - a["interior"], \
+    f"without skips the outline error should grow most: {a} vs {b}"
+
 # %%
 from labkit.viz_seg import show_ablation
 show_ablation(images[:6], masks[:6], {"with skips": preds[:6], "without skips": preds_noskip[:6]},
-              classes);
+              classes)
+plt.show()
 
 # %% [markdown]
+# **Reading.** Without skips the objects come out as rounded blobs: corners, the arms of the crosses
+# and thin parts are lost, and small objects may shrink, vanish or take the class of a similar shape.
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "unet-q-skips", "points": 1}
 # **Question.** Without skips, which kind of error grows most: wrong class inside a region, or
 # misplaced outlines? Relate it to the path the information takes. Would a deeper net without skips
 # do better or worse?
+#
+# ### BEGIN SOLUTION
+# Misplaced outlines. Without skips, everything the decoder knows passed through the bottleneck, a
+# few pixels on a side: it still knows roughly *what* is where (so the class inside large regions is
+# mostly right), but the exact position of each edge was lost in the pooling and has to be guessed
+# when upsampling, which rounds corners and blurs borders. The skips hand the decoder the encoder's
+# full-resolution features, where the edges are. A deeper net without skips would do worse on
+# outlines: the bottleneck gets coarser still (one more halving), so even more detail is lost, even
+# though the context grows.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 7. Inside the network: feature maps at each depth
@@ -317,7 +405,14 @@ from labkit.viz_seg import show_feature_maps
 with torch.no_grad():
     feats = net.eval().features(val.images[:1].to(cfg.device))
 show_segmentation(val.images[:1], val.masks[:1], classes=classes, n=1, scale=1.4)
-show_feature_maps(feats, n_channels=6);
+show_feature_maps(feats, n_channels=6)
+plt.show()
+
+# %% [markdown]
+# **Reading.** Each row is one level, each small image one channel (bright = strong response). The
+# first encoder level responds to edges, lines and colours all over the image; deeper levels respond
+# to coarse blobs around the object; the decoder's last levels are full-resolution maps of the
+# object's region with sharp borders again.
 
 # %% [markdown]
 # **Question.** Which levels look like edge or colour detectors, and which like coarse "there is a
@@ -363,7 +458,7 @@ if pet:
 # - The UNet: double convs, pooling down for context, transposed convs up for resolution, and skip
 #   connections that concatenate the encoder's detail into the decoder. Same padding + crop/pad in
 #   the up-step give an output exactly the input's size.
-# - Without skips, the same budget gives a lower IoU, and the loss concentrates on outlines.
+# - Without skips, the same budget gives a lower IoU, and the error grows most on the outlines.
 #
 # ## Questions
 # 1. Replace the concatenation by addition (`skip + up`): what changes in parameter count, and would
