@@ -22,7 +22,7 @@ IW7_PKGS := ipywidgets==7.7.1 ipykernel==6.17.1 ipython==7.34.0 ipython_genutils
 WIDGETS7_TESTS ?= $(wildcard tests/test_*widget*.py) tests/test_colab_ready.py
 WIDGETS7_NOTEBOOKS ?= notebooks/00_setup_check.ipynb
 
-.PHONY: lab test unit notebooks nbbuild e2e widgets7 venv venv7 clean-venv
+.PHONY: lab test unit roundtrip notebooks nbbuild e2e widgets7 venv venv7 clean-venv
 
 venv: $(STAMP)
 
@@ -36,16 +36,37 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
 
 # Fast mode, offline, MNIST from ../shared when present (CI sets LABKIT_DATA itself).
+# The nbgrader round trip (tests/test_nbgrader_roundtrip.py) runs in the background alongside the
+# main run (notebooks use one torch thread, so it takes the other core); its output is shown at
+# the end and `make test` fails if either fails.
+ROUNDTRIP_LOG ?= build/roundtrip.log
 test: $(STAMP)
 	@if [ -z "$$LABKIT_DATA" ] && [ -d "$(SHARED_MNIST)" ]; then export LABKIT_DATA="$(SHARED_MNIST)"; fi; \
-	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider \
+	export LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg; \
+	start=$$(date +%s); mkdir -p build; \
+	$(PY) -m pytest -q -p no:cacheprovider -s --timeout=2400 tests/test_nbgrader_roundtrip.py > $(ROUNDTRIP_LOG) 2>&1 & rt=$$!; \
+	$(PY) -m pytest -q -p no:cacheprovider \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
-	  --timeout=900 --durations=25 --ignore=tests/e2e tests notebooks $(PYTEST_ARGS)
+	  --timeout=900 --durations=25 --ignore=tests/e2e --ignore=tests/test_nbgrader_roundtrip.py \
+	  tests notebooks $(PYTEST_ARGS); main=$$?; \
+	echo "main run done after $$(( $$(date +%s) - start )) s; waiting for the nbgrader round trip"; \
+	wait $$rt; rtrc=$$?; \
+	echo "--- nbgrader round trip (alongside the main run; done after $$(( $$(date +%s) - start )) s) ---"; \
+	tail -n 80 $(ROUNDTRIP_LOG); \
+	test $$main -eq 0 && test $$rtrc -eq 0
 	@$(MAKE) --no-print-directory widgets7
 	@$(MAKE) --no-print-directory e2e
 
 unit: $(STAMP)
-	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests $(PYTEST_ARGS)
+	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e \
+	  --ignore=tests/test_nbgrader_roundtrip.py tests $(PYTEST_ARGS)
+
+# labkit grade and nbgrader on the same solution / blank / wrong submissions of every notebook
+# with exercises (table in benchmarks/results/roundtrip.json).
+roundtrip: $(STAMP)
+	@if [ -z "$$LABKIT_DATA" ] && [ -d "$(SHARED_MNIST)" ]; then export LABKIT_DATA="$(SHARED_MNIST)"; fi; \
+	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider -s --timeout=2400 \
+	  tests/test_nbgrader_roundtrip.py $(PYTEST_ARGS)
 
 # Rebuild notebooks/*.ipynb from their sources in tools/notebooks/ (jupytext percent files).
 nbbuild: $(STAMP)
