@@ -126,8 +126,8 @@ print("distinct end points (rounded to 0.1):", len(ends), "| seeds per end point
 
 # %% [markdown]
 # **Reading.** The long first steps shrink as the seeds approach a peak, and every seed of a blob ends
-# on its blob's star: the last step moves nothing, so the paths have converged. Rounded to 0.1, the
-# end points are still not exactly three: seeds of one blob can stop a hair apart, because a flat
+# on its blob's star: the last step moves nothing, so the paths have converged. Yet the count of
+# distinct end points above can exceed three: seeds of one blob can stop a hair apart, because a flat
 # window that holds slightly different points has a slightly different mean. Section 3's merge
 # removes such near-duplicates.
 
@@ -140,11 +140,14 @@ assert len(ends) >= 3, f"three blobs should give at least three end points, got 
 # (scikit-learn stops a seed when it moves less than 1e-3 x bandwidth)?
 #
 # ### BEGIN SOLUTION
-# The step is the mean-shift vector, the gradient of the density (up to a positive factor). Near a
-# mode the window's points surround the seed evenly, their mean is almost the seed itself, and the
-# gradient goes to zero. The steps shrink geometrically rather than reaching the mode exactly, so a
-# "distance 0" rule would never fire; a small threshold relative to the bandwidth stops a seed once
-# further moves are far below the scale at which modes are distinguished.
+# The step is the mean-shift vector, which points up the density and is proportional to its slope.
+# Near a mode the window's points surround the seed almost evenly, their mean is almost the seed
+# itself, and the slope goes to zero, so the steps get short. With a smooth (Gaussian) kernel they
+# shrink towards zero without ever reaching it, so "stop when the move is 0" would never fire; with
+# the flat kernel a seed stops exactly once its window's content stops changing, but may take many
+# tiny steps first. A threshold relative to the bandwidth stops every seed once its moves are far
+# below the scale at which two modes are told apart (one bandwidth), so stopping there changes no
+# cluster; `max_iter` bounds the rest.
 # ### END SOLUTION
 
 # %% [markdown]

@@ -111,8 +111,10 @@ assert miou0 < 0.25, f"...but a low mean IoU (only the background class scores),
 #
 # ### Exercise 2.1: the double convolution
 # Every level applies the same block: (3x3 convolution with `padding=1` → `BatchNorm2d` → `ReLU`),
-# twice. `padding=1` ("same" padding) keeps height and width, unlike the original paper's
-# unpadded convolutions, so the output mask lines up with the input pixel for pixel.
+# twice. Batch normalisation rescales each channel to zero mean and unit variance over the batch, then
+# applies a learned scale and shift; it keeps training stable. `padding=1` ("same" padding) keeps
+# height and width, unlike the original paper's unpadded convolutions, so the output mask lines up
+# with the input pixel for pixel.
 
 # %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "unet-double-conv"}
 from torch import nn
@@ -138,7 +140,8 @@ assert checks.double_conv(double_conv, seed=1)
 # ### Exercise 2.2: the up-step with concatenation
 # One decoder level receives `x` from the level below, `(N, C, h, w)`, and the encoder's `skip` of its
 # own level, `(N, C/2, H, W)`. It
-# 1. upsamples `x` with `up` (a 2x2 transposed convolution, stride 2: `(N, C/2, 2h, 2w)`),
+# 1. upsamples `x` with `up` (a 2x2 transposed convolution, stride 2: a learned upsampling in which
+#    every input pixel paints a 2x2 patch of the output, `(N, C/2, 2h, 2w)`),
 # 2. makes it exactly `H x W`: when `H` is odd, `2h` is one more than `H` (pooling rounded up), so
 #    crop it, centred; in general it must gain `dh = H - 2h` rows and `dw = W - 2w` columns (a
 #    negative number: lose them), `dh // 2` at the top and the rest at the bottom, likewise `dw // 2`
@@ -195,7 +198,8 @@ assert tuple(odd_out.shape) == (1, K, 33, 47), f"the output should match the inp
 # ## 3. Loss: cross-entropy and soft Dice
 # Cross-entropy, averaged over pixels, is a classification loss per pixel; with about four pixels in
 # five background (section 1) it is dominated by easy background pixels. The **soft Dice loss** measures overlap per class, like IoU,
-# but differentiably: with probabilities `p = softmax(logits)` and one-hot targets `t`,
+# but differentiably: with probabilities `p = softmax(logits)` over the classes and one-hot targets
+# `t` (`t_c = 1` at the pixels whose true class is `c`, else 0),
 #
 #   Dice_c = (2 Σ p_c t_c + ε) / (Σ p_c + Σ t_c + ε),  loss = 1 − mean_c Dice_c,
 #
