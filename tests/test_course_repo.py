@@ -27,6 +27,7 @@ def checkout(tmp_path):
     for d in ("labkit", "tools"):
         shutil.copytree(ROOT / d, tmp_path / d, ignore=ignore)
     (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     return tmp_path
 
 
@@ -45,6 +46,9 @@ def test_set_repo_rewrites_repo_file_and_every_notebook(checkout):
             in nb.cells[0].source, p.name
         assert f"git+{URL}@{TAG}" in nb.cells[1].source, p.name
         assert "labkit-course/labkit" not in nbformat.writes(nb), p.name
+    readme = (checkout / "README.md").read_text()
+    assert "colab.research.google.com/github/labkit-course" not in readme
+    assert f"colab.research.google.com/github/prof-x/genmodels/blob/{TAG}/notebooks/01_kmeans.ipynb" in readme
 
 
 def test_set_repo_refuses_a_bad_url(checkout):

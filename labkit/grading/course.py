@@ -2,7 +2,8 @@
 
 ``labkit/_repo.py`` is the one place that names the repository and tag that every Open-in-Colab
 badge and the setup cell's install line use. This rewrites its two constants and rebuilds every
-notebook from its source (``tools/nbbuild.py``), so the badges and install lines follow.
+notebook from its source (``tools/nbbuild.py``), so the badges and install lines follow; the
+README's badge table is rewritten too.
 """
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def set_repo(url: str, tag: str, root: Path | None = None, build: bool = True) -
         raise FileNotFoundError(f"{repo_file} not found: run this in a checkout of the course")
     rewrite_repo_file(repo_file, url, tag)
     log = [f"{repo_file}: REPO_URL = {url}, REPO_TAG = {tag}"]
+    readme = root / "README.md"
+    if readme.is_file():                  # the README's badge table
+        from .release import point_at
+        old = readme.read_text()
+        new = point_at(old, url.rstrip("/"), tag)
+        if new != old:
+            readme.write_text(new)
+            log.append(f"{readme}: Colab badges and install lines now point at {url}@{tag}")
     if build:
         if not builder.is_file():
             raise FileNotFoundError(f"{builder} not found: cannot rebuild the notebooks")
