@@ -104,6 +104,10 @@ def test_euler_step_and_sampler_integrate_a_known_field():
     class Const(torch.nn.Module):
         n_classes = 10
 
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
         def forward(self, x, t, y=None):
             return torch.ones_like(x)
     x0 = torch.full((3, 1, 28, 28), -1.0)

@@ -88,3 +88,29 @@ def test_gradients_finite_and_predict():
 def test_norms(norm):
     net = UNet(3, 3, base_channels=4, depth=2, norm=norm)
     assert net(torch.randn(1, 3, 9, 9)).shape == (1, 3, 9, 9)
+
+
+def test_cond_dim_zero_keeps_the_plain_unet():
+    torch.manual_seed(0)
+    a = UNet(1, 2, base_channels=4, depth=2)
+    torch.manual_seed(0)
+    b = UNet(1, 2, base_channels=4, depth=2, cond_dim=0)
+    assert list(a.state_dict()) == list(b.state_dict())
+    x = torch.randn(2, 1, 12, 12)
+    assert torch.equal(a.eval()(x), b.eval()(x))
+    with pytest.raises(ValueError, match="cond_dim=0"):
+        a(x, torch.zeros(2, 3))
+
+
+def test_cond_dim_adds_a_conditioning_vector():
+    torch.manual_seed(0)
+    net = UNet(1, 1, base_channels=4, depth=2, norm="none", cond_dim=6)
+    x, c = torch.randn(3, 1, 10, 10), torch.randn(3, 6)
+    out = net(x, c)
+    assert out.shape == (3, 1, 10, 10)
+    assert not torch.allclose(out, net(x, c + 1))
+    assert torch.allclose(net(x[:1], c[:1]), out[:1], atol=1e-6)          # per-image conditioning
+    with pytest.raises(ValueError, match=r"\(3, 6\)"):
+        net(x)
+    with pytest.raises(ValueError, match=r"\(3, 6\)"):
+        net(x, torch.zeros(3, 5))

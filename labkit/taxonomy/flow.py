@@ -18,6 +18,7 @@ import math
 import time
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..models.unet import UNet
@@ -32,8 +33,9 @@ class FlowUNet(nn.Module):
     means "no label") are summed into one vector that the UNet adds as per-channel biases after
     each block (``UNet(cond_dim=...)``). No BatchNorm: the statistics would mix times."""
 
-    def __init__(self, base: int = 16, depth: int = 2, n_classes: int = 10, emb: int = 64):
+    def __init__(self, base: int = 16, depth: int = 2, n_classes: int = 10, emb: int = 64, size: int = 28):
         super().__init__()
+        self.size = size                       # the side of the images it works on (28, or 14 in fast mode)
         self.unet = UNet(1, 1, base_channels=base, depth=depth, norm="none", cond_dim=emb)
         self.n_classes, self.emb = n_classes, emb
         self.class_emb = nn.Embedding(n_classes + 1, emb)
@@ -46,10 +48,11 @@ class FlowUNet(nn.Module):
         return torch.cat([a.sin(), a.cos()], 1)
 
     def forward(self, x, t, y=None):
-        t = torch.as_tensor(t, dtype=torch.float32)
+        t = torch.as_tensor(t, dtype=torch.float32, device=x.device)
         t = t.expand(len(x)) if t.ndim == 0 else t.reshape(-1)                # (N,)
         if y is None:
             y = torch.full((len(x),), self.n_classes, dtype=torch.long)
+        y = y.to(x.device)
         cond = self.time_mlp(self.time_features(t)) + self.class_emb(y.long())   # (N, emb)
         return self.unet(x, cond)                                              # (N, 1, H, W)
 
@@ -66,34 +69,43 @@ def euler_step(velocity, x: torch.Tensor, t: torch.Tensor, dt: float) -> torch.T
     return x + dt * velocity(x, t)
 
 
-def to_pixels(x: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] -> [0, 1] images (clamped)."""
+def to_pixels(x: torch.Tensor, size: int = 28) -> torch.Tensor:
+    """[-1, 1] -> [0, 1] images (clamped), resized (bilinear) to ``size`` x ``size`` if needed."""
+    if x.shape[-1] != size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     return ((x + 1) / 2).clamp(0, 1)
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """``(N, 1, 28, 28)`` -> ``(N, 1, size, size)`` by area averaging (fast mode trains at 14 x 14)."""
+    return images if images.shape[-1] == size else F.interpolate(images, size=(size, size), mode="area")
 
 
 def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | None = None,
                epochs: int = 2, batch_size: int = 64, lr: float = 2e-3, p_uncond: float = 0.1,
-               seed: int = 0, progress: bool = True, loss=flow_matching_loss):
+               seed: int = 0, progress: bool = True, loss=flow_matching_loss, device=None):
     """Train the velocity field on ``images (N, 1, H, W)`` in [0, 1] (scaled to [-1, 1]); with
     ``labels``, each label is replaced by "no label" with probability ``p_uncond`` (so one network
-    learns both v(x, t, y) and v(x, t) for guidance). Returns ``(history, seconds)``."""
+    learns both v(x, t, y) and v(x, t) for guidance). Images are resized to ``model.size``.
+    Returns ``(history, seconds)``."""
     from ..train import fit
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     y_all = labels.long() if labels is not None else torch.full((len(images),), model.n_classes)
-    data = torch.utils.data.TensorDataset(2 * images - 1, y_all)
+    data = torch.utils.data.TensorDataset(2 * resize(images, getattr(model, "size", 28)) - 1, y_all)
     loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
                                          generator=torch.Generator().manual_seed(seed))
 
     def loss_fn(m, batch):
         x1, y = batch
-        x0 = torch.randn(x1.shape, generator=g)
-        t = torch.rand(len(x1), generator=g)
-        y = torch.where(torch.rand(len(y), generator=g) < p_uncond, torch.full_like(y, m.n_classes), y)
+        x0 = torch.randn(x1.shape, generator=g).to(x1.device)
+        t = torch.rand(len(x1), generator=g).to(x1.device)
+        drop = (torch.rand(len(y), generator=g) < p_uncond).to(y.device)
+        y = torch.where(drop, torch.full_like(y, m.n_classes), y)
         return loss(lambda xt, tt: m(xt, tt, y), x1, x0, t)
 
     t0 = time.perf_counter()
-    hist = fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device="cpu", progress=progress,
+    hist = fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device=device, progress=progress,
                desc="flow matching")
     model.eval()
     return hist, time.perf_counter() - t0
@@ -117,24 +129,28 @@ def guided_velocity(model: FlowUNet, y: torch.Tensor | None = None, w: float = 1
 
 @torch.no_grad()
 def sample(model: FlowUNet, n: int, steps: int = 20, y: torch.Tensor | None = None, w: float = 1.0,
-           seed: int = 0, keep: bool = False, step_fn=euler_step, batch_size: int = 500, x0=None):
+           seed: int = 0, keep: bool = False, step_fn=euler_step, batch_size: int = 500, x0=None,
+           size: int | None = None):
     """Euler integration from t = 0 (noise) to t = 1 with ``steps`` steps; images in [0, 1]
     ``(n, 1, 28, 28)``. ``keep=True`` also returns the trajectory ``(steps + 1, n, 1, 28, 28)``
     (in [0, 1]) for the time slider. ``step_fn(velocity, x, t, dt)`` may be your own Euler step.
+    ``size``: the side the model works at (``model.size`` by default); outputs are always 28 x 28.
     The wall time is in ``sample.last_seconds``."""
     model.eval()
     g = torch.Generator().manual_seed(seed)
-    x0 = torch.randn(n, 1, 28, 28, generator=g) if x0 is None else x0
+    size = size or getattr(model, "size", 28)
+    x0 = torch.randn(n, 1, size, size, generator=g) if x0 is None else x0
+    dev = next(model.parameters()).device
     t0, outs, trajs = time.perf_counter(), [], []
     for lo in range(0, n, batch_size):
-        x = x0[lo:lo + batch_size]
-        yb = None if y is None else y[lo:lo + batch_size]
-        v, traj = guided_velocity(model, yb, w), [to_pixels(x)] if keep else None
+        x = x0[lo:lo + batch_size].to(dev)
+        yb = None if y is None else y[lo:lo + batch_size].to(dev)
+        v, traj = guided_velocity(model, yb, w), [to_pixels(x).cpu()] if keep else None
         for k in range(steps):
-            x = step_fn(v, x, torch.full((len(x),), k / steps), 1.0 / steps)
+            x = step_fn(v, x, torch.full((len(x),), k / steps, device=dev), 1.0 / steps)
             if keep:
-                traj.append(to_pixels(x))
-        outs.append(to_pixels(x))
+                traj.append(to_pixels(x).cpu())
+        outs.append(to_pixels(x).cpu())
         if keep:
             trajs.append(torch.stack(traj))
     sample.last_seconds = time.perf_counter() - t0

@@ -82,13 +82,19 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Ten
 
 def log_prob(model: nn.Module, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     """Exact log p(x) in nats for binary images ``(N, 1, H, W)``: ``(N,)`` (one forward per batch)."""
-    was = model.training
+    was, dev = model.training, _device(model)
     model.eval()
     with torch.no_grad():
-        out = torch.cat([bernoulli_log_likelihood(model(x[i:i + batch_size]), x[i:i + batch_size])
-                         for i in range(0, len(x), batch_size)])
+        out = []
+        for i in range(0, len(x), batch_size):
+            xb = x[i:i + batch_size].to(dev, next(model.parameters()).dtype)
+            out.append(bernoulli_log_likelihood(model(xb), xb).cpu())
     model.train(was)
-    return out
+    return torch.cat(out)
+
+
+def _device(model):
+    return next(model.parameters()).device
 
 
 def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
@@ -97,7 +103,7 @@ def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
 
 
 def train_pixelcnn(model: nn.Module, x: torch.Tensor, epochs: int = 2, batch_size: int = 64,
-                   lr: float = 2e-3, seed: int = 0, progress: bool = True):
+                   lr: float = 2e-3, seed: int = 0, progress: bool = True, device=None):
     """Maximum likelihood: minimise the mean -log p(x) (nats per image) with Adam.
     Returns ``(history, seconds)``."""
     from ..train import fit
@@ -106,7 +112,7 @@ def train_pixelcnn(model: nn.Module, x: torch.Tensor, epochs: int = 2, batch_siz
                                          generator=torch.Generator().manual_seed(seed))
     t0 = time.perf_counter()
     hist = fit(model, loader, loss_fn=lambda m, b: -bernoulli_log_likelihood(m(b), b).mean(),
-               epochs=epochs, lr=lr, device="cpu", progress=progress, desc="PixelCNN")
+               epochs=epochs, lr=lr, device=device, progress=progress, desc="PixelCNN")
     model.eval()
     return hist, time.perf_counter() - t0
 
@@ -124,8 +130,9 @@ def sample(model: PixelCNN, n: int, size=(28, 28), seed: int = 0, keep_probs: bo
     model.eval()
     H, W = size
     g = torch.Generator().manual_seed(seed)
-    x = torch.zeros(n, 1, H, W) if start is None else start.clone()
-    probs = torch.zeros(n, 1, H, W)
+    dev = _device(model)
+    x = torch.zeros(n, 1, H, W, device=dev) if start is None else start.clone().to(dev)
+    probs = torch.zeros(n, 1, H, W, device=dev)
     R, t0 = model.reach, time.perf_counter()
     steps = H * W if upto is None else min(int(upto), H * W)
     for i in range(steps):
@@ -134,7 +141,8 @@ def sample(model: PixelCNN, n: int, size=(28, 28), seed: int = 0, keep_probs: bo
         logit = model(x[:, :, r0:r + 1, c0:c1])[:, 0, r - r0, c - c0]        # (n,)
         p = torch.sigmoid(logit)
         probs[:, 0, r, c] = p
-        x[:, 0, r, c] = torch.bernoulli(p, generator=g)
+        x[:, 0, r, c] = (torch.rand(n, generator=g).to(dev) < p).float()      # a Bernoulli draw
+    x, probs = x.cpu(), probs.cpu()                                        # (also waits for the GPU)
     sample.last_seconds = time.perf_counter() - t0
     return (x, probs) if keep_probs else x
 
@@ -146,7 +154,7 @@ sample.last_seconds = float("nan")
 def next_pixel_map(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """p(x_i = 1 | x_<i) at every pixel for images ``x``, one forward pass: ``(N, 1, H, W)``."""
     model.eval()
-    return torch.sigmoid(model(x))
+    return torch.sigmoid(model(x.to(_device(model)))).cpu()
 
 
 def all_binary_images(h: int = 4, w: int = 4) -> torch.Tensor:

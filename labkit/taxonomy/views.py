@@ -67,7 +67,8 @@ def render_guidance(model, w: float = 1.0, steps: int = 10, seed: int = 0, per_c
     from . import flow
     from ..viz import image_grid
     y = torch.arange(10).repeat(per_class)
-    x0 = torch.randn(len(y), 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+    s = getattr(model, "size", 28)
+    x0 = torch.randn(len(y), 1, s, s, generator=torch.Generator().manual_seed(seed))
     x = flow.sample(model, len(y), steps=steps, y=y, w=float(w), x0=x0)
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.9, 0.8 * per_class + 0.5))
