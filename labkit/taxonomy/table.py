@@ -66,8 +66,12 @@ def plot_family_samples(samples: dict, n: int = 20, nrow: int = 10, scale: float
     import matplotlib.pyplot as plt
     from ..viz import image_grid
     k = len(samples)
-    fig, axes = plt.subplots(1, k, figsize=(3.0 * k, 0.32 * 3.0 * n / nrow + 0.5))
-    for ax, (name, x) in zip(np.atleast_1d(axes), samples.items()):
+    ncols = min(k, 3)
+    nrows = -(-k // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, (0.42 * 4.2 * n / nrow + 0.45) * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, (name, x) in zip(axes.flat, samples.items()):
         ax.imshow(image_grid(x[:n], nrow=nrow), cmap="gray", vmin=0, vmax=1)
         ax.set_title(name, fontsize=9)
         ax.set_axis_off()

@@ -57,6 +57,10 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "05b_gan_beyond.ipynb": {
         "Progressive growing: samples over training": ["snapshot"],
         "CycleGAN round trips thin -> thick -> thin": ["model", "first test image"]},
+    "06_taxonomy.ipynb": {
+        "PixelCNN: pixel by pixel": ["pixel index"],
+        "flow matching: noise to digits": ["Euler step"],
+        "classifier-free guidance": ["guidance w"]},
 }
 
 RUN_TIMEOUT = float(os.environ.get("LABKIT_E2E_TIMEOUT", 1800))

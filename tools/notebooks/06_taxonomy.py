@@ -58,7 +58,7 @@ use_style()
 S = by_mode(
     fast=dict(n_train=3000, n_test=500, pc_channels=16, pc_layers=3, pc_first_k=5, pc_epochs=2,
               fl_size=14, fl_base=8, fl_emb=32, fl_epochs=4, fl_batch=32, fl_lr=3e-3, fl_steps=10, w_table=2.0, vae_latent=16, vae_width=8,
-              vae_hidden=64, vae_epochs=3, k_iw=200, n_nll=200, gan_epochs=3, gan_base=16, gan_lr=5e-4,
+              vae_hidden=64, vae_epochs=3, k_iw=100, n_nll=200, gan_epochs=2, gan_base=16, gan_lr=5e-4,
               n_gen=200, n_out=100),
     full=dict(n_train=None, n_test=2000, pc_channels=64, pc_layers=7, pc_first_k=7, pc_epochs=15,
               fl_size=28, fl_base=32, fl_emb=128, fl_epochs=15, fl_batch=128, fl_lr=1e-3, fl_steps=50, w_table=2.0, vae_latent=32, vae_width=32,
@@ -78,6 +78,10 @@ train, test = mnist_splits(S.n_train, S.n_test)
 print(train, "\n", test, sep="")
 xb_train, xb_test = P.binarise(train.images, seed=0), P.binarise(test.images, seed=1)
 show_images(xb_train[:16], nrow=16, title="binarised training digits");
+
+# %% [markdown]
+# **Read it:** the digits keep their shape; their edges turn ragged, because a grey edge pixel becomes
+# 0 or 1 at random.
 
 # %% [markdown]
 # ## 1. An autoregressive model: PixelCNN
@@ -144,9 +148,9 @@ assert check.bernoulli_log_likelihood(bernoulli_log_likelihood, seed=5)
 
 # %%
 torch.manual_seed(0)
-toy_ok = P.PixelCNN(channels=8, n_layers=2, first_k=3, mask_fn=causal_mask)
+toy_ok = P.PixelCNN(channels=4, n_layers=1, first_k=3, mask_fn=causal_mask)
 leaky = lambda k, kind: causal_mask(k, "B")
-toy_leak = P.PixelCNN(channels=8, n_layers=2, first_k=3, mask_fn=leaky)
+toy_leak = P.PixelCNN(channels=4, n_layers=1, first_k=3, mask_fn=leaky)
 total_ok, total_leak = P.total_probability(toy_ok), P.total_probability(toy_leak)
 print(f"sum of p(x) over all 65,536 images, causal masks:         {total_ok:.8f}")
 print(f"sum of p(x) over all 65,536 images, first layer sees x_i: {total_leak:.4g}")
@@ -199,10 +203,10 @@ print(f"{S.n_gen} samples in {sample_s_pc:.1f} s: {S.n_gen / sample_s_pc:.1f} sa
 show_images(x_pc[:32], nrow=16, title="PixelCNN samples");
 
 # %% [markdown]
-# **Read it:** the samples have the right stroke width and are made of connected strokes, but a
-# small, briefly trained PixelCNN rarely closes a whole digit: each pixel sees only a few rows above
-# it, so the long-range shape is the weakest part. Generation time grows with the number of pixels,
-# whatever the hardware: the passes cannot run in parallel.
+# **Read it:** the samples are made of stroke pieces of about the right width, but a small, briefly
+# trained PixelCNN rarely assembles them into a whole digit: each pixel sees only a few rows above it,
+# so the long-range shape is the weakest part (full mode's deeper network sees further). Generation
+# time grows with the number of pixels, whatever the hardware: the passes cannot run in parallel.
 #
 # Move the slider through the generation of three samples: the top row shows the pixels drawn so far,
 # the bottom row the model's p(x_j = 1 | pixels before j) from one pass over that partial image. It is
@@ -313,8 +317,8 @@ if cfg.fast:
                 fixed=dict(trajectory=traj, n=20), figsize_per=(8, 2.2));
 
 # %% [markdown]
-# **Read it:** at t = 0 every image is noise; by the middle of the path a blurred average digit shape
-# appears, and the last steps sharpen it into strokes. Every sample moves in many *small* steps of the
+# **Read it:** at t = 0 every image is noise; halfway the noise still dominates, with a faint bright
+# blob where the digit will be; the last steps turn the blob into strokes. Every sample moves in many *small* steps of the
 # same network: this is the distribution transformer of lab 05, spread over time. Fewer steps are
 # faster and rougher (straight paths are what make a few Euler steps workable at all).
 #
@@ -357,8 +361,9 @@ if cfg.fast:
 
 # %% [markdown]
 # **Read it:** the same noise in every panel. At w = 0 the columns are unrelated to the requested
-# digits 0..9; from w = 1 each column turns into its digit, and as w grows the strokes get bolder and
-# the two rows of a column look more alike.
+# digits 0..9; at w = 1 some columns already show their digit; as w grows most of them do, the strokes
+# get bolder and the two rows of a column look more alike. Move the slider to 6: the shapes get
+# blotchy, the field is pushed past the data.
 
 # %% [markdown]
 # ## 3. The table: every family on the same split
@@ -425,17 +430,25 @@ real_fd = T.measure_row("(real training digits)", train.images[:S.n_gen], 1.0, 0
 print(T.format_table(rows))
 print(f"\n{S.n_gen} samples per model; judge-Frechet of {S.n_gen} real training digits: {real_fd:.2f} (the floor)")
 
+# %% tags=["claim"]
+speed = {r["model"]: r["samples_per_s"] for r in rows}
+assert speed["PixelCNN"] < min(v for k, v in speed.items() if k != "PixelCNN"), f"PixelCNN should be the slowest sampler: {speed}"
+fd = {r["model"]: r["frechet"] for r in rows}
+assert fd["VAE"] > 2 * real_fd, f"the VAE's blurred means should be far from the real-digit floor: {fd['VAE']:.1f} vs {real_fd:.1f}"
+
 # %%
 T.plot_family_samples(samples, n=20);
 
 # %% [markdown]
 # **Read it:** compare the columns, not one number. The PixelCNN is the only row with an exact
-# log p(x), and it is higher than the VAE's bound; the VAE's samples are Bernoulli *means* (grey, blurred
-# averages), the PixelCNN's are binary draws. The flow and the GANs have no likelihood column at all,
-# yet they are the ones whose samples look most like digits; the flow pays with `S.fl_steps` network
-# passes per image, the PixelCNN with 784, the GANs and the VAE with one (the samples/s column). In
-# fast mode every model is trained for seconds, so the ranking of the sample columns is rough: read
-# `benchmarks/results/taxonomy.json` for the full-mode table.
+# log p(x), and it is higher than the VAE's bound. The VAE's samples are Bernoulli *means* (grey,
+# blurred averages; its judge-Fréchet is far from the floor), the PixelCNN's are binary draws. The flow
+# and the GANs have no likelihood column at all; look at their judge-Fréchet and coverage instead, and
+# at the figure. The samples/s column is the cost of sampling: the PixelCNN needs 784 sequential
+# passes per image and is the slowest; the flow needs `S.fl_steps` passes (twice that with guidance);
+# the GANs and the VAE need one. In fast mode every model trains for seconds and the sample columns
+# rank the families only roughly; `benchmarks/results/taxonomy.json` records the run of
+# `benchmarks/taxonomy.py`.
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "taxonomy-q-choose", "points": 1}
 # **Question 3.1.** Which family would you pick (a) to flag unusual inputs, (b) to generate thousands
@@ -477,13 +490,18 @@ for name, f in score.items():
     print(f"{name:24s} " + " ".join(f"{a:15.3f}" for a in aurocs[name].values()))
 show_images(torch.cat([x[:8] for x in outliers.values()]), nrow=8, title="binarised outliers: noise, strokes, letters");
 
+# %% tags=["claim"]
+for name, a in aurocs.items():
+    assert a["uniform noise"] > 0.99, f"{name} should flag uniform noise: AUROC {a['uniform noise']:.3f}"
+
 # %% [markdown]
-# **Read it:** uniform noise is trivially flagged by both: half the pixels are on, which a digit model
-# finds astronomically unlikely. Strokes and letters are the real test: they are made of the same pen
-# strokes as digits, and a likelihood is dominated by local statistics (an empty background and smooth
-# strokes are cheap to encode), so even an exact likelihood ranks many of them as more likely than
-# some digits. Exactness removes the VAE's per-image bound gap, not this problem: a high likelihood
-# means "cheap to encode", which is not the same as "a digit".
+# **Read it:** uniform noise is flagged perfectly by both scores: half the pixels are on, which a digit
+# model finds astronomically unlikely. Strokes and letters are the real test: they are drawn with the
+# same pen as digits, often with *less* ink, and a likelihood is dominated by local statistics (an
+# empty background and smooth strokes are cheap to encode). Read the two rows: an AUROC near or below
+# 0.5 means the score ranks those outliers as at least as likely as digits. The exact likelihood has
+# no bound gap, yet it need not be the better outlier score (in the fast run it is not): a high
+# likelihood means "cheap to encode", not "a digit".
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "taxonomy-q-outliers", "points": 1}
 # **Question 4.1.** A simple image (a short straight stroke) can get a *higher* log p(x) than a real
