@@ -1,4 +1,6 @@
 """labkit.cluster.KMeans against sklearn.cluster.KMeans (several seeds), the sklearn API, bad input."""
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,13 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from labkit.cluster import KMeans, assign_labels, kmeans_plusplus, lloyd_steps, update_centers
+from labkit.cluster import (
+    KMeans,
+    assign_labels,
+    kmeans_plusplus,
+    lloyd_steps,
+    update_centers,
+)
 
 
 def data(seed, n=600, d=2, centers=4, dtype=np.float64):
@@ -40,7 +48,7 @@ def test_kmeanspp_quality_close_to_sklearn(seed):
     sk = np.mean([SKKMeans(8, random_state=s, n_init=1).fit(X).inertia_ for s in range(3)])
     assert lk <= 1.1 * sk
     # k-means++ seeding itself: same potential as sklearn's on average
-    pot = lambda C: ((X[:, None] - np.asarray(C)[None]) ** 2).sum(-1).min(1).sum()  # noqa: E731
+    pot = lambda C: ((X[:, None] - np.asarray(C)[None]) ** 2).sum(-1).min(1).sum()
     lkp = np.mean([pot(kmeans_plusplus(X, 8, random_state=s)) for s in range(6)])
     skp = np.mean([pot(sk_kmeans_plusplus(X, 8, random_state=s)[0]) for s in range(6)])
     assert lkp == pytest.approx(skp, rel=0.25)
@@ -69,7 +77,7 @@ def test_steps_and_functions():
     hist = lloyd_steps(X, X[:4], n_steps=5)
     assert len(hist) == 6 and hist[0][0].shape == (4, 2) and hist[0][1].shape == (600,)
     inertias = [((X - c[l]) ** 2).sum() for c, l in hist]
-    assert all(b <= a + 1e-9 for a, b in zip(inertias, inertias[1:]))   # Lloyd never increases inertia
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(inertias))   # Lloyd never increases inertia
 
 
 def test_empty_cluster_is_relocated():
@@ -143,3 +151,88 @@ def test_cuda_matches_cpu():
     b = KMeans(6, init=C0, device="cuda").fit(torch.tensor(X, device="cuda"))
     assert b.inertia_ == pytest.approx(a.inertia_, rel=1e-4)
     assert adjusted_rand_score(a.labels_, b.labels_) > 0.999
+
+
+# --- the bounded (Hamerly) algorithm and the exact assignment it relies on -------------------------
+
+def exact_nearest(X, C):
+    """Reference: nearest centre in exact rational arithmetic, ties to the lower index."""
+    from fractions import Fraction
+    Cf = [[Fraction(float(v)) for v in c] for c in C]
+    out = []
+    for x in X:
+        xf = [Fraction(float(v)) for v in x]
+        d = [sum((a - b) ** 2 for a, b in zip(xf, c)) for c in Cf]
+        out.append(min(range(len(C)), key=lambda j: (d[j], j)))
+    return np.array(out)
+
+
+def near_ties(seed, dtype, n_per=40, K=5, D=3, offset=1000.0):
+    """Points on and a few ulps off the bisectors of pairs of centres, far from the origin (so the
+    matmul form ||x||^2 - 2 x.c + ||c||^2 cancels badly), plus exact duplicates of the centres."""
+    g = np.random.default_rng(seed)
+    C = (g.normal(size=(K, D)) * 3 + offset).astype(dtype)
+    eps = np.finfo(dtype).eps
+    rows = []
+    for _ in range(n_per):
+        a, b = g.choice(K, 2, replace=False)
+        mid = ((C[a].astype(np.float64) + C[b]) / 2).astype(dtype)
+        for k in (-3, -1, 0, 1, 3):
+            rows.append((mid + (k * eps * offset) * (C[b] - C[a]) / np.abs(C[b] - C[a]).max()).astype(dtype))
+    X = np.concatenate([np.array(rows, dtype=dtype), C, C[:2]])
+    return X, C
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_assignment_is_exact_on_near_ties(seed, dtype):
+    X, C = near_ties(seed, dtype)
+    want = exact_nearest(X, C)
+    got = assign_labels(torch.from_numpy(X), torch.from_numpy(C)).numpy()
+    np.testing.assert_array_equal(got, want)
+    # the same labels whatever the chunking (MKL rounds a row differently in different batches)
+    for chunk in (1, 7, 64):
+        np.testing.assert_array_equal(assign_labels(torch.from_numpy(X), torch.from_numpy(C), chunk).numpy(), want)
+    # a duplicated centre never wins: exact tie, the lower index takes the point
+    C2 = np.concatenate([C, C[1:2]])
+    np.testing.assert_array_equal(assign_labels(torch.from_numpy(X), torch.from_numpy(C2)).numpy(), want)
+
+
+def tie_datasets(seed, dtype):
+    """Data whose points keep falling on or near the boundaries between clusters during the fit."""
+    g = np.random.default_rng(seed)
+    grid = np.stack(np.meshgrid(np.arange(16), np.arange(16)), -1).reshape(-1, 2) + 500.0   # many exact ties
+    grid = np.concatenate([grid, grid[g.choice(len(grid), 100)]])                           # and duplicates
+    half = g.normal(size=(300, 3)) * [2.0, 1.0, 1.0] + [3.0, 0, 0]
+    mirror = np.concatenate([half, half * [-1, 1, 1], np.c_[np.zeros(80), g.normal(size=(80, 2))]])
+    X, _ = make_blobs(600, n_features=6, centers=8, cluster_std=4.0, random_state=seed)
+    return [grid.astype(dtype), (mirror + 300).astype(dtype), X.astype(dtype)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bounded_equals_plain_on_near_ties(seed, dtype):
+    for i, X in enumerate(tie_datasets(seed, dtype)):
+        for k in (3, 12):
+            init = X[np.random.RandomState(seed + k).choice(len(X), k, replace=False)]
+            kw = {"init": init, "device": "cpu", "tol": 0.0, "max_iter": 60}
+            plain = KMeans(k, algorithm="lloyd", **kw).fit(X)
+            for chunk, threads in ((None, None), (37, 3)):
+                fast = KMeans(k, algorithm="hamerly", chunk_size=chunk, n_threads=threads, **kw).fit(X)
+                where = f"dataset {i}, k={k}, chunk={chunk}"
+                np.testing.assert_array_equal(fast.labels_, plain.labels_, err_msg=where)
+                np.testing.assert_array_equal(fast.cluster_centers_, plain.cluster_centers_, err_msg=where)
+                assert fast.n_iter_ == plain.n_iter_, where
+                assert fast.inertia_ == pytest.approx(plain.inertia_, rel=1e-12), where   # float64 sum order
+        np.testing.assert_array_equal(plain.labels_, exact_nearest(X, plain.cluster_centers_))
+
+
+def test_algorithm_param_and_auto():
+    X, _ = data(0, dtype=np.float32)
+    C0 = X[:4]
+    labels = {a: KMeans(4, init=C0, algorithm=a, device="cpu").fit(X).labels_
+              for a in ("auto", "lloyd", "hamerly", "elkan")}
+    for lab in labels.values():
+        np.testing.assert_array_equal(lab, labels["lloyd"])
+    with pytest.raises(ValueError, match="algorithm"):
+        KMeans(2, algorithm="full", device="cpu").fit(X)

@@ -3,25 +3,40 @@
 The two steps of Lloyd's algorithm (notebook 01, section 1) are :func:`assign_labels`
 (nearest centre, via ||x||^2 - 2 x.c + ||c||^2 as one matmul per chunk of rows) and
 :func:`update_centers` (mean of each cluster, via ``index_add_``). :class:`KMeans` runs them in
-one fused, chunked pass per iteration, so 10^6 points fit in memory, and follows scikit-learn's
+fused, chunked passes, so 10^6 points fit in memory, and follows scikit-learn's
 ``algorithm="lloyd"`` exactly: tolerance scaled by the data variance, strict convergence when
 no label changes, empty clusters moved to the farthest points, a final assignment step.
+
+Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010), the rows whose nearest centre
+cannot have changed. Skipping must not change a label, and the matmul's rounding depends on the
+BLAS, the batch a row is in and its position (MKL: a row's float32 distances differ between a
+chunk and a gathered subset), so the assignment is made exact instead: rows whose two nearest
+centres are closer than the rounding error bound are decided in float64 without cancellation,
+and exact ties in rational arithmetic, ties going to the lower index. Cluster sums are kept in
+64-bit fixed point, exact in any order. The bounded and the plain algorithm thus give the same
+labels and centres bit for bit (tests/test_cluster_kmeans.py checks it on near-tie data).
 """
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._common import Workers as _Workers
 from ._common import auto_chunk, check_X, like_input, resolve_device, sq_dists
 
-__all__ = ["KMeans", "kmeans_plusplus", "assign_labels", "update_centers", "lloyd_steps"]
+__all__ = ["KMeans", "assign_labels", "kmeans_plusplus", "lloyd_steps", "update_centers"]
 
 
 def _t(X, dtype=None, device=None) -> torch.Tensor:
@@ -29,36 +44,176 @@ def _t(X, dtype=None, device=None) -> torch.Tensor:
     return t.to(device=device or t.device, dtype=dtype or (t.dtype if t.is_floating_point() else torch.float64))
 
 
-def _packed_argmin(d: torch.Tensor) -> torch.Tensor:
-    """argmin over dim 1 of a non-negative (B, K) float block, ~6x faster than ``argmin`` on CPU:
-    the column index goes into the lowest mantissa bits (float bits of non-negative numbers sort
-    like integers), then one integer ``amin``. Ties closer than 2^-(23 - log2 K) relative may pick
-    the smaller index. Used for float32 with K <= 256 on the CPU; elsewhere plain ``argmin``."""
+_INF_BITS = 0x7F800000                                             # float32 +inf as int32 bits
+_UP, _DOWN = 1 + 2.0 ** -50, 1 - 2.0 ** -50                        # cover float64 rounding of bounds
+
+
+def _unit_roundoff(X: torch.Tensor) -> float:
+    """Unit roundoff of the matmul that computes distances (larger under TF32/bf16 matmul modes)."""
+    if X.dtype == torch.float64:
+        return 2.0 ** -53
+    return {"highest": 2.0 ** -24, "high": 2.0 ** -11}.get(torch.get_float32_matmul_precision(), 2.0 ** -8)
+
+
+def _top2(d: torch.Tensor):
+    """Nearest and second-nearest column of a (B, K) block of squared distances (overwritten):
+    labels (B,), their values v1, v2 as float64 (B,), and r, the relative error of v1 and v2.
+
+    CPU float32 with K <= 256 uses a packed argmin, ~6x faster than ``argmin``: the column index
+    goes into the lowest mantissa bits (float bits of non-negative numbers sort like integers),
+    then one integer ``amin``; the values then carry a relative error r = 2^(bits - 23)."""
     K = d.shape[1]
     bits = max(1, (K - 1).bit_length())
-    if d.device.type != "cpu" or d.dtype != torch.float32 or bits > 8:
-        return d.argmin(1)
-    v = d.clamp_(min=0).view(torch.int32)                          # (B, K), same ordering as d
-    idx = torch.arange(K, dtype=torch.int32, device=d.device)
-    v.bitwise_and_(~((1 << bits) - 1)).bitwise_or_(idx)
-    return v.amin(1).bitwise_and_((1 << bits) - 1).long()          # (B,)
+    if d.device.type == "cpu" and d.dtype == torch.float32 and bits <= 8:
+        mask = (1 << bits) - 1
+        v = d.clamp_(min=0).view(torch.int32)                      # (B, K), same ordering as d
+        v.bitwise_and_(~mask).bitwise_or_(torch.arange(K, dtype=torch.int32))
+        m1 = v.amin(1)                                             # (B,)
+        lab = (m1 & mask).long()
+        v.scatter_(1, lab.unsqueeze(1), _INF_BITS)
+        m2 = v.amin(1)
+        return lab, m1.view(torch.float32).double(), m2.view(torch.float32).double(), 2.0 ** (bits - 23)
+    lab = d.argmin(1)
+    v1 = d.gather(1, lab.unsqueeze(1)).squeeze(1)
+    d.scatter_(1, lab.unsqueeze(1), float("inf"))
+    return lab, v1.double(), d.amin(1).double(), 0.0
 
 
-def _nearest(xb, C, c2, x2b) -> torch.Tensor:
-    d = torch.addmm(c2.unsqueeze(0), xb, C.T, alpha=-2.0)          # (B, K) = ||c||^2 - 2 x.c
-    d += x2b.unsqueeze(1)                                          # + ||x||^2 (>= 0 up to rounding)
-    return _packed_argmin(d)
+def _duplicates(C: torch.Tensor) -> torch.Tensor:
+    """(K,) bool: centre j equals a centre of lower index (it can never win a row: exact tie)."""
+    K = C.shape[0]
+    _, inv = torch.unique(C, dim=0, return_inverse=True)
+    ar = torch.arange(K, device=C.device)
+    first = torch.full((K,), K, device=C.device).scatter_reduce_(0, inv, ar, "amin")
+    return first[inv] != ar
+
+
+def _exact_row(x, Cl, row, dup, hi, rho):
+    """Exact rational squared distances for one undecided row -> label, hi, lo (floats)."""
+    def sq(c):
+        return sum(((Fraction(a) - Fraction(b)) ** 2 for a, b in zip(x, c)), Fraction(0))
+    ex = {j: sq(Cl[j]) for j in range(len(Cl)) if not dup[j] and row[j] * (1 - rho) <= hi}
+    best = min(ex, key=lambda j: (ex[j], j))
+    lo = min((math.nextafter(float(ex[j]), -math.inf) if j in ex else row[j] * (1 - rho)
+              for j in range(len(Cl)) if j != best), default=math.inf)
+    return best, math.nextafter(float(ex[best]), math.inf), lo
+
+
+def _resolve(xs: torch.Tensor, cen: _Centres):
+    """Rows the matmul could not decide: direct float64 distances (relative error <= rho, no
+    cancellation), and for ties at that precision exact rational arithmetic. A centre equal to
+    one of lower index never wins (exact tie). -> labels, hi, lo: float64 bounds on the true
+    squared distance to the label and to every other centre."""
+    K, D = cen.C.shape
+    rho = 2 * (D + 3) * 2.0 ** -53
+    dup, Cd = cen.dup, cen.Cd
+    step = max(1, (1 << 21) // (K * D))
+    labs, his, los = [], [], []
+    for s in range(0, len(xs), step):
+        d = ((xs[s:s + step].double().unsqueeze(1) - Cd) ** 2).sum(-1)        # (m, K)
+        lab, v1, v2, _ = _top2(d.masked_fill(dup, float("inf")))
+        hi, lo = v1 * (1 + rho), v2 * (1 - rho)
+        bad = torch.nonzero(lo <= hi).flatten().tolist()
+        rows = {i: d[i].tolist() for i in bad}
+        d.scatter_(1, lab.unsqueeze(1), float("inf"))
+        lo = d.amin(1) * (1 - rho)                                 # over all other centres
+        if bad:
+            Cl, dl = Cd.cpu().tolist(), dup.tolist()
+            for i in bad:
+                lab[i], hi[i], lo[i] = _exact_row(xs[s + i].double().tolist(), Cl, rows[i], dl, float(hi[i]), rho)
+        labs.append(lab), his.append(hi), los.append(lo)
+    return torch.cat(labs), torch.cat(his), torch.cat(los)
+
+
+class _Centres:
+    """Centres (K, D) with what an assignment needs: ||c||^2 (K,), the largest norm, and (only
+    for near-ties) a float64 copy and the mask of duplicates."""
+
+    def __init__(self, C: torch.Tensor):
+        self.C = C
+        self.c2 = (C * C).sum(1)                                   # (K,)
+        self.cmax = float(self.c2.double().max().sqrt())
+        self._dup = None
+
+    @property
+    def dup(self):
+        if self._dup is None:
+            self._dup, self.Cd = _duplicates(self.C), self.C.double()
+        return self._dup
+
+
+class _Geometry:
+    """What every assignment of X needs: x2 = ||x||^2 (N,), the norms, the matmul's unit roundoff."""
+
+    def __init__(self, X: torch.Tensor):
+        self.X = X
+        self.x2 = (X * X).sum(1)                                   # (N,)
+        self.xn = self.x2.double().sqrt()                          # (N,)
+        self.xmax = float(self.xn.max())
+        self.u = _unit_roundoff(X)
+        self.tiny = 1e-30 if X.dtype == torch.float32 else 1e-300   # keeps E out of subnormals
+
+    def nearest(self, idx, cen: _Centres):
+        """Exact nearest centre of rows ``idx`` (a slice or an index tensor): labels (B,) and the
+        squared-distance bounds hi (to the label) and lo (to any other centre), float64 (B,).
+
+        The matmul form ||x||^2 - 2 x.c + ||c||^2 is fast but rounds with error at most
+        E = (D + 2) u (||x|| + ||c||)^2 (any summation order; E below is twice that). A row whose
+        runner-up is farther than the nearest by more than the errors is decided; the others
+        (near-ties) go to :func:`_resolve`. So the labels are those of exact arithmetic (ties to
+        the lower index), whatever the BLAS, the chunking or the device: the plain and the bounded
+        k-means give the same labels."""
+        if isinstance(idx, slice):
+            xb, x2b, xnb = self.X[idx], self.x2[idx], self.xn[idx]
+        else:
+            xb, x2b, xnb = self.X.index_select(0, idx), self.x2.index_select(0, idx), self.xn.index_select(0, idx)
+        d = torch.addmm(cen.c2.unsqueeze(0), xb, cen.C.T, alpha=-2.0)   # (B, K) = ||c||^2 - 2 x.c
+        d += x2b.unsqueeze(1)                                      # + ||x||^2
+        lab, v1, v2, r = _top2(d)
+        E = (xnb + cen.cmax).square_().mul_(2 * (xb.shape[1] + 4) * self.u).clamp_(min=self.tiny)
+        hi = v1.mul_(1 + 2 * r).add_(E)
+        lo = v2.mul_(1 - r).sub_(E)
+        bad = torch.nonzero(lo <= hi).flatten()
+        if len(bad):
+            lab[bad], hi[bad], lo[bad] = _resolve(xb[bad], cen)
+        return lab, hi, lo
+
+
+def _gap(hi, lo):
+    """Squared-distance bounds -> Hamerly's gap: lower bound on the distance to any other centre
+    minus upper bound on the distance to the label (float64; > 0 keeps the label)."""
+    return lo.clamp_(min=0).sqrt_().mul_(_DOWN).sub_(hi.sqrt_().mul_(_UP))
+
+
+class _FixedSum:
+    """Per-cluster sums in 64-bit fixed point: exact and independent of the order of additions,
+    so sums updated point by point equal sums recomputed from scratch (plain == bounded k-means).
+    The grid is 2^-s with N * max|x| * 2^s < 2^61 (finer than float32 for all but tiny values)."""
+
+    def __init__(self, X: torch.Tensor):
+        m, n = float(X.abs().max()), X.shape[0]
+        e = math.frexp(m)[1] if m > 0 else 0                       # max|x| < 2^e
+        self.scale = 2.0 ** min(1000, 61 - e - n.bit_length())
+
+    def q(self, xb: torch.Tensor) -> torch.Tensor:
+        return torch.round(xb.double() * self.scale).long()        # (B, D) int64, exact grid
+
+    def centres(self, sums, counts, C_old):
+        """Means (K, D) in C_old's dtype; an empty cluster keeps its old centre."""
+        mean = sums.double() / self.scale / counts.clamp(min=1).double().unsqueeze(1)
+        return torch.where((counts > 0).unsqueeze(1), mean, C_old.double()).to(C_old.dtype)
 
 
 def assign_labels(X, centers, chunk_size: int | None = None) -> torch.Tensor:
-    """Assignment step: index of the nearest centre for every point. (N, D), (K, D) -> (N,) int64."""
+    """Assignment step: index of the nearest centre for every point. (N, D), (K, D) -> (N,) int64.
+    Exact: the labels of exact arithmetic, ties to the lower index (see :meth:`_Geometry.nearest`)."""
     X = _t(X)
     C = _t(centers, X.dtype, X.device)
-    c2, x2 = (C * C).sum(1), (X * X).sum(1)                        # (K,), (N,)
+    G, cen = _Geometry(X), _Centres(C)
     chunk = chunk_size or auto_chunk(C.shape[0])
     out = torch.empty(X.shape[0], dtype=torch.long, device=X.device)
     for s in range(0, X.shape[0], chunk):
-        out[s:s + chunk] = _nearest(X[s:s + chunk], C, c2, x2[s:s + chunk])
+        out[s:s + chunk] = G.nearest(slice(s, s + chunk), cen)[0]
     return out
 
 
@@ -100,32 +255,81 @@ def kmeans_plusplus(X, n_clusters: int, random_state=None, n_local_trials: int |
     return C
 
 
-def _lloyd_pass(X, x2, C, chunk, update=True, workers=None):
-    """One fused pass: labels (N,), and if ``update`` per-cluster sums (K, D) and counts (K,) in float64."""
-    K, D = C.shape
-    c2 = (C * C).sum(1)
-    labels = torch.empty(X.shape[0], dtype=torch.long, device=X.device)
+def _full_pass(G, cen, chunk, workers=None, fs=None, bounds=False):
+    """Assign every row: labels (N,); with ``fs`` fixed-point sums (K, D) and counts (K,);
+    with ``bounds`` Hamerly's gaps (N,) (see :func:`_gap`)."""
+    X = G.X
+    (K, D), N = cen.C.shape, X.shape[0]
+    labels = torch.empty(N, dtype=torch.long, device=X.device)
+    gap = torch.empty(N, dtype=torch.float64, device=X.device) if bounds else None
 
     def run(starts):
-        sums = torch.zeros(K, D, dtype=torch.float64, device=X.device)
-        part = torch.zeros(K, D, dtype=X.dtype, device=X.device)
+        sums = torch.zeros(K, D, dtype=torch.long, device=X.device) if fs is not None else None
         for s in starts:
-            xb = X[s:s + chunk]
-            lb = _nearest(xb, C, c2, x2[s:s + chunk])              # (B,)
-            labels[s:s + chunk] = lb
-            if update:
-                part.zero_().index_add_(0, lb, xb)                 # float32 inside a chunk,
-                sums += part                                       # float64 across chunks
+            sl = slice(s, s + chunk)
+            lab, hi, lo = G.nearest(sl, cen)
+            labels[sl] = lab
+            if bounds:
+                gap[sl] = _gap(hi, lo)
+            if fs is not None:
+                sums.index_add_(0, lab, fs.q(X[sl]))
         return sums
 
-    starts = list(range(0, X.shape[0], chunk))
+    parts = workers.map(run, list(range(0, N, chunk))) if workers is not None else [run(range(0, N, chunk))]
+    if fs is None:
+        return labels, None, None, gap
+    return labels, torch.stack(parts).sum(0), torch.bincount(labels, minlength=K), gap
+
+
+def _bounded_pass(G, old, cen, labels, gap, chunk, workers=None, fs=None):
+    """Hamerly's assignment step (Hamerly 2010). The centres moved from ``old`` to ``cen``: by the
+    triangle inequality a row's gap shrinks at most by its centre's move plus the largest move of
+    another centre; only rows whose gap is no longer > 0 are reassigned (exactly, by
+    :meth:`_Geometry.nearest`). Updates labels and gap in place; returns the number of changed
+    labels and (with ``fs``) the changes of the sums (K, D) and counts (K,)."""
+    X = G.X
+    (K, D), N = cen.C.shape, X.shape[0]
+    move = ((cen.C.double() - old.C.double()) ** 2).sum(1).sqrt_()          # (K,)
+    top = move.topk(2)
+    other = torch.full_like(move, float(top.values[0]))                    # largest move of another centre
+    other[top.indices[0]] = top.values[1]
+    scale = 3 * (G.xmax + max(old.cmax, cen.cmax)) + 2 * float(top.values[0])   # bounds |gap|
+    shrink = (move + other).mul_(1 + 2.0 ** -40).add_(scale * 2.0 ** -49)  # + float64 rounding of gap
+    ones = torch.ones(chunk, dtype=torch.long, device=X.device)
+
+    def run(starts):
+        dsums = torch.zeros(K, D, dtype=torch.long, device=X.device) if fs is not None else None
+        dcounts = torch.zeros(K, dtype=torch.long, device=X.device)
+        changed = 0
+        for s in starts:
+            g = gap[s:s + big]
+            g -= shrink.index_select(0, labels[s:s + big])
+            need = torch.nonzero(g <= 0).flatten().add_(s)        # rows the bounds cannot keep
+            for t in range(0, len(need), chunk):
+                idx = need[t:t + chunk]
+                new, hi, lo = G.nearest(idx, cen)
+                prev = labels.index_select(0, idx)
+                labels[idx] = new
+                gap[idx] = _gap(hi, lo)
+                ch = torch.nonzero(new != prev).flatten()
+                changed += len(ch)
+                if fs is not None and len(ch):
+                    q = fs.q(X.index_select(0, idx[ch]))
+                    new, prev, one = new[ch], prev[ch], ones[:len(ch)]
+                    dsums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
+                    dcounts.index_add_(0, new, one).index_add_(0, prev, -one)
+        return dsums, dcounts, changed
+
+    big = max(chunk, -(-N // (2 * (workers.n if workers is not None else 1))))   # few large slices
+    starts = list(range(0, N, big))
     parts = workers.map(run, starts) if workers is not None else [run(starts)]
-    sums = torch.stack(parts).sum(0) if len(parts) > 1 else parts[0]
-    counts = torch.bincount(labels, minlength=K) if update else None
-    return labels, sums, counts
+    changed = sum(p[2] for p in parts)
+    if fs is None:
+        return changed, None, None
+    return changed, sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
-def _relocate_empty(X, C_old, sums, counts, labels):
+def _relocate_empty(X, C_old, sums, counts, labels, fs):
     """scikit-learn's rule: an empty cluster takes the point farthest from its own centre."""
     empty = torch.nonzero(counts == 0).flatten()
     if len(empty) == 0:
@@ -136,9 +340,10 @@ def _relocate_empty(X, C_old, sums, counts, labels):
     idx = torch.topk(far, len(empty)).indices
     for e, i in zip(empty.tolist(), idx.tolist()):
         old = int(labels[i])
-        sums[old] -= X[i].double()
+        qi = fs.q(X[i:i + 1])[0]
+        sums[old] -= qi
         counts[old] -= 1
-        sums[e] = X[i].double()
+        sums[e] = qi
         counts[e] = 1
 
 
@@ -149,27 +354,47 @@ def _inertia(X, C, labels, chunk) -> float:
     return float(tot)
 
 
-def _lloyd(X, C, max_iter, tol, chunk, workers=None):
-    """Lloyd iterations exactly as scikit-learn's ``_kmeans_single_lloyd``."""
-    x2 = (X * X).sum(1)                                            # (N,)
-    labels_old = None
-    strict = False
+def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
+    """Lloyd iterations exactly as scikit-learn's ``_kmeans_single_lloyd``; ``bounded`` skips the
+    distances that Hamerly's bounds rule out, with the same labels and centres, bit for bit
+    (exact assignment, fixed-point sums)."""
+    G, fs, cen = _Geometry(X), _FixedSum(X), _Centres(C)
+    bounded = bounded and C.shape[0] > 1
+    labels, sums, counts, gap = _full_pass(G, cen, chunk, workers, fs, bounds=bounded)
+    strict, old, changed = False, cen, None
     for i in range(max_iter):
-        labels, sums, counts = _lloyd_pass(X, x2, C, chunk, workers=workers)
-        _relocate_empty(X, C, sums, counts, labels)
-        nonempty = (counts > 0).unsqueeze(1)
-        C_new = torch.where(nonempty, sums / counts.clamp(min=1).unsqueeze(1), C.double()).to(X.dtype)
-        shift = float(((C_new.double() - C.double()) ** 2).sum())
-        C = C_new
-        if labels_old is not None and torch.equal(labels, labels_old):
+        if i > 0 and bounded:
+            changed, dsums, dcounts = _bounded_pass(G, old, cen, labels, gap, chunk, workers, fs)
+            sums += dsums
+            counts += dcounts
+        elif i > 0:
+            prev = labels
+            labels, sums, counts, _ = _full_pass(G, cen, chunk, workers, fs)
+            changed = int((labels != prev).sum())
+        s, c = sums.clone(), counts.clone()                        # the relocation lasts one update
+        _relocate_empty(X, cen.C, s, c, labels, fs)
+        old, cen = cen, _Centres(fs.centres(s, c, cen.C))
+        shift = float(((cen.C.double() - old.C.double()) ** 2).sum())
+        if i > 0 and changed == 0:
             strict = True
             break
         if shift <= tol:
             break
-        labels_old = labels
-    if not strict:
-        labels = _lloyd_pass(X, x2, C, chunk, update=False, workers=workers)[0]
-    return labels, C, _inertia(X, C, labels, chunk), i + 1
+    if not strict and bounded:
+        _bounded_pass(G, old, cen, labels, gap, chunk, workers)
+    elif not strict:
+        labels = _full_pass(G, cen, chunk, workers)[0]
+    return labels, cen.C, _inertia(X, cen.C, labels, chunk), i + 1
+
+
+def _mean_variance(X, chunk=16384) -> float:
+    """Mean over features of the variance (scikit-learn's tolerance scale), two passes in float64,
+    chunked (5x faster than ``X.double().var(0)``)."""
+    mean = X.sum(0, dtype=torch.float64) / X.shape[0]              # (D,)
+    ss = torch.zeros_like(mean)
+    for s in range(0, X.shape[0], chunk):
+        ss += ((X[s:s + chunk].double() - mean) ** 2).sum(0)
+    return float(ss.mean()) / X.shape[0]
 
 
 def lloyd_steps(X, init_centers, n_steps: int = 10):
@@ -189,7 +414,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     """k-Means clustering (Lloyd), a drop-in for ``sklearn.cluster.KMeans(algorithm="lloyd")``.
 
     Parameters follow scikit-learn; ``device`` picks where the work runs (``None``: CUDA when
-    available, else CPU). Input may be numpy, pandas or torch (any device). Fitted attributes are
+    available, else CPU). ``algorithm``: ``"lloyd"`` computes every distance at every iteration;
+    ``"hamerly"`` (alias ``"elkan"``) skips the rows that Hamerly's bounds keep in their cluster;
+    ``"auto"``: hamerly on the CPU, lloyd on a GPU. All give the same labels and centres, bit for
+    bit: the assignment is exact (ties to the lower index), the sums are exact fixed point. Input may be numpy, pandas or torch (any device). Fitted attributes are
     numpy arrays: ``cluster_centers_`` (K, D), ``labels_`` (N,), plus ``inertia_``, ``n_iter_``.
     ``predict``/``transform`` return torch when given torch, numpy otherwise.
     ``chunk_size`` rows are processed at a time (default: ~2M distances per chunk);
@@ -197,13 +425,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
-                 random_state=None, device=None, chunk_size=None, n_threads=None):
+                 random_state=None, algorithm="auto", device=None, chunk_size=None, n_threads=None):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.algorithm = algorithm
         self.device = device
         self.chunk_size = chunk_size
         self.n_threads = n_threads
@@ -220,6 +449,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         if n < self.n_clusters:
             raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}: {name} cannot make "
                              f"more clusters than there are points. Fix: use n_clusters <= {n} or more data.")
+        if self.algorithm not in ("auto", "lloyd", "hamerly", "elkan"):
+            raise ValueError(f"{name}: algorithm must be 'auto', 'lloyd', 'hamerly' or 'elkan'; "
+                             f"got {self.algorithm!r}.")
         if isinstance(self.init, str) and self.init not in ("k-means++", "random"):
             raise ValueError(f"{name}: init must be 'k-means++', 'random' or an array of shape "
                              f"(n_clusters, n_features); got {self.init!r}.")
@@ -244,15 +476,16 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         dev = resolve_device(self.device)
         X = check_X(self, X, reset=True, device=dev)
         self._check_params(X)
-        tol = float(X.double().var(0, unbiased=False).mean()) * self.tol
+        tol = _mean_variance(X) * self.tol
         rs = check_random_state(self.random_state)
         chunk = self.chunk_size or min(16384, auto_chunk(self.n_clusters))
         n_init = self.n_init if isinstance(self.init, str) else 1
         best = None
         n_threads = self.n_threads or (torch.get_num_threads() if X.device.type == "cpu" else 1)
+        bounded = self.algorithm in ("hamerly", "elkan") or (self.algorithm == "auto" and X.device.type == "cpu")
         with _Workers(n_threads) as workers:
             for _ in range(n_init):
-                res = _lloyd(X, self._init_centers(X, rs), self.max_iter, tol, chunk, workers)
+                res = _lloyd(X, self._init_centers(X, rs), self.max_iter, tol, chunk, workers, bounded)
                 if best is None or res[2] < best[2]:
                     best = res
         labels, C, inertia, n_iter = best
