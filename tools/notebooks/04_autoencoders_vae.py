@@ -513,8 +513,8 @@ for b in betas:
     render_beta(betas, summaries, b, image)
 
 # %% [markdown]
-# **Read it:** from beta = 1 to 10 the KL bars shrink, the traversal rows change the digit less and
-# get blurrier, and the ELBO falls. Count the active dimensions in the printout: a larger beta can
+# **Read it:** from beta = 1 to 10 the KL bars shrink (mind the x-axis scale), the traversals get
+# blurrier, and the ELBO in the title falls. Count the active dimensions in the printout: a larger beta can
 # switch dimensions off (it does at beta = 10 in both modes), but at beta = 4 the model may still use
 # all six. In the correlation map, a "pure" dimension is a row with one bright cell.
 

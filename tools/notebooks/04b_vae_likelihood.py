@@ -23,11 +23,11 @@
 # $\log p(x)$. With a **2-D latent** the integral is *not* intractable: a fine grid over the latent
 # plane computes it. So here you will see
 #
-# 1. the true $\log p(x)$ of a few images, by numerical integration, next to their ELBO;
+# 1. the true $\log p(x)$ of a few images, by numerical integration, next to their ELBO (exercise);
 # 2. the true posterior $p(z\mid x)$ next to the encoder's $q(z\mid x)$: the gap
 #    $\log p(x) - \text{ELBO}$ is exactly $\mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))$;
-# 3. the importance-weighted estimate with k = 1, 10, 100, 1000 samples climbing from the ELBO to
-#    $\log p(x)$ (exercise);
+# 3. the importance-weighted estimate with k = 1, 10, 100, 1000 samples climbing from the ELBO
+#    toward $\log p(x)$ (two exercises);
 # 4. the model's test log-likelihood reported the way papers do (importance-weighted, in nats).
 
 # %%
@@ -69,16 +69,47 @@ model = L.BernoulliVAE(vae)       # the interface labkit.likelihood works with
 plot_history(history, keys=["neg_elbo"], title="training: -ELBO per image (nats)");
 
 # %% [markdown]
+# **Read it:** the curve is the training loss, -ELBO in nats per image (a **nat** is the unit of the
+# natural log: -ELBO = 190 means the bound gives the image a probability of at least e^-190). It
+# falls fast at first, then slowly; in fast mode it is still falling steeply when training stops.
+
+# %% [markdown]
 # ## 1. log p(x) by integration over the latent plane
 # For one image $x$, evaluate $\log p(x\mid z) + \log p(z)$ at every cell centre $z_g$ of a grid and
 # sum: $p(x) \approx \sum_g p(x\mid z_g)\,p(z_g)\,\Delta z$ (the midpoint rule). A coarse grid over
 # $[-5, 5]^2$ finds where the posterior lives, then a fine grid zooms in on it
 # (`L.log_px_adaptive`). Normalising $p(x\mid z_g)p(z_g)$ on the grid gives the **true posterior**
 # $p(z\mid x)$, which we draw next to the encoder's Gaussian $q(z\mid x)$.
+#
+# ### Exercise 1: the midpoint rule in log space
+# `log_joint` is a `(B, G)` tensor of $\log p(x, z_g) = \log p(x\mid z_g) + \log p(z_g)$ at the G
+# cell centres, and `log_dv` is the log of the (equal) cell area. Return the `(B,)` values
+# $\log p(x)$. These log densities are hundreds of nats below zero: `exp` of them underflows to 0.
+
+# %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "vaelik-grid"}
+def grid_log_px(log_joint, log_dv):
+    """log of sum_g p(x, z_g) * cell area, per row of log_joint (B, G): shape (B,)."""
+    ### BEGIN SOLUTION
+    return torch.logsumexp(log_joint, dim=1) + log_dv
+    ### END SOLUTION
+
+
+# %% nbgrader={"schema_version": 3, "grade": true, "solution": false, "locked": true, "grade_id": "vaelik-grid-test", "points": 1}
+checks.grid_log_px(grid_log_px)
+### BEGIN HIDDEN TESTS
+assert checks.grid_log_px(grid_log_px, seed=5)
+assert checks.grid_log_px(grid_log_px, seed=11)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# `L.log_px_adaptive` builds the zoomed grid for each image and keeps its `log_joint`; your function
+# turns that into $\log p(x)$ (the next cell compares with labkit's value):
 
 # %%
 idx = [0, 1, 2]
 results = L.log_px_adaptive(model, x_test[idx])
+yours = [float(grid_log_px(r.log_joint[None], r.grid.log_dv)[0]) for r in results]
+print("your log p(x):  ", np.round(yours, 2))
 for i, r in zip(idx, results):
     print(f"test image {i}: log p(x) = {r.log_px:8.2f}   ELBO = {r.elbo:8.2f}   "
           f"log p(x) - ELBO = {r.log_px - r.elbo:5.2f}   KL(q || p(z|x)) = {r.kl:5.2f}   (q mass on grid {r.q_mass:.4f})")
@@ -89,13 +120,19 @@ for ax, r in zip(axes, results):
     W.plot_posterior_vs_q(r, ax=ax)
 
 # %% [markdown]
-# **Read it:** the encoder's Gaussian is near the posterior but not on it: often too broad or a bit
-# off-centre (after a short training the encoder lags behind the decoder), and it cannot take the
-# posterior's shape when that is tilted or has two bumps. The printed gap
-# $\log p(x) - \text{ELBO}$ equals $\mathrm{KL}(q\,\|\,p(z\mid x))$ to the last digit: the ELBO
-# is exactly $\log p(x) - \mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))$.
+# **Read it:** the shading is the true posterior, the red contours the encoder's Gaussian. q is near
+# the posterior but not on it: often too broad, too narrow or a bit off-centre (after a short
+# training the encoder lags behind the decoder), and it cannot take the posterior's shape when that
+# is tilted or has two bumps. The printed gap $\log p(x) - \text{ELBO}$ equals
+# $\mathrm{KL}(q\,\|\,p(z\mid x))$ to the last digit, and it is never negative: the ELBO is
+# exactly $\log p(x) - \mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))$.
 #
 # Pick other test images (the fine grid is recomputed for each: a few seconds):
+
+# %% tags=["claim"]
+for i, r in zip(idx, results):
+    assert abs((r.log_px - r.elbo) - r.kl) < 1e-6, f"image {i}: gap {r.log_px - r.elbo} != KL {r.kl}"
+    assert r.kl >= 0 and r.elbo <= r.log_px, f"image {i}: the ELBO {r.elbo:.2f} exceeds log p(x) {r.log_px:.2f}"
 
 # %%
 post_view = SliderView(W.render_posterior, title="true posterior vs encoder q(z|x)",
@@ -103,15 +140,17 @@ post_view = SliderView(W.render_posterior, title="true posterior vs encoder q(z|
                        index=int_slider("test image", 0, 49, 3))
 post_view
 
-# %%
-before = post_view.image.value
-post_view.controls["index"].value = 4
-assert post_view.image.value != before, "the image should change when the slider moves" 
-
-
-# %% [markdown]
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "vaelik-q-tilted", "points": 1}
 # **Question.** The ELBO's KL term pulls q(z|x) toward the prior, and q is a Gaussian with a
 # *diagonal* covariance. Which of the two explains the mismatch you see for a tilted posterior?
+#
+# ### BEGIN SOLUTION
+# The diagonal covariance. A diagonal Gaussian's contours are ellipses aligned with the z1 and z2
+# axes, so no choice of mu and logvar can follow a posterior tilted along a diagonal; the best q
+# (the one with the smallest KL(q || p(z|x))) is then a narrower axis-aligned ellipse inside it. The
+# pull toward the prior does not cause a tilt mismatch (the prior is round); it makes q broader or
+# shifts it toward the origin.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 2. Importance weighting: from the ELBO to log p(x)
@@ -120,10 +159,36 @@ assert post_view.image.value != before, "the image should change when the slider
 # is a lower bound on $\log p(x)$ *in expectation* that tightens as $k$ grows (Burda et al., 2016):
 # k = 1 gives the ELBO, k → ∞ gives $\log p(x)$. It needs no grid, so it works for any latent size.
 #
-# ### Exercise: the importance-weighted estimate
+# ### Exercise 2: the log weights
+# Given `log_px_given_z` = $\log p(x\mid z_i)$ `(B, k)` for samples `z` `(B, k, d)` drawn from
+# $q(z\mid x) = \mathcal N(\mu, \mathrm{diag}(e^{\text{logvar}}))$ with `mu`, `logvar` `(B, d)`, return the
+# `(B, k)` log weights $\log w_i = \log p(x\mid z_i) + \log p(z_i) - \log q(z_i\mid x)$, with the
+# prior $p(z) = \mathcal N(0, I)$. Both Gaussian log densities are sums over the d latent coordinates.
+
+# %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "vaelik-log-weights"}
+import math
+def log_weights(log_px_given_z, z, mu, logvar):
+    """log p(x|z) + log N(z; 0, I) - log N(z; mu, diag(exp(logvar))): shape (B, k)."""
+    ### BEGIN SOLUTION
+    log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+    mu, logvar = mu[:, None], logvar[:, None]                      # (B, 1, d): one q per image
+    log_q = -0.5 * ((z - mu).pow(2) / logvar.exp() + logvar + math.log(2 * math.pi)).sum(-1)
+    return log_px_given_z + log_pz - log_q
+    ### END SOLUTION
+
+
+# %% nbgrader={"schema_version": 3, "grade": true, "solution": false, "locked": true, "grade_id": "vaelik-log-weights-test", "points": 1}
+checks.log_weights(log_weights)
+### BEGIN HIDDEN TESTS
+assert checks.log_weights(log_weights, seed=4)
+assert checks.log_weights(log_weights, seed=9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3: the importance-weighted estimate
 # `log_w` is a `(B, k)` tensor of log weights. Return the `(B,)` estimates
 # $\log \frac1k \sum_i e^{\log w_i}$. Log weights of images are in the hundreds of negative nats:
-# `exp` of them underflows to 0.
+# `exp` of them underflows to 0 (the trick of exercise 1 applies again).
 
 # %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "vaelik-iw"}
 def iw_estimate(log_w):
@@ -138,9 +203,16 @@ checks.iw_estimate(iw_estimate)
 assert checks.iw_estimate(iw_estimate, seed=1)
 ### END HIDDEN TESTS
 
+# %% [markdown]
+# Your two functions together: 1,000 samples from q for each of the three images, their log weights,
+# the estimate, next to the grid's $\log p(x)$.
+
 # %%
 x3 = x_test[idx]
-log_w = L.log_weights(model, x3, k=1000, generator=torch.Generator().manual_seed(1))   # (3, 1000)
+mu, logvar = model.encode(x3)                                                  # (3, 2) each
+eps = torch.randn(3, 1000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+z = mu[:, None] + (0.5 * logvar[:, None]).exp() * eps                           # (3, 1000, 2) ~ q
+log_w = log_weights(model.loglik_paired(x3, z), z, mu, logvar)                  # (3, 1000)
 print("k = 1000, your estimate:", iw_estimate(log_w).numpy().round(2))
 print("log p(x) from the grid: ", np.round([r.log_px for r in results], 2))
 
@@ -151,13 +223,37 @@ print("log p(x) from the grid: ", np.round([r.log_px for r in results], 2))
 # %%
 curves = L.iw_curve(model, x3, ks=(1, 10, 100, 1000), repeats=5)
 elbos = L.elbo(model, x3, n_samples=1000)
-W.plot_iw_curves(curves, [r.log_px for r in results], elbos, titles=[f"test image {i}" for i in idx]);
+W.plot_iw_curves(curves, [r.log_px for r in results], elbos, titles=[f"test image {i}" for i in idx])
+for k, v in curves.items():
+    print(f"k = {k:4d}: log p(x) minus the mean estimate, per image:", np.round([r.log_px for r in results] - v.mean(1).numpy(), 2))
 
 # %% [markdown]
-# **Read it:** at k = 1 the estimates scatter around the ELBO, below $\log p(x)$; as k grows they rise
-# and their spread shrinks, until at k = 1000 they are within a fraction of a nat of the grid's value. The ELBO never exceeds
-# $\log p(x)$. **Question:** the climb is steep for some images and flat for others. Compare with the
-# KL printed in section 1: why?
+# **Read it:** at k = 1 the estimates scatter around the ELBO (red), below $\log p(x)$ (black); as k
+# grows they rise and their spread shrinks. How close k = 1000 gets depends on the image: where q
+# covers the posterior well (a small KL gap in section 1) it ends within a fraction of a nat; where
+# q misses part of the posterior, the samples rarely land there and even k = 1000 stays below (the
+# full-mode run has images whose gap stays tens of nats). The estimates never rise above
+# $\log p(x)$ beyond their noise.
+
+# %% tags=["claim"]
+lp = torch.tensor([r.log_px for r in results])
+m1, m1000 = curves[1].mean(1), curves[1000].mean(1)
+assert (m1000 > m1).all(), f"the estimate should climb with k: k=1 {m1}, k=1000 {m1000}"
+assert (m1000 <= lp + 0.5).all(), f"the estimate should not rise above log p(x): {m1000} vs {lp}"
+assert (elbos <= lp + 1e-6).all(), f"the ELBO should stay below log p(x): {elbos} vs {lp}"
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "vaelik-q-climb", "points": 1}
+# **Question.** The climb is steep for some images and flat for others, and for some it stops short
+# of $\log p(x)$. Compare with the KL printed in section 1: why?
+#
+# ### BEGIN SOLUTION
+# The climb from the ELBO (k = 1) toward log p(x) has to close the gap KL(q || p(z|x)). Where that KL
+# is small, q is almost the posterior, the weights are almost equal and there is little to gain:
+# the curve is flat and starts near log p(x). Where the KL is large, a few samples land where the
+# posterior is much larger than q and get huge weights, so averaging more samples helps a lot: a
+# steep climb. If q puts almost no mass on part of the posterior (a second bump), those samples are
+# so rare that even k = 1000 misses them and the estimate stops short.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. The test log-likelihood, as papers report it
@@ -177,24 +273,43 @@ for name, v in scores.items():
 W.plot_test_loglik(grid_lp, scores);
 
 # %% [markdown]
-# The ELBO underestimates the model's likelihood by the average KL gap; the importance-weighted value
-# is within a fraction of a nat of the integral on average (the scatter shows the images where q is
-# poorest and even 500 samples are not enough). Even k = 5000 is not always enough: in the benchmark
-# (`benchmarks/results/vae_likelihood.json`) the median image is within 0.05 nats of the grid, but on
-# a few images whose posterior has a second bump that q never samples, the estimate falls several
-# nats short. For a large latent nobody can check this. A 2-D latent is a tiny model: published VAEs with
-# 50-D latents reach about -85 to -87 nats on binarised MNIST (Burda et al., 2016), and they can only
-# use the importance-weighted estimate, because a 50-D grid is impossible.
+# **Read it:** each dot is one test image: how far an estimate falls below the grid's
+# $\log p(x)$ (0 = exact). The ELBO (blue) underestimates the model's likelihood by each image's KL
+# gap; the importance-weighted value (orange) sits much closer to 0, and the dots well below 0 are the
+# images where q is poorest and `S.k_eval` samples are not enough. How far the IW mean falls short
+# depends on the model and the mode: compare the printed means. Even k = 5000 is not always enough:
+# in the benchmark (`benchmarks/results/vae_likelihood.json`) the median image is within 0.05 nats of
+# the grid, but on a few images whose posterior has a second bump that q never samples, the estimate
+# falls several nats short. For a large latent nobody can check this. A 2-D latent is a tiny model:
+# published VAEs with 50-D latents reach about -85 to -87 nats on binarised MNIST (Burda et al.,
+# 2016), and they can only use the importance-weighted estimate, because a 50-D grid is impossible.
+
+# %% tags=["claim"]
+m_elbo, m_iw, m_grid = float(scores["ELBO"].mean()), float(scores[f"IW, k={S.k_eval}"].mean()), float(grid_lp.mean())
+assert m_elbo < m_iw <= m_grid + 0.1, f"expected ELBO < IW <= grid on average: {m_elbo:.2f}, {m_iw:.2f}, {m_grid:.2f}"
 #
 # ## Summary
 # * $\log p(x)$ of a VAE is an integral over z; in 1-D or 2-D a grid computes it exactly enough.
 # * ELBO $= \log p(x) - \mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))$: the gap is how far the encoder's
 #   Gaussian is from the true posterior, image by image.
-# * Importance weighting with k samples from q tightens the bound; papers report it with k = 5000.
+# * Importance weighting with k samples from q tightens the bound; papers report it with k = 5000,
+#   and it is only as good as q's coverage of the posterior.
 #
 # ## Questions
 # 1. Training maximises the ELBO, not $\log p(x)$. Which two things can raise the ELBO, and which one
 #    does not change the model's $\log p(x)$ at all?
-# 2. Why is a grid hopeless for a 20-D latent, while the importance-weighted estimate still works?
+# 2. (Answer it in the cell below.) Why is a grid hopeless for a 20-D latent, while the importance-weighted estimate still works?
 # 3. Back to [Lab 04](04_autoencoders_vae.ipynb): for its beta-VAE, would you expect the gap to grow
 #    or shrink with beta?
+
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "vaelik-q-grid-dims", "points": 1}
+# **Question.** Why is a grid hopeless for a 20-D latent, while the importance-weighted estimate
+# still works?
+#
+# ### BEGIN SOLUTION
+# A grid with n points per dimension has n^d cells: 100 points per axis is 10^4 decoder calls in 2-D
+# but 10^40 in 20-D, far beyond any computer, and almost all cells would have negligible posterior
+# mass. The importance-weighted estimate only decodes the k samples drawn from q, wherever q puts
+# them, so its cost does not grow with the dimension; its accuracy depends on how well q covers the
+# posterior, not on the number of dimensions as such.
+# ### END SOLUTION
