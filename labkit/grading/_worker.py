@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ._runner import INSTALL
@@ -74,7 +75,11 @@ def _make_writable(root: Path):
 
 
 class KernelGone(Exception):
-    """The kernel died or stopped answering."""
+    """The kernel died or stopped answering (``timed_out``: stuck in a cell, not dead)."""
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class Session:
@@ -132,9 +137,9 @@ class Session:
                 try:
                     self.km.interrupt_kernel()
                 except Exception:
-                    raise KernelGone("kernel could not be interrupted") from None
+                    raise KernelGone("kernel could not be interrupted", timed_out=True) from None
             if timed_out and now - interrupted_at > self.grace:
-                raise KernelGone(f"still running {timeout:.0f} s + {self.grace:.0f} s after an interrupt")
+                raise KernelGone(f"still running {timeout:.0f} s + {self.grace:.0f} s after an interrupt", timed_out=True)
             try:
                 msg = self.kc.get_shell_msg(timeout=0.5)
             except queue.Empty:
@@ -186,102 +191,152 @@ def _parse_result(ue: dict, token: str, grade_id: str) -> tuple[str, str, int | 
     return res.get("status", "error"), res.get("detail", ""), res.get("line")
 
 
-def grade_job(job: dict) -> dict:
-    """Run the cells of one rebuilt submission; returns per-test results and notes."""
+@dataclass
+class Job:
+    """What ``labkit grade`` sends a worker (as JSON on stdin): one rebuilt submission."""
+    cells: list              # [dict(kind=answer|test|code, grade_id, source, stub, hidden, modules)]
+    imports: list
+    token: str
+    labkit_dir: str
+    env: dict
+    cell_timeout: float
+    notebook_timeout: float
+    mem_bytes: int
+    startup_timeout: float
+    max_restarts: int
+    interrupt_grace: float = INTERRUPT_GRACE
+
+
+@dataclass
+class TestOutcome:
+    status: str              # passed, failed, not implemented, error, timeout, crashed
+    detail: str = ""
+    line: int | None = None  # line of the test cell that raised (to tell a hidden test's failure)
+    output: str = ""
+
+
+@dataclass
+class AnswerError:
+    kind: str                # "error" (raised), "timeout" (interrupted) or "left_out" (killed the kernel)
+    message: str
+    timed_out: bool = False  # for left_out: the kernel was stuck rather than dead
+
+
+@dataclass
+class WorkerResult:
+    """What a worker sends back (JSON on stdout)."""
+    results: dict = field(default_factory=dict)          # grade_id -> TestOutcome
+    notes: list = field(default_factory=list)
+    answer_errors: dict = field(default_factory=dict)    # answer grade_id -> AnswerError
+    tampered: str | None = None
+    seconds: float = 0.0
+    timings: list = field(default_factory=list)          # (cell index, kind, grade_id, seconds)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "WorkerResult":
+        return cls(results={k: TestOutcome(**v) for k, v in d["results"].items()}, notes=d["notes"],
+                   answer_errors={k: AnswerError(**v) for k, v in d["answer_errors"].items()},
+                   tampered=d["tampered"], seconds=d["seconds"], timings=d["timings"])
+
+
+def _run_test(sess: Session, cell: dict, job: Job, lib: Path, limit: float) -> TestOutcome:
+    """One test cell through the grader's runner (a user expression), scored in the reply."""
     from ._runner import expression
+    gid = cell["grade_id"]
+    ue = {"r": expression(cell["source"], gid, str(lib), job.imports, cell.get("modules", []), job.token)}
+    r = sess.execute("pass", limit, ue)
+    if r["timed_out"]:
+        return TestOutcome("timeout", f"took longer than {limit:.0f} s")
+    st, detail, line = _parse_result(r["user_expressions"], job.token, gid)
+    return TestOutcome(st, detail, line, r["output"])
+
+
+def _run_pass(sess: Session, job: Job, lib: Path, digest: str, deadline: float, left_out: dict,
+              res: WorkerResult) -> tuple[int, KernelGone] | None:
+    """Run the cells once in ``sess``, filling ``res``; returns (cell index, error) if the kernel
+    was lost, else None. Cells in ``left_out`` (index -> TestOutcome) are skipped (answers: their stub)."""
+    for i, cell in enumerate(job.cells):
+        remaining = deadline - time.monotonic()
+        if remaining <= 1:
+            res.notes.append(f"notebook time limit ({job.notebook_timeout:.0f} s) reached at cell {i}")
+            return None
+        kind, gid = cell["kind"], cell.get("grade_id")
+        code = cell["source"]
+        if i in left_out:
+            if kind == "test":
+                res.results[gid] = left_out[i]
+                continue
+            if kind != "answer":
+                continue
+            code = cell["stub"]
+            res.answer_errors[gid] = AnswerError("left_out", f"was left out ({left_out[i].detail})",
+                                                 timed_out=left_out[i].status == "timeout")
+        limit = min(job.cell_timeout, remaining)
+        t_cell = time.monotonic()
+        try:
+            if kind == "test":
+                res.results[gid] = _run_test(sess, cell, job, lib, limit)
+            else:
+                r = sess.execute(code, limit)
+                if kind == "answer" and r["timed_out"]:
+                    res.answer_errors[gid] = AnswerError("timeout", f"timed out after {limit:.0f} s")
+                elif kind == "answer" and r["error"]:
+                    res.answer_errors[gid] = AnswerError("error", r["error"])
+        except KernelGone as e:
+            return i, e
+        finally:
+            res.timings.append((i, kind, gid, round(time.monotonic() - t_cell, 2)))
+        if _tree_hash(lib / "labkit") != digest:
+            res.tampered = f"labkit's files were modified while running cell {i}"
+            return None
+    return None
+
+
+def grade_job(job: dict | Job) -> dict:
+    """Run the cells of one rebuilt submission, restarting the kernel without a cell that kills
+    or hangs it; returns a :class:`WorkerResult` as a dict."""
+    job = job if isinstance(job, Job) else Job(**job)
     t0 = time.monotonic()
-    deadline = t0 + float(job["notebook_timeout"])
-    cells = job["cells"]
-    token = job["token"]
-    results: dict[str, dict] = {}
-    notes: list[str] = []
-    answer_errors: dict[str, str] = {}
-    left_out: dict[int, tuple] = {}
-    timings: list[tuple] = []
+    deadline = t0 + float(job.notebook_timeout)
+    left_out: dict[int, TestOutcome] = {}
     base = Path(tempfile.mkdtemp(prefix="labkit-grade-"))
     os.environ["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
     lib = base / "lib"
-    tampered = None
+    res = WorkerResult()
     try:
-        digest = _private_copy(Path(job["labkit_dir"]), lib / "labkit")
+        digest = _private_copy(Path(job.labkit_dir), lib / "labkit")
         # private IPython / Jupyter config dirs: a submission that writes a startup file or a
         # kernel config there cannot reach the next submission's kernel
-        env = dict(job["env"], PYTHONPATH=str(lib), IPYTHONDIR=str(base / "ipython"),
+        env = dict(job.env, PYTHONPATH=str(lib), IPYTHONDIR=str(base / "ipython"),
                    JUPYTER_CONFIG_DIR=str(base / "jupyter"))
-        restarts = 0
-        while True:
-            results.clear()
-            answer_errors.clear()
-            timings.clear()
+        for attempt in range(job.max_restarts + 2):
+            notes = res.notes
+            res = WorkerResult(notes=notes)
             try:
-                sess = Session(base, env, job["mem_bytes"], job["startup_timeout"],
-                               job.get("interrupt_grace", INTERRUPT_GRACE))
+                sess = Session(base, env, job.mem_bytes, job.startup_timeout, job.interrupt_grace)
             except KernelGone as e:
-                notes.append(str(e))
+                res.notes.append(str(e))
                 break
-            crashed_at = None
             try:
-                for i, cell in enumerate(cells):
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 1:
-                        notes.append(f"notebook time limit ({job['notebook_timeout']:.0f} s) reached at cell {i}")
-                        break
-                    kind, gid = cell["kind"], cell.get("grade_id")
-                    if i in left_out:
-                        if kind == "test":
-                            st, why = left_out[i]
-                            results[gid] = dict(status=st, detail=why, line=None)
-                            continue
-                        if kind == "answer":
-                            code = cell["stub"]
-                            answer_errors[gid] = f"was left out ({left_out[i][1]})"
-                        else:
-                            continue
-                    else:
-                        code = cell["source"]
-                    limit = min(float(job["cell_timeout"]), remaining)
-                    t_cell = time.monotonic()
-                    try:
-                        if kind == "test":
-                            ue = {"r": expression(cell["source"], gid, str(lib), job["imports"],
-                                                  cell.get("modules", []), token)}
-                            r = sess.execute("pass", limit, ue)
-                            if r["timed_out"]:
-                                results[gid] = dict(status="timeout", detail=f"took longer than {limit:.0f} s",
-                                                    line=None)
-                            else:
-                                st, detail, line = _parse_result(r["user_expressions"], token, gid)
-                                results[gid] = dict(status=st, detail=detail, line=line, output=r["output"])
-                        else:
-                            r = sess.execute(code, limit)
-                            if kind == "answer" and (r["error"] or r["timed_out"]):
-                                answer_errors[gid] = (f"timed out after {limit:.0f} s" if r["timed_out"]
-                                                      else r["error"])
-                    except KernelGone as e:
-                        crashed_at = (i, str(e))
-                        break
-                    finally:
-                        timings.append((i, kind, gid, round(time.monotonic() - t_cell, 2)))
-                    if _tree_hash(lib / "labkit") != digest:
-                        tampered = f"labkit's files were modified while running cell {i}"
-                        break
+                lost = _run_pass(sess, job, lib, digest, deadline, left_out, res)
             finally:
                 sess.close()
-            if tampered or crashed_at is None:
+            if res.tampered or lost is None:
                 break
-            i, why = crashed_at
-            what = cells[i].get("grade_id") or f"cell {i}"
-            notes.append(f"{what}: {why}; restarted the kernel without it")
-            left_out[i] = ("timeout" if "interrupt" in why else "crashed", why)
-            restarts += 1
-            if restarts > job["max_restarts"] or deadline - time.monotonic() < 5:
-                notes.append("too many kernel restarts; the remaining tests were not run")
+            i, err = lost
+            res.notes.append(f"{job.cells[i].get('grade_id') or f'cell {i}'}: {err}; restarted the kernel without it")
+            left_out[i] = TestOutcome("timeout" if err.timed_out else "crashed", str(err))
+            if attempt >= job.max_restarts or deadline - time.monotonic() < 5:
+                res.notes.append("too many kernel restarts; the remaining tests were not run")
                 break
     finally:
         _make_writable(base)
         shutil.rmtree(base, ignore_errors=True)
-    return dict(results=results, notes=notes, answer_errors=answer_errors, tampered=tampered,
-                seconds=round(time.monotonic() - t0, 2), timings=timings)
+    res.seconds = round(time.monotonic() - t0, 2)
+    return asdict(res)
 
 
 BOOTSTRAP = (

@@ -187,7 +187,8 @@ class Submission:
     student: str = ""
     source: Source | None = None
     nb: dict | None = None
-    error: str = ""       # malformed / unmatched
+    error: str = ""       # why it cannot be graded (the message)
+    status: str = ""      # ... as a status: "malformed" or "unmatched"
 
 
 def _common_prefix_len(paths) -> int:
@@ -261,7 +262,7 @@ def match(sub: Submission, sources: dict[str, Source]):
     try:
         sub.nb = parse_notebook(sub.data)
     except ValueError as e:
-        sub.error = f"malformed: {e}"
+        sub.error, sub.status = f"malformed: {e}", "malformed"
     if src is None and sub.nb is not None:
         ids = _ids_in(sub.nb)
         scored = [(len(ids & (s.answer_ids | {t['grade_id'] for t in s.tests})), s) for s in sources.values()]
@@ -270,7 +271,7 @@ def match(sub: Submission, sources: dict[str, Source]):
             src = best[1]
     sub.source = src
     if src is None and not sub.error:
-        sub.error = "unmatched: no source notebook has this file name or its exercise ids"
+        sub.error, sub.status = "unmatched: no source notebook has this file name or its exercise ids", "unmatched"
     sub.student = student_name(sub.relpath, src.name if src else None)
 
 
@@ -438,9 +439,13 @@ def exposure_warnings(source: Path, env: dict) -> list[str]:
     return out
 
 
-def run_worker(job: dict, env: dict, timeout: float) -> dict:
-    """Run one job in a worker subprocess; a dict with an 'error' key if the worker failed."""
-    from ._worker import BOOTSTRAP
+class WorkerFailed(RuntimeError):
+    """The worker process itself failed (not the submission's kernel): the message says how."""
+
+
+def run_worker(job: dict, env: dict, timeout: float):
+    """Run one job in a worker subprocess; its :class:`WorkerResult`, or :class:`WorkerFailed`."""
+    from ._worker import BOOTSTRAP, WorkerResult
     with tempfile.TemporaryDirectory(prefix="labkit-worker-") as cwd:
         proc = subprocess.Popen([sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
@@ -453,16 +458,16 @@ def run_worker(job: dict, env: dict, timeout: float) -> dict:
             except OSError:
                 proc.kill()
             proc.communicate()
-            return dict(error=f"grading stopped after {timeout:.0f} s")
+            raise WorkerFailed(f"grading stopped after {timeout:.0f} s") from None
     marker = "@@LABKIT-RESULT@@"
     for line in reversed(out.splitlines()):
         if line.startswith(marker):
             try:
-                return json.loads(line[len(marker):])
-            except json.JSONDecodeError:
+                return WorkerResult.from_dict(json.loads(line[len(marker):]))
+            except (json.JSONDecodeError, KeyError, TypeError):
                 break
     tail = (err or out or "").strip().splitlines()[-3:]
-    return dict(error=f"grader worker failed (exit {proc.returncode}): {' | '.join(tail)[-400:]}")
+    raise WorkerFailed(f"grader worker failed (exit {proc.returncode}): {' | '.join(tail)[-400:]}")
 
 
 @dataclass
@@ -492,53 +497,74 @@ def _rows_for_error(sub: Submission, status: str, detail: str) -> list[dict]:
                  max_points=t["points"], status=status, detail=detail) for t in sub.source.tests]
 
 
+def _job(cells: list, src: Source, opts: Options, env: dict) -> dict:
+    pkg, grader_path = _labkit_paths()
+    return dict(cells=cells, imports=src.imports, token=secrets.token_hex(16), labkit_dir=str(pkg),
+                grader_path=str(grader_path), env=env, cell_timeout=opts.cell_timeout,
+                notebook_timeout=opts.notebook_timeout, mem_bytes=int(opts.memory_gb * 2**30),
+                startup_timeout=opts.startup_timeout, max_restarts=opts.max_restarts,
+                interrupt_grace=opts.interrupt_grace)
+
+
+def _answer_problems(test: dict, res) -> tuple[list[str], object]:
+    """What went wrong in the answer cells a test depends on: messages, and the first answer
+    that was left out (it killed or hung the kernel), or None."""
+    errs, left = [], None
+    for a in test.get("answers", []):
+        e = res.answer_errors.get(a)
+        if e is None:
+            continue
+        errs.append(f"your answer cell {a} {e.message}" if e.kind in ("left_out", "timeout")
+                    else f"your answer cell {a} raised {e.message}")
+        if e.kind == "left_out" and left is None:
+            left = e
+    return errs, left
+
+
+def score_test(test: dict, res, hidden_lines: set) -> tuple[str, str, bool]:
+    """(status, detail, whether it failed in the hidden part) of one exercise from the worker's result."""
+    gid = test["grade_id"]
+    if res.tampered:
+        return "tampered", res.tampered, False
+    if test["kind"] == "manual":
+        return "manual", "graded by hand", False
+    outcome = res.results.get(gid)
+    if outcome is None:
+        return "not run", (res.notes[-1] if res.notes else "the notebook stopped before this test"), False
+    status, detail = outcome.status, outcome.detail
+    in_hidden = status == "failed" and outcome.line in hidden_lines
+    if in_hidden:
+        detail = "a hidden test failed" + (f": {detail}" if detail and "AssertionError" not in detail else "")
+    errs, left = _answer_problems(test, res)
+    if errs and status != "passed":
+        if left is not None and status == "not implemented":
+            status, detail = ("timeout" if left.timed_out else "crashed"), ""
+        detail = "; ".join(errs + ([detail] if detail else []))
+    return status, detail, in_hidden
+
+
 def grade_one(sub: Submission, opts: Options, env: dict) -> Result:
     if sub.error:
-        status = sub.error.split(":")[0]
         return Result(sub.student, sub.source.name if sub.source else sub.relpath.name, sub.label,
-                      _rows_for_error(sub, status, sub.error), [sub.error])
+                      _rows_for_error(sub, sub.status, sub.error), [sub.error])
     src = sub.source
     cells, notes, answers = rebuild(sub.nb, src)
     notes += suspicious(answers)
-    pkg, grader_path = _labkit_paths()
-    job = dict(cells=cells, imports=src.imports, token=secrets.token_hex(16), labkit_dir=str(pkg),
-               grader_path=str(grader_path), env=env, cell_timeout=opts.cell_timeout,
-               notebook_timeout=opts.notebook_timeout, mem_bytes=int(opts.memory_gb * 2**30),
-               startup_timeout=opts.startup_timeout, max_restarts=opts.max_restarts,
-               interrupt_grace=opts.interrupt_grace)
-    res = run_worker(job, env, opts.notebook_timeout + 2 * opts.startup_timeout + 60)
-    if "error" in res:
-        return Result(sub.student, src.name, sub.label, _rows_for_error(sub, "error", res["error"]),
-                      notes + [res["error"]])
-    notes += res["notes"]
+    try:
+        res = run_worker(_job(cells, src, opts, env), env, opts.notebook_timeout + 2 * opts.startup_timeout + 60)
+    except WorkerFailed as e:
+        return Result(sub.student, src.name, sub.label, _rows_for_error(sub, "error", str(e)), notes + [str(e)])
+    notes += res.notes
     hidden = {c["grade_id"]: set(c["hidden"]) for c in cells if c["kind"] == "test"}
     rows = []
     for t in src.tests:
-        gid = t["grade_id"]
-        if res["tampered"]:
-            status, detail = "tampered", res["tampered"]
-        elif t["kind"] == "manual":
-            status, detail = "manual", "graded by hand"
-        elif gid in res["results"]:
-            r = res["results"][gid]
-            status, detail = r["status"], r.get("detail", "")
-            if status == "failed" and r.get("line") in hidden.get(gid, ()):
-                detail = "a hidden test failed" + (f": {detail}" if detail and "AssertionError" not in detail else "")
-        else:
-            status, detail = "not run", (res["notes"][-1] if res["notes"] else "the notebook stopped before this test")
-        errs = [f"your answer cell {a} {'' if 'left out' in res['answer_errors'][a] else 'raised '}"
-                f"{res['answer_errors'][a]}" for a in t.get("answers", []) if a in res["answer_errors"]]
-        if errs and status not in ("passed", "tampered"):
-            left = [res["answer_errors"][a] for a in t.get("answers", []) if "left out" in res["answer_errors"].get(a, "")]
-            if left and status == "not implemented":
-                status, detail = ("timeout" if "interrupt" in left[0] else "crashed"), ""
-            detail = "; ".join(errs + ([detail] if detail else []))
-        rows.append(dict(student=sub.student, notebook=src.name, exercise=gid,
+        status, detail, in_hidden = score_test(t, res, hidden.get(t["grade_id"], set()))
+        rows.append(dict(student=sub.student, notebook=src.name, exercise=t["grade_id"],
                          points=t["points"] if status == "passed" else 0, max_points=t["points"],
-                         status=status, detail=detail))
-    if res["tampered"]:
-        notes.append(res["tampered"])
-    return Result(sub.student, src.name, sub.label, rows, notes, res.get("seconds", 0.0), res.get("timings", []))
+                         status=status, detail=detail, hidden_failed=in_hidden))
+    if res.tampered:
+        notes.append(res.tampered)
+    return Result(sub.student, src.name, sub.label, rows, notes, res.seconds, res.timings)
 
 
 def grade(submissions, source, out=None, feedback=None, opts: Options | None = None,
@@ -553,7 +579,8 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
         try:
             match(s, sources)
         except Exception as e:  # an odd file must not stop the run
-            s.error = s.error or f"malformed: {type(e).__name__}: {e}"
+            if not s.error:
+                s.error, s.status = f"malformed: {type(e).__name__}: {e}", "malformed"
             s.student = s.student or student_name(s.relpath, None)
     subs = _dedupe(subs, quiet)
     if opts.shard:

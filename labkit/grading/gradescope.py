@@ -117,7 +117,7 @@ def results_json(results, sources: dict, seconds: float = 0.0) -> dict:
                 continue
             name = f"{r.notebook}: {gid}" if gid else r.notebook
             if hidden.get(gid):
-                public_ok = status == "passed" or detail.startswith("a hidden test failed")
+                public_ok = status == "passed" or row.get("hidden_failed", False)
                 tests.append(dict(name=f"{name} (public check)", score=0.0, max_score=0.0,
                                   output="passed" if public_ok else f"{status}: {detail}".rstrip(": "),
                                   visibility="visible"))
