@@ -106,6 +106,7 @@ empty = px < 1e-6 * px.max()                            # grid cells where P(x) 
 conf_empty = proba[empty].max(1)
 print(f"{empty.mean():.0%} of the grid is empty; median classifier confidence there: {np.median(conf_empty):.3f}")
 assert empty.mean() > 0.5 and np.median(conf_empty) > 0.99, "the classifier should be confident where there is no data"
+assert np.median(conf_empty) > np.median(proba[~empty].max(1)), "the classifier should be surer far from the data than near it"
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "density-q-three-models", "points": 1}
 # **Question.** Which of these three models could you use to (a) assign labels, (b) detect outliers,
@@ -503,5 +504,8 @@ W.plot_taxonomy();
 # 1. Kernel density estimation puts a small bump on every training point. What does Mean Shift (lab 02)
 #    climb, and how does that relate to P(x)?
 # 2. A VAE (lab 04) cannot compute P(x) exactly. Which of this notebook's uses (abstaining, sampling,
-#    Bayes' rule) still work with only a lower bound on log P(x)? Notebook 04b computes the real value.
+#    Bayes' rule) still work with only a lower bound on log P(x)? Notebook 04b computes the real value
+#    for a 2-D latent, by numerical integration.
 # 3. A GAN (lab 05) can only sample. How could you still detect outliers with it?
+# 4. The PixelCNN of lab 06 gives log P(x) of an image exactly. Which of this notebook's uses does that
+#    allow, and what does section 6 warn about using it to flag outliers?

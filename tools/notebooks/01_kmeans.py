@@ -54,8 +54,8 @@ size = labkit.by_mode(fast=dict(n_seeds=8, scan_n=1500, image_stride=6, bench_n=
 #
 # Minimising over $z$ with $c$ fixed gives the **assignment step** (each point to its nearest centre);
 # minimising over $c$ with $z$ fixed gives the **update step** (each centre to the mean of its points:
-# set the gradient $\sum_{i: z_i = j} 2 (c_j - x_i)$ to zero). Alternating them is Lloyd's algorithm; each
-# step can only lower $J$, so it converges (to a local minimum).
+# set the gradient $\sum_{i: z_i = j} 2 (c_j - x_i)$ to zero). Alternating them is Lloyd's algorithm;
+# no step can raise $J$, so it converges (to a local minimum).
 
 # %%
 X, y_true = make_blobs(n_samples=600, centers=4, cluster_std=1.1, random_state=3)
