@@ -93,3 +93,19 @@ def test_hints_never_reveal_the_solution(capsys):
     out = capsys.readouterr().out
     for leak in ("values.sum() * cell_area", "p_x[:, None] / p_y", "np.where(log_px"):
         assert leak not in out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_check_uses_its_own_generator_and_seed_changes_the_cases(name, monkeypatch):
+    """Checks neither read nor reseed the global numpy RNG; another seed gives other cases."""
+    check, good, _ = CASES[name]
+    np.random.seed(123)
+    want = np.random.rand(3)
+    np.random.seed(123)
+    seen = []
+    assert check(lambda *a: (seen.append([np.asarray(x).copy() for x in a]), good(*a))[1], seed=7)
+    assert np.array_equal(np.random.rand(3), want)
+    first7 = seen[0]
+    seen.clear()
+    check(lambda *a: (seen.append([np.asarray(x).copy() for x in a]), good(*a))[1], seed=0)
+    assert any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(first7, seen[0]))
