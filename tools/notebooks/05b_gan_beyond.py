@@ -95,7 +95,7 @@ import torch
 import torch.nn.functional as F
 
 def fade_in(old_rgb, new_rgb, alpha):
-    """Blend the old stage's image (N, 1, r, r) into the new one (N, 1, 2r, 2r) with weight alpha on the new."""
+    """Blend the old stage's image (N, 1, r, r) into the new one (N, 1, 2r, 2r); alpha weights the new."""
     ### BEGIN SOLUTION
     old_up = F.interpolate(old_rgb, scale_factor=2, mode="nearest")   # (N, 1, 2r, 2r)
     return (1 - alpha) * old_up + alpha * new_rgb
@@ -111,17 +111,18 @@ assert check.fade_in(fade_in, seed=12)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Your blend against the real generator: `ProGenerator.features` returns the 14x14 features `h` and the
-# 7x7 ones before them; each toRGB layer (followed by `tanh`) turns them into images. We compare the
-# grown generator with your blend, and with the small network's 7x7 output upsampled.
+# Your blend against the real generator: `ProGenerator.features(z, stage=1)` returns the new 14x14
+# features, block(up(h)), and the old 7x7 features `h`; each toRGB layer (followed by `tanh`) turns
+# them into images. We compare the grown generator with your blend, and with the small network's 7x7
+# output upsampled.
 
 # %%
 from labkit.models.progan import ProGenerator, upsample_to
 G = ProGenerator(S.latent, S.pro_channels)
 z = torch.randn(8, S.latent)
 with torch.no_grad():
-    h, prev = G.features(z, stage=1)                         # (8, c1, 14, 14), (8, c0, 7, 7)
-    old_rgb, new_rgb = torch.tanh(G.to_rgb[0](prev)), torch.tanh(G.to_rgb[1](h))
+    h_new, h = G.features(z, stage=1)                        # (8, c1, 14, 14), (8, c0, 7, 7)
+    old_rgb, new_rgb = torch.tanh(G.to_rgb[0](h)), torch.tanh(G.to_rgb[1](h_new))
     small = G(z, stage=0)                                    # the 7x7 network's output
     gaps, mine = {}, {}
     for alpha in (0.0, 0.5, 1.0):
@@ -188,8 +189,8 @@ if cfg.fast:                                               # static version for 
 # %% [markdown]
 # **Reading.** The first snapshot is 7x7 noise in big pixels (the generator is untrained). Each shaded
 # band in the schedule is a fade-in: there the samples blend the upsampled coarse image with the new
-# resolution's. Only the last part of training runs at 28x28, so the final samples have had the fewest
-# steps at full size.
+# resolution's. Only the last part of training runs at 28x28, so the final samples have had fewer steps
+# at full size than those of a GAN trained at 28x28 throughout (next).
 
 # %% [markdown]
 # ### Same budget, full size from the start
@@ -220,24 +221,26 @@ for ax, (name, run) in zip(axes, [("progressive", pro), ("fixed 28x28", fixed)])
     show_images(sample(run.G, 32, seed=2), nrow=8, ax=ax, title=name)
 
 # %% [markdown]
-# **Reading.** Look for digit shapes: in fast mode (80 steps on a CPU) both sets are blobs, both
-# Frechet distances are far above the real-vs-real floor, and the ranking can go either way. On a
-# CPU the progressive run's steps are cheaper (compare the two training times above): it spends its
-# first steps on tiny images, so the same number of steps costs it less, and gives it fewer steps
-# at the final size. Which one wins depends on the budget. The records: at 1,500 steps with these
-# fast widths (`benchmarks/results/gan_beyond.json`, two seeds, large seed-to-seed spread) the fixed
-# GAN scored better (mean Frechet distance 93 vs 152) while the progressive run used about 35 % less
-# CPU time; in full mode (6,000
-# steps, wider networks, one run on an H100, `benchmarks/results/full_mode_cuda.json`) progressive
-# scored better, 9.5 vs 18.2 (floor 0.7). The claim cell below checks that ranking in full mode only.
+# **Reading.** Look for digit shapes: in fast mode (80 steps on a CPU) both sets are blobs, both Frechet
+# distances are far above the real-vs-real floor, and the ranking can go either way. On a CPU the
+# progressive run's steps are cheaper (compare the two training times above): it spends its first steps
+# on tiny images, so the same number of steps costs it less, and gives it fewer steps at the final size.
+# Which one wins depends on the budget. The records: at 1,500 steps with these fast widths
+# (`benchmarks/results/gan_beyond.json`, two seeds, large seed-to-seed spread) the fixed GAN scored
+# better (mean Frechet distance 93 vs 152) while the progressive run used about 35 % less CPU time; in
+# full mode (6,000 steps, wider networks, one run on an H100, `benchmarks/results/full_mode_cuda.json`)
+# progressive scored better, 9.5 vs 18.2 (floor 0.7). The claim cell below checks that ranking in full
+# mode only.
 
 # %% tags=["claim"]
 floor = fd["real vs real (floor)"]
 assert floor < min(fd["progressive 7->14->28"], fd["fixed 28x28"]), f"real vs real should be the floor: {fd}"
 if cfg.device.type == "cpu":
-    assert pro.seconds < fixed.seconds, f"on a CPU progressive steps should be cheaper: {pro.seconds:.1f}s vs {fixed.seconds:.1f}s"
+    assert pro.seconds < fixed.seconds, \
+        f"on a CPU progressive steps should be cheaper: {pro.seconds:.1f}s vs {fixed.seconds:.1f}s"
 if cfg.mode == "full":
-    assert fd["progressive 7->14->28"] < fd["fixed 28x28"], f"full mode: progressive should score better: {fd}"
+    assert fd["progressive 7->14->28"] < fd["fixed 28x28"], \
+        f"full mode: progressive should score better: {fd}"
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "gan-beyond-q-budget", "points": 1}
 # **Question 1.2.** Is "same number of steps" the fair budget, or "same compute time"? Which one
@@ -321,8 +324,8 @@ assert set(dom.source_a.tolist()).isdisjoint(dom.source_b.tolist())   # no digit
 test_pairs = make_domains(test.images, test.labels, "thin-thick", paired=True)  # for evaluation only
 print(dom)
 fig, axes = plt.subplots(2, 1, figsize=(8, 2.6))
-show_images(dom.a[:16], nrow=16, ax=axes[0], title=f"domain A: thin, stroke width {stroke_width(dom.a).mean():.1f} px")
-show_images(dom.b[:16], nrow=16, ax=axes[1], title=f"domain B: thick, stroke width {stroke_width(dom.b).mean():.1f} px")
+for ax, x, name in [(axes[0], dom.a, "domain A: thin"), (axes[1], dom.b, "domain B: thick")]:
+    show_images(x[:16], nrow=16, ax=ax, title=f"{name}, stroke width {stroke_width(x).mean():.1f} px")
 
 # %% [markdown]
 # **Reading.** The two rows show different handwritten digits: nothing tells the model which thick
@@ -362,7 +365,8 @@ with torch.no_grad():
 # the two values anyway, then see question 3 at the end.
 
 # %% tags=["claim"]
-assert losses["with cycle loss"][0] < losses["without cycle loss"][0], f"training on L_cyc should lower it: {losses}"
+assert losses["with cycle loss"][0] < losses["without cycle loss"][0], \
+    f"training on L_cyc should lower it on held-out images: {losses}"
 
 # %% [markdown]
 # Round trips on held-out thin digits: A, its translation to B, and back to A. Pick the model and
@@ -391,11 +395,12 @@ if cfg.fast:                                               # static version for 
 # %% [markdown]
 # ### What the cycle loss does, and does not, guarantee
 # The judge classifier tells us whether a translated digit is still read as the *same digit*:
-# `label_kept` is the fraction of outputs it classifies as the input's label (the true thick digits
-# give a reference: the judge misreads some of those too, so a translation can even score above them). Because the test set is paired (we made it,
-# CycleGAN never saw it), we also know the true thick version of every input: `l1_to_truth` is the mean
-# absolute pixel difference to it. `stroke_width` says whether the output reached domain B's style at
-# all, and `round_trip_l1` is the mean absolute difference between A -> B -> A and A.
+# `label_kept` is the fraction of outputs it classifies as the input's label (the true thick digits give
+# a reference: the judge misreads some of those too, so a translation can even score above them).
+# Because the test set is paired (we made it, CycleGAN never saw it), we also know the true thick
+# version of every input: `l1_to_truth` is the mean absolute pixel difference to it. `stroke_width` says
+# whether the output reached domain B's style at all, and `round_trip_l1` is the mean absolute
+# difference between A -> B -> A and A.
 
 # %%
 classify = lambda x: judge(x).argmax(1)
@@ -410,18 +415,21 @@ for name, r in report.items():
 # **Reading.** The cycle loss does what it asks for: with it the round trip comes back closer to the
 # input (lower `round_trip_l1`), in this run and in every recorded one. Whether the *translation* keeps
 # the digit is a separate question. Compare `label_kept` of the two models in this run, and know that in
-# the records it went both ways: at 800 steps on a CPU (`benchmarks/results/gan_beyond.json`) the
-# judge read 0.86 of the outputs right with the cycle loss and 0.75 without; in a 300-step run with the
+# the records it went both ways: at 800 steps on a CPU (`benchmarks/results/gan_beyond.json`) the judge
+# read 0.86 of the outputs right with the cycle loss and 0.75 without; in a 300-step run with the
 # full-mode networks on a GPU (`benchmarks/results/full_mode_cuda_rerun.json`) it read 0.22 with the
 # cycle loss and 0.93 without. That CycleGAN came back almost perfectly (round trip 0.024) from outputs
-# the judge mostly misread, while the model without the cycle loss stayed close to its thin inputs
-# (stroke width 3.2, true thick 4.3). The cycle loss only asks that the input can be *recovered* from
-# the output, and a generator can hide what it needs in faint patterns that a judge (or a human)
-# ignores (Chu et al. 2017, "CycleGAN, a master of steganography").
+# the judge mostly misread, while the model without the cycle loss made thicker copies of its inputs
+# that the judge read well (stroke width 3.2, against 4.3 for the true thick digits). The cycle loss
+# only asks that the input can be *recovered* from the output, and a generator can hide what it needs in
+# faint patterns that a judge (or a human) ignores (Chu et al. 2017, "CycleGAN, a master of
+# steganography").
 
 # %% tags=["claim"]
-rt_with, rt_without = report["with cycle loss"]["round_trip_l1"], report["without cycle loss"]["round_trip_l1"]
-assert rt_with < rt_without, f"the cycle loss should make the round trip closer: {rt_with:.3f} vs {rt_without:.3f}"
+rt_with = report["with cycle loss"]["round_trip_l1"]
+rt_without = report["without cycle loss"]["round_trip_l1"]
+assert rt_with < rt_without, \
+    f"the cycle loss should make the round trip closer: {rt_with:.3f} vs {rt_without:.3f}"
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "gan-beyond-q-cycle", "points": 1}
 # **Question 2.1.** Without the cycle loss, what in the objective ties an output to its input? Which
@@ -497,12 +505,12 @@ assert sw["pix2pix (paired)"] < min(sw["with cycle loss"], sw["without cycle los
 # ### BEGIN SOLUTION
 # (The ranking depends on the run; a good answer quotes this run's table.) pix2pix reaches the target
 # style best: its stroke width matches the true thick digits. With few steps its L1 term pulls towards
-# the average of the plausible outputs, so edges are blurred and `l1_to_truth` or `label_kept` can
-# still trail a CycleGAN that happens to keep the input's shape. With ten times the steps the paired
-# signal wins where it should (at 800 steps, `benchmarks/results/gan_beyond.json`: l1_to_truth 0.012
-# for pix2pix vs 0.021 for CycleGAN, stroke width 4.36 vs true 4.36), and label_kept ties (0.86 both). With pairs one would use a paired method: the cycle loss is a
-# weaker substitute for the supervision that pairs give directly, and it forces an invertibility that
-# the task may not have.
+# the average of the plausible outputs, so edges are blurred and `l1_to_truth` or `label_kept` can still
+# trail a CycleGAN that happens to keep the input's shape. With ten times the steps the paired signal
+# wins where it should (at 800 steps, `benchmarks/results/gan_beyond.json`: l1_to_truth 0.012 for
+# pix2pix vs 0.021 for CycleGAN, stroke width 4.36 vs true 4.36), and label_kept ties (0.86 both). With
+# pairs one would use a paired method: the cycle loss is a weaker substitute for the supervision that
+# pairs give directly, and it forces an invertibility that the task may not have.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -548,9 +556,10 @@ for k, model in [("AE", ae), ("VAE", vae)]:
 elbo = {"digits": evaluate_elbo(vae, real)["elbo"], "noisy digits": evaluate_elbo(vae, noisy)["elbo"]}
 table["VAE"]["score: ELBO digits"], table["VAE"]["score: ELBO noisy"] = elbo["digits"], elbo["noisy digits"]
 cols = ["sample: Frechet", "encode: MSE/pixel", "score: ELBO digits", "score: ELBO noisy"]
-print(f"{'':5s}" + "".join(f"{c:>20s}" for c in cols) + f"   (Frechet floor, real vs real: {fd['real vs real (floor)']:.1f})")
+print(f"{'':5s}" + "".join(f"{c:>20s}" for c in cols))
 for k, row in table.items():
     print(f"{k:5s}" + "".join(f"{row[c]:20.3f}" if c in row else f"{'cannot':>20s}" for c in cols))
+print(f"Frechet floor (real vs real): {fd['real vs real (floor)']:.1f}")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
@@ -558,19 +567,21 @@ for ax, (name, x) in zip(axes, samples.items()):
     show_images(x[:24], nrow=6, ax=ax, title=f"{name} samples")
 
 # %% [markdown]
-# **Reading.** The table has a hole wherever a model lacks the ability: only two models encode, only
-# the VAE scores. Where both can, the trade-off of lab 04 shows: the AE reconstructs better (lower
-# MSE), because nothing constrains its codes, but the same missing constraint makes its samples from a
-# guessed N(0, I) prior less digit-like than the VAE's (higher Frechet distance; look at the AE panel). The
+# **Reading.** The table has a hole wherever a model lacks the ability: only two models encode, only the
+# VAE scores. Where both can, the trade-off of lab 04 shows: the AE reconstructs better (lower MSE),
+# because nothing constrains its codes, but the same missing constraint makes its samples from a guessed
+# N(0, I) prior less digit-like than the VAE's (higher Frechet distance; look at the AE panel). The
 # VAE's ELBO is far lower on noisy digits than on clean ones: a likelihood score can flag unusual
 # inputs, which neither the AE nor the GAN offers. How the GAN's samples rank against the VAE's depends
-# on the training budget (in fast mode the DCGAN has had three short epochs, see its training lines,
-# and its samples are still textures): compare the first column with the pictures, and remember that a Frechet distance from a
-# few hundred samples is a rough measure.
+# on the training budget (in fast mode the DCGAN has had three short epochs, see its training lines, and
+# its samples are still textures): compare the first column with the pictures, and remember that a
+# Frechet distance from a few hundred samples is a rough measure.
 
 # %% tags=["claim"]
-assert table["AE"]["encode: MSE/pixel"] < table["VAE"]["encode: MSE/pixel"], f"the AE should reconstruct better: {table}"
-assert table["VAE"]["sample: Frechet"] < table["AE"]["sample: Frechet"], f"VAE prior samples should beat the AE's: {table}"
+assert table["AE"]["encode: MSE/pixel"] < table["VAE"]["encode: MSE/pixel"], \
+    f"the AE should reconstruct better: {table}"
+assert table["VAE"]["sample: Frechet"] < table["AE"]["sample: Frechet"], \
+    f"VAE prior samples should beat the AE's guessed-prior samples: {table}"
 assert elbo["digits"] > elbo["noisy digits"], f"the ELBO should be higher on clean digits: {elbo}"
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "gan-beyond-q-compare", "points": 2}
