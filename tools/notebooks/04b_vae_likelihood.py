@@ -287,7 +287,8 @@ W.plot_test_loglik(grid_lp, scores);
 # %% tags=["claim"]
 m_elbo, m_iw, m_grid = float(scores["ELBO"].mean()), float(scores[f"IW, k={S.k_eval}"].mean()), float(grid_lp.mean())
 assert m_elbo < m_iw <= m_grid + 0.1, f"expected ELBO < IW <= grid on average: {m_elbo:.2f}, {m_iw:.2f}, {m_grid:.2f}"
-#
+
+# %% [markdown]
 # ## Summary
 # * $\log p(x)$ of a VAE is an integral over z; in 1-D or 2-D a grid computes it exactly enough.
 # * ELBO $= \log p(x) - \mathrm{KL}(q(z\mid x)\,\|\,p(z\mid x))$: the gap is how far the encoder's
@@ -298,8 +299,7 @@ assert m_elbo < m_iw <= m_grid + 0.1, f"expected ELBO < IW <= grid on average: {
 # ## Questions
 # 1. Training maximises the ELBO, not $\log p(x)$. Which two things can raise the ELBO, and which one
 #    does not change the model's $\log p(x)$ at all?
-# 2. (Answer it in the cell below.) Why is a grid hopeless for a 20-D latent, while the importance-weighted estimate still works?
-# 3. Back to [Lab 04](04_autoencoders_vae.ipynb): for its beta-VAE, would you expect the gap to grow
+# 2. Back to [Lab 04](04_autoencoders_vae.ipynb): for its beta-VAE, would you expect the gap to grow
 #    or shrink with beta?
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "vaelik-q-grid-dims", "points": 1}
