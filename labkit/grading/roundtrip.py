@@ -38,22 +38,58 @@ SKIP_TAG = "skip-grading"
 
 
 # ----------------------------------------------------------------------------- slicing
+def _stored(nodes) -> set[str]:
+    out = set()
+    for n in nodes:
+        for m in ast.walk(n):
+            if isinstance(m, ast.Name) and isinstance(m.ctx, (ast.Store, ast.Del)):
+                out.add(m.id)
+            elif isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(m.name)
+    return out
+
+
+def _free(node, bound: frozenset, out: set) -> None:
+    """Names ``node`` reads from the notebook's namespace (function parameters, function locals and
+    comprehension variables are not: they cannot come from another cell)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = node.args
+        params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x}
+        for d in list(getattr(node, "decorator_list", [])) + a.defaults + [d for d in a.kw_defaults if d]:
+            _free(d, bound, out)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        inner = bound | params | _stored(body)
+        for stmt in body:
+            _free(stmt, frozenset(inner), out)
+        return
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        inner = bound | _stored([g.target for g in node.generators])
+        for child in ast.iter_child_nodes(node):
+            _free(child, frozenset(inner), out)
+        return
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+        out.add(node.id)
+    for child in ast.iter_child_nodes(node):
+        _free(child, bound, out)
+
+
 def _names(code: str) -> tuple[set[str], set[str]] | None:
-    """(names the cell binds, names it reads), or None if it cannot be parsed."""
+    """(names the cell binds at top level, names it reads from the namespace), or None if it
+    cannot be parsed."""
     from .grade import _transform
     try:
         tree = ast.parse(_transform(code))
     except SyntaxError:
         return None
-    binds, uses = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (binds if isinstance(node.ctx, (ast.Store, ast.Del)) else uses).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            binds.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for a in node.names:
-                binds.add("*" if a.name == "*" else (a.asname or a.name.split(".")[0]))
+    binds = set()
+    for node in tree.body:
+        binds |= _stored([node]) if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+            else {node.name}
+        for imp in ast.walk(node):
+            if isinstance(imp, (ast.Import, ast.ImportFrom)):
+                binds |= {"*" if x.name == "*" else (x.asname or x.name.split(".")[0]) for x in imp.names}
+    uses: set[str] = set()
+    _free(tree, frozenset(), uses)
     return binds, uses
 
 
