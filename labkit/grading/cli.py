@@ -86,8 +86,10 @@ def _validate(args) -> int:
 def add_parsers(sub) -> None:
     r = sub.add_parser("release", help="write student notebooks: solutions stubbed, hidden tests removed",
                        description="Student notebooks from source notebooks: each ### BEGIN/END SOLUTION "
-                       "region becomes '# YOUR CODE HERE' + 'raise NotImplementedError()', hidden tests are "
-                       "removed, outputs cleared, test cells locked.")
+                       "region becomes '# YOUR CODE HERE' + 'raise NotImplementedError()' (written answers: "
+                       "'YOUR ANSWER HERE'), hidden tests and claim cells (tag 'claim') are removed, outputs "
+                       "cleared, test cells locked; --repo/--tag point badges and the install line at the "
+                       "student repository.")
     r.add_argument("src", help="a source notebook or a folder of them (e.g. notebooks/)")
     r.add_argument("dest", help="output folder (or .ipynb file when SRC is one notebook)")
     r.add_argument("--repo", default=None, help="the STUDENT repository (https://github.com/OWNER/NAME): Colab "
