@@ -190,15 +190,25 @@ print("an odd-sized input (1, 3, 33, 47) ->", tuple(odd_out.shape))
 assert tuple(odd_out.shape) == (1, K, 33, 47), f"the output should match the input's size, got {tuple(odd_out.shape)}"
 
 
-# %% [markdown]
-# **Question.** How far can one output pixel "see" at the bottleneck of this net (its receptive
-# field, roughly)? Why does segmentation need both this context *and* full resolution?
+# %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "unet-q-receptive-field", "points": 1}
+# **Question.** How far can one pixel of the bottleneck "see" in the input image (its *receptive
+# field*: the input pixels that can change its value), roughly? Why does segmentation need both this
+# context *and* full resolution?
+#
+# ### BEGIN SOLUTION
+# Each 3x3 convolution widens the field by 2 pixels at its level's scale, and each pooling doubles
+# that scale. Depth 3 (fast): 5 px after the first level, then 14, 32, and 68 px after the
+# bottleneck's convolutions; depth 4 (full): 140 px. Both exceed the input (32 or 64 px): the
+# bottleneck sees the whole image. Context tells *what* a region is (a cross's arm looks like a box's
+# edge up close; only the whole shape decides), full resolution tells *exactly where* its border runs;
+# the encoder provides the first, the skips bring back the second.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. Loss: cross-entropy and soft Dice
 # Cross-entropy, averaged over pixels, is a classification loss per pixel; with about four pixels in
-# five background (section 1) it is dominated by easy background pixels. The **soft Dice loss** measures overlap per class, like IoU,
-# but differentiably: with probabilities `p = softmax(logits)` over the classes and one-hot targets
+# five background (section 1) it is dominated by easy background pixels. The **soft Dice loss**
+# measures overlap per class, like IoU, but differentiably: with probabilities `p = softmax(logits)` over the classes and one-hot targets
 # `t` (`t_c = 1` at the pixels whose true class is `c`, else 0),
 #
 #   Dice_c = (2 Σ p_c t_c + ε) / (Σ p_c + Σ t_c + ε),  loss = 1 − mean_c Dice_c,
