@@ -114,8 +114,8 @@ path = [S]
 for _ in range(15):
     path.append(shift_step(X, path[-1], 1.5))
 traj = torch.stack(path).numpy()                              # (16, M, 2)
-ref = mean_shift_trajectories(X, S, 1.5, n_steps=15)        # labkit's version agrees
-assert np.allclose(traj, ref)
+ref = mean_shift_trajectories(X, S, 1.5, n_steps=15)        # labkit's version of the same paths
+print("your paths agree with labkit's:", np.allclose(traj, ref))
 ax = plot_trajectories(X, traj)
 ax.contour(gx, gy, dens, levels=8, colors="0.5", linewidths=0.5)
 plt.show()
@@ -132,6 +132,7 @@ print("distinct end points (rounded to 0.1):", len(ends), "| seeds per end point
 # removes such near-duplicates.
 
 # %% tags=["claim"]
+assert np.allclose(traj, ref), "the paths of shift_step and of labkit's mean_shift_trajectories differ"
 assert last_move < 1e-3 * 1.5, f"the seeds should have converged after 15 steps; last move {last_move:.3g}"
 assert len(ends) >= 3, f"three blobs should give at least three end points, got {len(ends)}"
 
