@@ -68,7 +68,7 @@ def plot_family_samples(samples: dict, n: int = 20, nrow: int = 10, scale: float
     k = len(samples)
     ncols = min(k, 3)
     nrows = -(-k // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, (0.42 * 4.2 * n / nrow + 0.45) * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, (4.2 * -(-n // nrow) / nrow + 0.45) * nrows), squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()
     for ax, (name, x) in zip(axes.flat, samples.items()):
