@@ -135,7 +135,7 @@ def test_crashing_answer_is_reported(capsys):
     assert "AttributeError" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("seed", [1, 2, 5])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 7, 8])   # 2-8: the hidden tests of 04
 @pytest.mark.parametrize("check, ok, wrongs", CASES, ids=lambda v: getattr(v, "__name__", ""))
 def test_other_seeds_accept_right_and_reject_wrong(check, ok, wrongs, seed):
     """Hidden tests call the checks with other seeds: the same verdicts there."""

@@ -51,7 +51,8 @@ show_images(test.images[:16], nrow=16, title="test images");
 # ## 1. Autoencoders: the size of the latent vector
 # *Lecture: "the size of the latent vector affects quality".* We train the same conv autoencoder
 # (two stride-2 convolutions down to 7x7, a small MLP, and the mirror image up) with latent sizes
-# 2, 5 and 16, using binary cross-entropy as reconstruction loss. No label is used.
+# 2, 5 and 16, using binary cross-entropy (the log-loss of each pixel, read as the probability of
+# a white pixel) as reconstruction loss. No label is used.
 
 # %%
 from labkit.models.autoencoders import AE, VAE, train_autoencoder
@@ -311,8 +312,10 @@ assert checks.kl_divergence(kl_divergence, seed=7)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 3 — the ELBO in nats per image.** The decoder outputs Bernoulli *logits*; log p(x|z)
-# is minus the binary cross-entropy summed over the 784 pixels. Return the ELBO per image (B,).
+# **Exercise 3 — the ELBO in nats per image.** The decoder outputs one Bernoulli *logit* per pixel
+# (the log-odds that the pixel is white; its sigmoid is the probability). log p(x|z) is the
+# log-probability of all 784 pixels of x under these independent Bernoullis, in nats. Return the
+# single-sample ELBO per image (B,) for the z the logits were decoded from, with the KL of exercise 2.
 
 # %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "vae-elbo"}
 import torch.nn.functional as F
@@ -388,9 +391,9 @@ assert spread["reconstruction only"] > spread["both (ELBO)"], f"without KL the c
 # z ~ N(0, I), and why?
 #
 # ### BEGIN SOLUTION
-# Reconstruction only: the prior's samples fall on a small region near the origin that covers only
-# part of the (much wider) code cloud and its gaps, so we get a few kinds of digits and smeared
-# blends, not a fair variety of digits. KL only: the decoder ignores z (every code is the same), so
+# Reconstruction only: the prior's samples fall in a small region around the origin, which covers
+# at most a small part of the (much wider) code cloud, or lies outside it, so we get a few kinds of
+# digits and smeared blends, not a fair variety of digits. KL only: the decoder ignores z (every code is the same), so
 # every sample is the same average blob. Both: the codes fill the prior's mass, so a prior sample
 # lands where the decoder was trained and decodes to a digit.
 # ### END SOLUTION
@@ -432,8 +435,8 @@ assert prior_gap["VAE"] < min(prior_gap["AE"], prior_gap["VAE without KL"]), f"o
 render_manifold(vae2, n=15);
 
 # %% [markdown]
-# **Read it:** move along a row or a column: one digit morphs smoothly into its neighbour (1s into
-# 7s, 0s into 9s...), and no cell is blank, because the KL term made the codes fill the prior.
+# **Read it:** move along a row or a column: one digit morphs smoothly into its neighbour, and no
+# cell is blank, because the KL term made the codes fill the prior.
 # Digits that are rare in the grid are the ones the 2-D code squeezes into a thin region.
 
 # %% [markdown]
@@ -481,8 +484,8 @@ render_interpolation_strip(aes[2], vae2, a, b);
 
 # %% [markdown]
 # **Read it:** in the strip, t runs from 0 (image a) to 1 (image b). Both rows end on the right
-# digits; watch the middle, where the AE's path is farthest from any real code. The printed maximum
-# distance says how deep into a gap each path goes.
+# digits; watch the middle, where the paths leave the data. The printed maxima say how deep into a
+# gap each path goes: the AE's deeper than the VAE's.
 
 # %% tags=["claim"]
 assert path_gap["VAE"] < path_gap["AE"], f"the VAE path should stay closer to the data than the AE path: {path_gap}"
