@@ -331,12 +331,15 @@ assert abs(acc[1] - acc[0]) < 0.01, f"at 1% the accuracy on the accepted points 
 
 # %% [markdown]
 # ## 5. Bayes' rule: a conditional generative model from the other two
-# $$P(x\mid y) = \frac{P(y\mid x)\,P(x)}{P(y)}$$
-# We have all three parts: the classifier's P(y|x), the density P(x) and the label frequencies P(y).
+# The joint probability of x and y can be split in two ways, label first or input first:
+# $$P(x, y) = P(y\mid x)\,P(x) = P(x\mid y)\,P(y).$$
+# This is **Bayes' rule**. We have three of its four parts: the classifier's P(y|x), the density P(x)
+# and the label frequencies P(y) (the **prior**); the fourth, P(x|y), follows.
 #
 # ### Exercise 3: apply Bayes' rule on the grid
 # `p_y_given_x` is `(M, K)`, `p_x` is `(M,)`, `p_y` is `(K,)`. Return P(x|y) as `(M, K)`: column k is
-# the density of x for class k.
+# the density of x for class k. Mind the shapes: each of the three inputs must line up with the
+# right axis of the result.
 
 # %% nbgrader={"schema_version": 3, "grade": false, "solution": true, "locked": false, "grade_id": "density-bayes"}
 def bayes(p_y_given_x, p_x, p_y):
