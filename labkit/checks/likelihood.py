@@ -14,9 +14,17 @@ import math
 import numpy as np
 import torch
 
-from ._core import Hint, _to_np, exercise, expect_close, expect_finite, expect_shape, expect_type
+from ._core import (
+    Hint,
+    _to_np,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    expect_type,
+)
 
-__all__ = ["grid_log_px", "log_weights", "iw_estimate"]
+__all__ = ["grid_log_px", "iw_estimate", "log_weights"]
 
 
 def _lse(a, dim=1):

@@ -11,9 +11,17 @@ import math
 
 import torch
 
-from ._core import Hint, exercise, expect_close, expect_finite, expect_shape, expect_true, expect_type
+from ._core import (
+    Hint,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    expect_true,
+    expect_type,
+)
 
-__all__ = ["reparameterize", "kl_divergence", "elbo", "anomaly_scores"]
+__all__ = ["anomaly_scores", "elbo", "kl_divergence", "reparameterize"]
 
 
 def _case(b=4, d=3, seed=0, dtype=torch.float64):

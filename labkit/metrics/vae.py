@@ -7,10 +7,25 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["encode_all", "reconstruct_all", "recon_errors", "roc_curve", "auroc", "corrupt",
-           "balanced_few_labels", "probe_accuracy", "compare_probes", "latent_gap_points",
-           "image_attributes", "attribute_correlation", "kl_per_dim", "pca_fit_transform",
-           "denoising_errors", "gap_profile", "interpolation_gap"]
+__all__ = [
+    "attribute_correlation",
+    "auroc",
+    "balanced_few_labels",
+    "compare_probes",
+    "corrupt",
+    "denoising_errors",
+    "encode_all",
+    "gap_profile",
+    "image_attributes",
+    "interpolation_gap",
+    "kl_per_dim",
+    "latent_gap_points",
+    "pca_fit_transform",
+    "probe_accuracy",
+    "recon_errors",
+    "reconstruct_all",
+    "roc_curve",
+]
 
 
 def _np(x):
