@@ -313,7 +313,9 @@ assert check.identity_loss(identity_loss, seed=32)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Our two domains come from MNIST: **thin** strokes (erosion) and **thick** strokes (dilation).
+# Our two domains come from MNIST: **thin** strokes (erosion: each pixel takes the darkest value of its
+# 2x2 neighbourhood) and **thick** strokes (dilation: each pixel takes the brightest value of its 3x3
+# neighbourhood).
 # Domain A and domain B are made from *disjoint halves* of the images: the thin and the thick
 # version of one handwritten digit never both exist in the training data.
 
