@@ -71,7 +71,7 @@ view = SliderView(render_sine, title="sine wave",
 view
 
 # %% [markdown]
-# **Reading.** Above the sliders you should see one sine curve. Moving the *frequency* slider packs
+# **Reading.** Below the sliders you should see one sine curve. Moving the *frequency* slider packs
 # more waves into the plot; moving the *phase* slider shifts the curve sideways. The picture is
 # replaced in place (no flicker, no second figure).
 

@@ -62,6 +62,9 @@ X, y_true = make_blobs(n_samples=600, centers=4, cluster_std=1.1, random_state=3
 X = torch.tensor(X)                      # (600, 2) float64
 ax = scatter2d(X, title="toy data: 600 points, no labels used")
 
+# %% [markdown]
+# **Reading.** By eye there are four blobs along a diagonal. Nothing in `X` says so: k-means gets the
+# coordinates only, and has to find the groups from distances alone.
 
 # %% [markdown]
 # ### Exercise 1 (assignment step)
@@ -265,8 +268,8 @@ for k, v in res.items():
 
 # %% [markdown]
 # **Reading.** The random starts spread over a wide box, with a worst run several times the best;
-# the k-means++ box is short and sits at the bottom, near the best inertia of all runs. The
-# initialisation matters more than the number of Lloyd steps.
+# the k-means++ box is short and sits at the bottom, near the best inertia of all runs. Every run
+# went on until the labels stopped changing: the difference is which local minimum the start led to.
 
 # %% tags=["claim"]
 assert max(res["k-means++"]) < max(res["random"]), f"k-means++'s worst run should beat random's worst: {res}"
@@ -339,7 +342,8 @@ fig.tight_layout()
 # **Reading.** Left column: k-means cuts each moon with a straight boundary, and slices the stretched
 # blobs across their long axis (it prefers round pieces of similar size), so its ARI is low. Right
 # column: the graph-based method follows the moons and the mixture follows the ellipses; both
-# recover the true groups.
+# recover the true groups. (scikit-learn may warn that the neighbour graph "is not fully connected":
+# here that is the point, each moon is a piece of the graph of its own.)
 
 # %% tags=["claim"]
 for name in ("moons", "anisotropic"):
