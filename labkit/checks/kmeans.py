@@ -10,7 +10,7 @@ import torch
 
 from ._core import Hint, exercise, expect_close, expect_dtype, expect_shape, expect_type
 
-__all__ = ["assign", "update", "kmeanspp_probs"]
+__all__ = ["assign", "kmeanspp_probs", "update"]
 
 
 def _seeds(seed: int, seeds) -> tuple:

@@ -90,7 +90,7 @@ def quantize(image, k: int, n_fit: int = 5000, random_state: int = 0) -> np.ndar
 
 
 def render_quantized(image, k: int = 8, n_fit: int = 5000, figsize=(8, 3.2)):
-    """The image next to its k-colour version, with the palette."""
+    """The image next to its k-colour version (notebook 01, section 6)."""
     plt = _plt()
     q = quantize(image, k, n_fit)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
