@@ -9,7 +9,7 @@ import torch
 
 from ._core import Hint, exercise, expect_close, expect_finite, expect_true, expect_type
 
-__all__ = ["fade_in", "cycle_loss", "identity_loss"]
+__all__ = ["cycle_loss", "fade_in", "identity_loss"]
 
 
 def _images(g, n, r, dtype=torch.float64):

@@ -1,5 +1,5 @@
-import torch
 import torch.nn.functional as F
+
 
 def fade_in(old_rgb, new_rgb, alpha):
     """Blend the old stage's image (N, 1, r, r) into the new one (N, 1, 2r, 2r) with weight alpha on the new."""
