@@ -45,7 +45,6 @@ def _t(X, dtype=None, device=None) -> torch.Tensor:
 
 
 _INF_BITS = 0x7F800000                                             # float32 +inf as int32 bits
-_UP, _DOWN = 1 + 2.0 ** -50, 1 - 2.0 ** -50                        # cover float64 rounding of bounds
 
 
 def _unit_roundoff(X: torch.Tensor) -> float:
@@ -82,6 +81,9 @@ def _top2(d: torch.Tensor):
 def _duplicates(C: torch.Tensor) -> torch.Tensor:
     """(K,) bool: centre j equals a centre of lower index (it can never win a row: exact tie)."""
     K = C.shape[0]
+    if K * K * C.shape[1] <= 1 << 22:
+        same = (C.unsqueeze(1) == C).all(-1)                       # (K, K)
+        return torch.tril(same, -1).any(1)
     _, inv = torch.unique(C, dim=0, return_inverse=True)
     ar = torch.arange(K, device=C.device)
     first = torch.full((K,), K, device=C.device).scatter_reduce_(0, inv, ar, "amin")
@@ -145,32 +147,35 @@ class _Centres:
 class _Geometry:
     """What every assignment of X needs: x2 = ||x||^2 (N,), the norms, the matmul's unit roundoff."""
 
-    def __init__(self, X: torch.Tensor):
+    def __init__(self, X: torch.Tensor, cmax: float | None = None):
+        """``cmax``: a bound on the norm of every centre to come (default: max ||x||, which bounds
+        every mean of points)."""
         self.X = X
         self.x2 = (X * X).sum(1)                                   # (N,)
-        self.xn = self.x2.double().sqrt()                          # (N,)
-        self.xmax = float(self.xn.max())
-        self.u = _unit_roundoff(X)
-        self.tiny = 1e-30 if X.dtype == torch.float32 else 1e-300   # keeps E out of subnormals
+        xn = self.x2.double().sqrt()                               # (N,)
+        self.xmax = float(xn.max())
+        self.cmax = self.xmax * (1 + 2.0 ** -20) if cmax is None else cmax
+        tiny = 1e-30 if X.dtype == torch.float32 else 1e-300       # keeps E out of subnormals
+        self.E = (xn + self.cmax).square_().mul_(4 * (X.shape[1] + 2) * _unit_roundoff(X)).clamp_(min=tiny)
 
     def nearest(self, idx, cen: _Centres):
         """Exact nearest centre of rows ``idx`` (a slice or an index tensor): labels (B,) and the
         squared-distance bounds hi (to the label) and lo (to any other centre), float64 (B,).
 
         The matmul form ||x||^2 - 2 x.c + ||c||^2 is fast but rounds with error at most
-        E = (D + 2) u (||x|| + ||c||)^2 (any summation order; E below is twice that). A row whose
+        E = (2D + 4) u (||x|| + ||c||)^2 (any summation order, with the rounding of ||x||^2 and
+        ||c||^2; E below is twice that). A row whose
         runner-up is farther than the nearest by more than the errors is decided; the others
         (near-ties) go to :func:`_resolve`. So the labels are those of exact arithmetic (ties to
         the lower index), whatever the BLAS, the chunking or the device: the plain and the bounded
         k-means give the same labels."""
-        if isinstance(idx, slice):
-            xb, x2b, xnb = self.X[idx], self.x2[idx], self.xn[idx]
-        else:
-            xb, x2b, xnb = self.X.index_select(0, idx), self.x2.index_select(0, idx), self.xn.index_select(0, idx)
+        take = (lambda t: t[idx]) if isinstance(idx, slice) else (lambda t: t.index_select(0, idx))
+        E, xb = take(self.E), take(self.X)
         d = torch.addmm(cen.c2.unsqueeze(0), xb, cen.C.T, alpha=-2.0)   # (B, K) = ||c||^2 - 2 x.c
-        d += x2b.unsqueeze(1)                                      # + ||x||^2
+        d += take(self.x2).unsqueeze(1)                            # + ||x||^2
         lab, v1, v2, r = _top2(d)
-        E = (xnb + cen.cmax).square_().mul_(2 * (xb.shape[1] + 4) * self.u).clamp_(min=self.tiny)
+        if cen.cmax > self.cmax:
+            raise RuntimeError("a centre lies outside the ball the error margins assume")   # never
         hi = v1.mul_(1 + 2 * r).add_(E)
         lo = v2.mul_(1 - r).sub_(E)
         bad = torch.nonzero(lo <= hi).flatten()
@@ -179,10 +184,12 @@ class _Geometry:
         return lab, hi, lo
 
 
-def _gap(hi, lo):
-    """Squared-distance bounds -> Hamerly's gap: lower bound on the distance to any other centre
-    minus upper bound on the distance to the label (float64; > 0 keeps the label)."""
-    return lo.clamp_(min=0).sqrt_().mul_(_DOWN).sub_(hi.sqrt_().mul_(_UP))
+def _bounds(hi, lo):
+    """Squared-distance bounds -> Hamerly's bounds, float64: U, an upper bound on the distance to
+    the label, and the gap, a lower bound on the distance to any other centre minus U (> 0 keeps
+    the label). Their float64 rounding is covered by the slack of every later update."""
+    U = hi.sqrt_()
+    return U, lo.clamp_(min=0).sqrt_().sub_(U)
 
 
 class _FixedSum:
@@ -209,7 +216,8 @@ def assign_labels(X, centers, chunk_size: int | None = None) -> torch.Tensor:
     Exact: the labels of exact arithmetic, ties to the lower index (see :meth:`_Geometry.nearest`)."""
     X = _t(X)
     C = _t(centers, X.dtype, X.device)
-    G, cen = _Geometry(X), _Centres(C)
+    cen = _Centres(C)
+    G = _Geometry(X, cen.cmax)
     chunk = chunk_size or auto_chunk(C.shape[0])
     out = torch.empty(X.shape[0], dtype=torch.long, device=X.device)
     for s in range(0, X.shape[0], chunk):
@@ -257,11 +265,12 @@ def kmeans_plusplus(X, n_clusters: int, random_state=None, n_local_trials: int |
 
 def _full_pass(G, cen, chunk, workers=None, fs=None, bounds=False):
     """Assign every row: labels (N,); with ``fs`` fixed-point sums (K, D) and counts (K,);
-    with ``bounds`` Hamerly's gaps (N,) (see :func:`_gap`)."""
+    with ``bounds`` Hamerly's bounds U, gap (N,) each (see :func:`_bounds`)."""
     X = G.X
     (K, D), N = cen.C.shape, X.shape[0]
     labels = torch.empty(N, dtype=torch.long, device=X.device)
-    gap = torch.empty(N, dtype=torch.float64, device=X.device) if bounds else None
+    U = torch.empty(N, dtype=torch.float64, device=X.device) if bounds else None
+    gap = torch.empty_like(U) if bounds else None
 
     def run(starts):
         sums = torch.zeros(K, D, dtype=torch.long, device=X.device) if fs is not None else None
@@ -270,31 +279,46 @@ def _full_pass(G, cen, chunk, workers=None, fs=None, bounds=False):
             lab, hi, lo = G.nearest(sl, cen)
             labels[sl] = lab
             if bounds:
-                gap[sl] = _gap(hi, lo)
+                U[sl], gap[sl] = _bounds(hi, lo)
             if fs is not None:
                 sums.index_add_(0, lab, fs.q(X[sl]))
         return sums
 
     parts = workers.map(run, list(range(0, N, chunk))) if workers is not None else [run(range(0, N, chunk))]
+    state = [U, gap, 3 * (G.xmax + G.cmax)] if bounds else None    # scale: bounds |U|, |gap|
     if fs is None:
-        return labels, None, None, gap
-    return labels, torch.stack(parts).sum(0), torch.bincount(labels, minlength=K), gap
+        return labels, None, None, state
+    return labels, torch.stack(parts).sum(0), torch.bincount(labels, minlength=K), state
 
 
-def _bounded_pass(G, old, cen, labels, gap, chunk, workers=None, fs=None):
+def _half_separation(cen) -> torch.Tensor:
+    """(K,) lower bounds on half the distance from each centre to its nearest other centre (float64
+    matmul form, less its rounding bound); a point closer than that to its centre stays there."""
+    Cd, cn = cen.C.double(), cen.c2.double().sqrt()
+    cc = (cen.c2.double().unsqueeze(1) + cen.c2.double() - 2 * Cd @ Cd.T)        # (K, K)
+    cc -= (cn.unsqueeze(1) + cn).square_().mul_(8 * (cen.C.shape[1] + 2) * 2.0 ** -53)
+    cc.fill_diagonal_(float("inf"))
+    return cc.amin(1).clamp_(min=0).sqrt_().mul_(0.5 * (1 - 2.0 ** -40))
+
+
+def _bounded_pass(G, old, cen, labels, state, chunk, workers=None, fs=None):
     """Hamerly's assignment step (Hamerly 2010). The centres moved from ``old`` to ``cen``: by the
-    triangle inequality a row's gap shrinks at most by its centre's move plus the largest move of
-    another centre; only rows whose gap is no longer > 0 are reassigned (exactly, by
-    :meth:`_Geometry.nearest`). Updates labels and gap in place; returns the number of changed
-    labels and (with ``fs``) the changes of the sums (K, D) and counts (K,)."""
+    triangle inequality U grows at most by the label's move and the gap shrinks at most by that
+    plus the largest move of another centre. A row is reassigned (exactly, by
+    :meth:`_Geometry.nearest`) only if its gap is no longer > 0 and U is not below half the
+    distance from its centre to the nearest other one. Updates labels and ``state`` in place;
+    returns the number of changed labels and (with ``fs``) the changes of the sums and counts."""
     X = G.X
     (K, D), N = cen.C.shape, X.shape[0]
-    move = ((cen.C.double() - old.C.double()) ** 2).sum(1).sqrt_()          # (K,)
+    U, gap, scale = state
+    move = ((cen.C.double() - old.C.double()) ** 2).sum(1).sqrt_().mul_(1 + 2.0 ** -40)   # (K,)
     top = move.topk(2)
     other = torch.full_like(move, float(top.values[0]))                    # largest move of another centre
     other[top.indices[0]] = top.values[1]
-    scale = 3 * (G.xmax + max(old.cmax, cen.cmax)) + 2 * float(top.values[0])   # bounds |gap|
-    shrink = (move + other).mul_(1 + 2.0 ** -40).add_(scale * 2.0 ** -49)  # + float64 rounding of gap
+    state[2] = scale = scale + 2 * float(top.values[0])
+    slack = scale * 2.0 ** -48                                             # float64 rounding of U, gap
+    grow, shrink = move + slack, move + other + 2 * slack                  # (K,) each
+    half = _half_separation(cen) - slack                                   # (K,)
     ones = torch.ones(chunk, dtype=torch.long, device=X.device)
 
     def run(starts):
@@ -302,19 +326,27 @@ def _bounded_pass(G, old, cen, labels, gap, chunk, workers=None, fs=None):
         dcounts = torch.zeros(K, dtype=torch.long, device=X.device)
         changed = 0
         for s in starts:
-            g = gap[s:s + big]
-            g -= shrink.index_select(0, labels[s:s + big])
-            need = torch.nonzero(g <= 0).flatten().add_(s)        # rows the bounds cannot keep
-            for t in range(0, len(need), chunk):
-                idx = need[t:t + chunk]
+            e = min(s + big, N)
+            lab = labels[s:e]
+            u, g = U[s:e], gap[s:e]
+            u += grow.index_select(0, lab)
+            g -= shrink.index_select(0, lab)
+            need = torch.nonzero(g <= 0).flatten()                         # the gap cannot keep them
+            need = need[u.index_select(0, need) >= half.index_select(0, lab.index_select(0, need))]
+            if 2 * len(need) > e - s:                              # most rows: whole slice, no gathers
+                blocks = [slice(t, min(t + chunk, e)) for t in range(s, e, chunk)]
+            else:
+                blocks = [need[t:t + chunk].add_(s) for t in range(0, len(need), chunk)]
+            for idx in blocks:
                 new, hi, lo = G.nearest(idx, cen)
-                prev = labels.index_select(0, idx)
+                rows = torch.arange(idx.start, idx.stop, device=X.device) if isinstance(idx, slice) else idx
+                prev = labels.index_select(0, rows)
                 labels[idx] = new
-                gap[idx] = _gap(hi, lo)
+                U[idx], gap[idx] = _bounds(hi, lo)
                 ch = torch.nonzero(new != prev).flatten()
                 changed += len(ch)
                 if fs is not None and len(ch):
-                    q = fs.q(X.index_select(0, idx[ch]))
+                    q = fs.q(X.index_select(0, rows[ch]))
                     new, prev, one = new[ch], prev[ch], ones[:len(ch)]
                     dsums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
                     dcounts.index_add_(0, new, one).index_add_(0, prev, -one)
@@ -358,13 +390,16 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
     """Lloyd iterations exactly as scikit-learn's ``_kmeans_single_lloyd``; ``bounded`` skips the
     distances that Hamerly's bounds rule out, with the same labels and centres, bit for bit
     (exact assignment, fixed-point sums)."""
-    G, fs, cen = _Geometry(X), _FixedSum(X), _Centres(C)
+    fs, cen = _FixedSum(X), _Centres(C)
+    G = _Geometry(X)
+    if cen.cmax > G.cmax:                                          # initial centres farther out
+        G = _Geometry(X, cen.cmax)
     bounded = bounded and C.shape[0] > 1
-    labels, sums, counts, gap = _full_pass(G, cen, chunk, workers, fs, bounds=bounded)
+    labels, sums, counts, state = _full_pass(G, cen, chunk, workers, fs, bounds=bounded)
     strict, old, changed = False, cen, None
     for i in range(max_iter):
         if i > 0 and bounded:
-            changed, dsums, dcounts = _bounded_pass(G, old, cen, labels, gap, chunk, workers, fs)
+            changed, dsums, dcounts = _bounded_pass(G, old, cen, labels, state, chunk, workers, fs)
             sums += dsums
             counts += dcounts
         elif i > 0:
@@ -381,7 +416,7 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
         if shift <= tol:
             break
     if not strict and bounded:
-        _bounded_pass(G, old, cen, labels, gap, chunk, workers)
+        _bounded_pass(G, old, cen, labels, state, chunk, workers)
     elif not strict:
         labels = _full_pass(G, cen, chunk, workers)[0]
     return labels, cen.C, _inertia(X, cen.C, labels, chunk), i + 1
