@@ -75,7 +75,8 @@ W.plot_supervised_vs_unsupervised(X, y);
 # %% [markdown]
 # ## 2. Three kinds of model on the same points
 # * **Discriminative**, P(y|x): given x, how likely is each label (here logistic regression: a linear
-#   score per class, turned into probabilities by the softmax).
+#   score per class, turned into probabilities by the softmax: exponentiate the scores, divide by
+#   their sum).
 # * **Generative**, P(x): how likely is this x at all (here a Gaussian mixture with 6 components: a
 #   weighted sum of 6 Gaussian bumps, fitted to the points).
 # * **Conditional generative**, P(x|y): what does an x of class y look like (one mixture per class).
@@ -386,11 +387,15 @@ assert np.allclose(integrals, 1, atol=0.05) and not np.allclose(integrals, 1, at
 
 # %% [markdown]
 # ## 6. The same on MNIST: confidence is not plausibility
-# A digit classifier (a small MLP, multi-layer perceptron: a fully connected network, on the pixels)
-# and a simple density model of digit images
-# (PCA to a few dimensions, a Gaussian there and an isotropic Gaussian for the rest: probabilistic PCA,
-# `D.PCADensity`, log p(x) in nats over the 784 pixels) are trained on the same digits. Then we show
-# them images that are *not* digits: pixel noise, blurred blobs, random pen strokes and rendered letters.
+# Two models are trained on the same digits:
+# * a digit classifier: a small MLP (multi-layer perceptron, a fully connected network) on the pixels;
+# * a simple density model of digit images, **probabilistic PCA** (`D.PCADensity`): principal
+#   component analysis keeps the few directions in which digits vary most, a Gaussian models the
+#   digits along those, and an *isotropic* Gaussian (the same small variance in every direction)
+#   models what is left. It gives log p(x) in nats over the 784 pixels.
+#
+# Then we show them images that are *not* digits: pixel noise, blurred blobs, random pen strokes and
+# rendered letters.
 
 # %%
 from labkit.data import mnist_splits
