@@ -104,16 +104,16 @@ assert checks.grid_log_px(grid_log_px, seed=11)
 
 # %% [markdown]
 # `L.log_px_adaptive` builds the zoomed grid for each image and keeps its `log_joint`; your function
-# turns that into $\log p(x)$ (the next cell compares with labkit's value):
+# turns that into $\log p(x)$ (the next cell prints labkit's values, then yours from the same grids):
 
 # %%
 idx = [0, 1, 2]
 results = L.log_px_adaptive(model, x_test[idx])
-yours = [float(grid_log_px(r.log_joint[None], r.grid.log_dv)[0]) for r in results]
-print("your log p(x):  ", np.round(yours, 2))
 for i, r in zip(idx, results):
     print(f"test image {i}: log p(x) = {r.log_px:8.2f}   ELBO = {r.elbo:8.2f}   "
           f"log p(x) - ELBO = {r.log_px - r.elbo:5.2f}   KL(q || p(z|x)) = {r.kl:5.2f}   (q mass on grid {r.q_mass:.4f})")
+yours = [float(grid_log_px(r.log_joint[None], r.grid.log_dv)[0]) for r in results]
+print("your log p(x) from the same grids:", np.round(yours, 2))
 
 # %%
 fig, axes = plt.subplots(1, len(idx), figsize=(4.2 * len(idx), 3.8))
@@ -213,9 +213,9 @@ x3 = x_test[idx]
 mu, logvar = model.encode(x3)                                                  # (3, 2) each
 eps = torch.randn(3, 1000, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
 z = mu[:, None] + (0.5 * logvar[:, None]).exp() * eps                           # (3, 1000, 2) ~ q
+print("log p(x) from the grid: ", np.round([r.log_px for r in results], 2))
 log_w = log_weights(model.loglik_paired(x3, z), z, mu, logvar)                  # (3, 1000)
 print("k = 1000, your estimate:", iw_estimate(log_w).numpy().round(2))
-print("log p(x) from the grid: ", np.round([r.log_px for r in results], 2))
 
 # %% [markdown]
 # Now all k at once, repeated 5 times with fresh samples (the error bars), next to the grid's
