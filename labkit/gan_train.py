@@ -61,11 +61,14 @@ class GANTrainer:
     """Holds G, D, their optimisers and the tricks; ``trainer.step(batch)`` is one alternating
     update (the ``step=`` of :func:`labkit.train.fit`). Batches are real samples ``x`` or
     ``(x, labels)``; ``conditional=True`` passes labels to G and D; ``preprocess`` maps real
-    data to G's output range (e.g. ``lambda x: 2 * x - 1`` for tanh generators)."""
+    data to G's output range (e.g. ``lambda x: 2 * x - 1`` for tanh generators). ``rng``: a CPU
+    ``torch.Generator`` for the latents and the instance noise (default: torch's global one), so
+    that a run can be replayed exactly, e.g. by :func:`train_mixture_gans`."""
 
     def __init__(self, G: nn.Module, D: nn.Module, config: GANConfig | None = None, total_steps: int = 1000,
-                 conditional: bool = False, preprocess: Callable | None = None, **overrides):
-        self.G, self.D = G, D
+                 conditional: bool = False, preprocess: Callable | None = None,
+                 rng: torch.Generator | None = None, **overrides):
+        self.G, self.D, self.rng = G, D, rng
         self.cfg = _replace(config or GANConfig(), **overrides)
         self.total_steps = max(1, int(total_steps))
         self.conditional, self.preprocess = conditional, preprocess
@@ -115,13 +118,15 @@ class GANTrainer:
         return x, (y if self.conditional else None)
 
     def _fake(self, n, labels):
-        z = self.G.sample_latent(n, device=labels.device if labels is not None else None)
+        z = self.G.sample_latent(n, self.rng, device=labels.device if labels is not None else None)
+        z = z.to(next(self.G.parameters()).dtype)                                # float64 runs (tests)
         return self.G(z, labels) if labels is not None else self.G(z)
 
     def _D(self, x, labels):
         sigma = self.noise_std()
         if sigma > 0:
-            x = x + sigma * torch.randn_like(x)
+            noise = torch.randn_like(x) if self.rng is None else torch.randn(x.shape, generator=self.rng).to(x)
+            x = x + sigma * noise
         return self.D(x, labels) if labels is not None else self.D(x)
 
     def step(self, batch) -> dict:
@@ -209,7 +214,7 @@ def _replace(cfg, **kw):
 def train_gan(G: nn.Module, D: nn.Module, loader, epochs: int = 1, config: GANConfig | None = None,
               conditional: bool = False, preprocess: Callable | None = None,
               on_epoch_end: Callable | None = None, progress: bool = True, device=None,
-              desc: str = "GAN", **overrides):
+              desc: str = "GAN", rng: torch.Generator | None = None, **overrides):
     """Train a GAN with :func:`labkit.train.fit` (``step=``); returns ``(history, trainer)``.
 
     ``on_epoch_end(epoch, history, trainer)`` e.g. keeps snapshots for a slider. A NaN loss
@@ -220,7 +225,7 @@ def train_gan(G: nn.Module, D: nn.Module, loader, epochs: int = 1, config: GANCo
     device = torch.device(device) if device is not None else get_device()
     G.to(device), D.to(device)
     trainer = GANTrainer(G, D, config, total_steps=epochs * len(loader), conditional=conditional,
-                         preprocess=preprocess, **overrides)
+                         preprocess=preprocess, rng=rng, **overrides)
     if trainer.G_ema is not None:
         trainer.G_ema.to(device)
     both = nn.ModuleDict({"G": G, "D": D})
@@ -254,37 +259,145 @@ MIXTURE_RECIPES = {
 MIXTURE_STEPS = {"ring": 30_000, "grid": 40_000}   # the benchmark's budget (full mode of notebook 05)
 
 
-def train_mixture_gan(mixture: str = "ring", recipe: str | dict = "tuned", steps: int = 2000, seed: int = 0,
-                      n_snapshots: int = 10, progress: bool = False, device="cpu", **cfg_overrides):
-    """Train an MLP GAN on a 2-D mixture with a named recipe (``"minimax"`` or ``"tuned"``).
-
-    Returns ``(G, D, history, trainer, snapshots)``; ``snapshots`` is a list of
-    ``{"step", "G", "D"}`` state dicts (``n_snapshots`` evenly spaced) for the slider views.
-    """
+def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype=torch.float32):
+    """One run's modules, data stream and config, exactly as :func:`train_mixture_gan` builds them."""
     from .config import seed_everything
-    from .data.mixtures import mixture_modes, mixture_stream
+    from .data.mixtures import MixtureStream, mixture_modes, sample_mixture
     from .models.gan import MLPDiscriminator, MLPGenerator
     r = dict(MIXTURE_RECIPES[recipe]) if isinstance(recipe, str) else dict(recipe)
     k = r["n_categories"]
     k = k[mixture] if isinstance(k, dict) else k
     k = len(mixture_modes(mixture)[0]) if k == "modes" else int(k)
     seed_everything(seed)
-    G = MLPGenerator(r["latent_dim"], 2, r["hidden"], r["depth"], n_categories=k)
-    D = MLPDiscriminator(2, r["hidden"], r["depth"])
+    G = MLPGenerator(r["latent_dim"], 2, r["hidden"], r["depth"], n_categories=k).to(dtype)
+    D = MLPDiscriminator(2, r["hidden"], r["depth"]).to(dtype)
     n_snapshots = max(1, min(n_snapshots, steps))
     per = max(1, steps // n_snapshots)
-    stream = mixture_stream(mixture, r["batch_size"], per, seed=seed)
+    mixture_modes(mixture)                                                      # validates the name
+    stream = MixtureStream(lambda n, g: sample_mixture(mixture, n, generator=g).to(dtype), r["batch_size"], per, seed)
+    cfg = {**r["cfg"], **cfg_overrides}
+    cfg = {k: (v[mixture] if isinstance(v, dict) else v) for k, v in cfg.items()}   # per-mixture values
+    return G, D, stream, GANConfig(**cfg), n_snapshots
+
+
+def train_mixture_gan(mixture: str = "ring", recipe: str | dict = "tuned", steps: int = 2000, seed: int = 0,
+                      n_snapshots: int = 10, progress: bool = False, device="cpu", rng_seed: int | None = None,
+                      dtype=torch.float32, **cfg_overrides):
+    """Train an MLP GAN on a 2-D mixture with a named recipe (``"minimax"`` or ``"tuned"``).
+
+    Returns ``(G, D, history, trainer, snapshots)``; ``snapshots`` is a list of
+    ``{"step", "G", "D"}`` state dicts (``n_snapshots`` evenly spaced) for the slider views.
+    ``rng_seed``: draw latents and instance noise from ``torch.Generator().manual_seed(rng_seed)``
+    instead of torch's global generator (what :func:`train_mixture_gans` replays in a batch).
+    ``dtype``: of the models and data (float64 for exact-replay tests).
+    """
+    G, D, stream, config, n_snapshots = _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype)
     snaps = []
 
     def keep(epoch, history, trainer):
         snaps.append({"step": trainer.n_steps, "G": copy.deepcopy(trainer.generator().state_dict()),
                       "D": copy.deepcopy(D.state_dict())})
 
-    cfg = {**r["cfg"], **cfg_overrides}
-    cfg = {k: (v[mixture] if isinstance(v, dict) else v) for k, v in cfg.items()}   # per-mixture values
-    history, trainer = train_gan(G, D, stream, epochs=n_snapshots, config=GANConfig(**cfg),
-                                 on_epoch_end=keep, progress=progress, device=device, desc=f"{mixture} GAN")
+    rng = torch.Generator().manual_seed(rng_seed) if rng_seed is not None else None
+    history, trainer = train_gan(G, D, stream, epochs=n_snapshots, config=config, on_epoch_end=keep,
+                                 progress=progress, device=device, desc=f"{mixture} GAN", rng=rng)
     return trainer.generator(), D, history, trainer, snaps
+
+
+def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", steps: int = 2000, seeds=(0, 1),
+                       n_snapshots: int = 10, device="cpu", dtype=torch.float32, **cfg_overrides):
+    """``len(seeds)`` independent runs of :func:`train_mixture_gan` trained as ONE stacked model.
+
+    The runs' parameters are stacked (``torch.func.stack_module_state``) and each forward pass is
+    one ``vmap`` over them, so a GPU runs N tiny MLPs in the kernels of one. Run ``i`` replays
+    ``train_mixture_gan(mixture, recipe, steps, seed=seeds[i], rng_seed=seeds[i])`` step for step
+    (same initial weights, data, latents, instance noise, R1 steps, lr schedule and EMA; results
+    agree to float rounding; GAN dynamics can amplify rounding over many steps, most in the minimax
+    recipe). The divergence watch of :class:`GANTrainer` is not run here.
+    Returns one ``(G, D, snapshots)`` per seed, ``G`` holding the sampled (EMA, if on) weights.
+    """
+    from torch.func import functional_call, stack_module_state, vmap
+
+    from .losses.gan import G_LOSSES
+    runs = [_mixture_run(mixture, recipe, steps, s, n_snapshots, cfg_overrides, dtype) for s in seeds]
+    c, n_snapshots = runs[0][3], runs[0][4]
+    Gs, Ds = [r[0].to(device) for r in runs], [r[1].to(device) for r in runs]
+    streams = [iter_stream(r[2]) for r in runs]
+    per = len(runs[0][2])
+    total = per * n_snapshots
+    rngs = [torch.Generator().manual_seed(s) for s in seeds]
+    pg, _ = stack_module_state([g.net for g in Gs])          # name -> (N, ...) leaves
+    pd, _ = stack_module_state([d.net for d in Ds])
+    base_g, base_d = copy.deepcopy(Gs[0].net).to("meta"), copy.deepcopy(Ds[0].net).to("meta")
+    g_fwd = vmap(lambda p, z: functional_call(base_g, p, (z,)))                       # (N, n, d) -> (N, n, 2)
+    d_fwd = vmap(lambda p, x: functional_call(base_d, p, (x,)).squeeze(-1))           # (N, n, 2) -> (N, n)
+    opt_g = torch.optim.Adam(list(pg.values()), lr=c.lr_g, betas=c.betas, foreach=True)
+    opt_d = torch.optim.Adam(list(pd.values()), lr=c.lr_d, betas=c.betas, foreach=True)
+    ema = {k: v.detach().clone() for k, v in pg.items()} if c.ema else None
+    g_loss_fn = G_LOSSES[c.loss]
+
+    def latents(n):
+        return torch.stack([G.sample_latent(n, g) for G, g in zip(Gs, rngs)]).to(dtype)   # (N, n, d)
+
+    def noisy(x, sigma):
+        if sigma <= 0:
+            return x
+        return x + sigma * torch.stack([torch.randn(x.shape[1:], generator=g) for g in rngs]).to(x)
+
+    snaps = [[] for _ in seeds]
+    d_updates = 0
+    for step in range(total):
+        progress = min(1.0, step / total)
+        f = 1 - (1 - c.lr_decay) * progress
+        for opt, lr in ((opt_g, c.lr_g), (opt_d, c.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * f
+        sigma = (c.noise_std * max(0.0, 1 - progress / c.noise_until) if c.noise_until else c.noise_std)
+        real = torch.stack([next(s) for s in streams]).to(device)                        # (N, n, 2)
+        n = real.shape[1]
+        for _ in range(c.d_steps):
+            with torch.no_grad():
+                fake = g_fwd(pg, latents(n).to(device))
+            r1_now = c.r1 > 0 and d_updates % c.r1_every == 0
+            d_updates += 1
+            real_in = real.detach().requires_grad_(r1_now)
+            logits = d_fwd(pd, noisy(torch.cat([real_in, fake], 1), sigma))
+            real_logits, fake_logits = logits[:, :n], logits[:, n:]
+            loss_d = (nn.functional.softplus(-real_logits).mean(1) + nn.functional.softplus(fake_logits).mean(1))
+            if r1_now:
+                (grad,) = torch.autograd.grad(real_logits.sum(), real_in, create_graph=True)
+                loss_d = loss_d + 0.5 * c.r1 * c.r1_every * grad.pow(2).sum(-1).mean(1)
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.sum().backward()                       # runs are independent: the sum's gradient is each run's
+            opt_d.step()
+        fake = g_fwd(pg, latents(n).to(device))
+        fake_logits = d_fwd(pd, noisy(fake, sigma))
+        loss_g = torch.stack([g_loss_fn(fake_logits[i]) for i in range(len(seeds))])
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.sum().backward()
+        opt_g.step()
+        if ema is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(list(ema.values()), [pg[k] for k in ema], 1 - c.ema)
+        if (step + 1) % per == 0:
+            for i in range(len(seeds)):
+                snaps[i].append({"step": step + 1, "G": _unstack(ema or pg, i), "D": _unstack(pd, i)})
+    out = []
+    for i, (G, D) in enumerate(zip(Gs, Ds)):
+        G.load_state_dict(snaps[i][-1]["G"]), D.load_state_dict(snaps[i][-1]["D"])
+        out.append((G.eval() if c.ema else G, D, snaps[i]))
+    return out
+
+
+def iter_stream(stream):
+    """Endless iteration over a mixture stream's "epochs", the way :func:`labkit.train.fit` reads it."""
+    while True:
+        yield from stream
+
+
+def _unstack(stacked: dict, i: int) -> dict:
+    """Run ``i``'s state dict (keys as in the module: ``net.<name>``) from stacked parameters."""
+    return {f"net.{k}": v[i].detach().clone() for k, v in stacked.items()}
 
 
 # ---- image-to-image (section 5) ------------------------------------------------------------

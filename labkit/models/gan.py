@@ -39,7 +39,8 @@ class MLPGenerator(nn.Module):
         if self.n_categories:
             k = torch.randint(self.n_categories, (n,), generator=generator)
             z = torch.cat([z, nn.functional.one_hot(k, self.n_categories).float()], 1)
-        return z.to(device or next(self.parameters()).device)
+        p = next(self.parameters())
+        return z.to(device=device or p.device, dtype=p.dtype)           # float32 draws, the model's dtype
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim + self.n_categories:
