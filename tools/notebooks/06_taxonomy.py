@@ -174,8 +174,9 @@ assert abs(total_leak - 1) > 1e-3, f"a leaky mask should break normalisation: {t
 torch.manual_seed(0)
 pcnn = P.PixelCNN(channels=S.pc_channels, n_layers=S.pc_layers, first_k=S.pc_first_k)
 hist_pc, train_s_pc = P.train_pixelcnn(pcnn, xb_train, epochs=S.pc_epochs)
-with torch.no_grad():
-    mine = bernoulli_log_likelihood(pcnn(xb_test[:100]), xb_test[:100])
+with torch.no_grad():                       # your function on the model's logits (on its device)
+    x100 = xb_test[:100].to(next(pcnn.parameters()).device)
+    mine = bernoulli_log_likelihood(pcnn(x100), x100).cpu()
 lp_pc = P.log_prob(pcnn, xb_test[:S.n_nll])
 print(f"trained in {train_s_pc:.1f} s; your log-likelihood vs labkit's on 100 test images: "
       f"max difference {(mine - P.log_prob(pcnn, xb_test[:100])).abs().max():.2e} nats")
@@ -224,10 +225,10 @@ if cfg.fast:
                 fixed=dict(model=pcnn, samples=x_pc), figsize_per=(4.5, 3.6));
 
 # %% [markdown]
-# **Read it:** where a stroke has started in the row above, the map is bright just below it: the
-# model continues strokes. In empty regions far from ink (the borders) the probability is near 0 and
-# the draws are almost certain; the uncertain pixels, and so the variety between samples, sit at the
-# edges of strokes.
+# **Read it:** the map is bright along the strokes already drawn: the model gave those pixels a high
+# probability before drawing them, because each continues a stroke from the row above or from the pixel
+# to its left. Far from ink the probability is near 0 and the draws are almost certain; the uncertain
+# pixels (the middle colours), where the samples differ from each other, sit at the edges of strokes.
 
 # %% [markdown]
 # ## 2. An iterative sampler: flow matching on lab 03's UNet
