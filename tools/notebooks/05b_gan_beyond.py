@@ -58,10 +58,11 @@ use_style()
 S = by_mode(
     fast=dict(n_train=2000, n_test=1000, n_eval=500, latent=32, pro_channels=(32, 16, 8), pro_steps=80,
               batch=32, pro_lr=1e-3, cyc_channels=8, cyc_res=1, cyc_steps=60, cyc_batch=16, cyc_lr=1e-3,
-              cmp_latent=8, cmp_width=8, cmp_hidden=64, cmp_epochs=3, gan_epochs=3, gan_base=16),
+              cmp_latent=8, cmp_width=8, cmp_hidden=64, cmp_epochs=3, gan_epochs=3, gan_base=16, gan_lr=1e-3),
     full=dict(n_train=None, n_test=5000, n_eval=5000, latent=64, pro_channels=(128, 64, 32), pro_steps=6000,
               batch=64, pro_lr=2e-4, cyc_channels=32, cyc_res=3, cyc_steps=4000, cyc_batch=32, cyc_lr=2e-4,
-              cmp_latent=16, cmp_width=32, cmp_hidden=256, cmp_epochs=10, gan_epochs=10, gan_base=32))
+              cmp_latent=16, cmp_width=32, cmp_hidden=256, cmp_epochs=10, gan_epochs=10, gan_base=32,
+              gan_lr=2e-4))
 train, test = mnist_splits(S.n_train, S.n_test)
 judge = load_classifier()
 print(train, test, sep="\n")
@@ -541,7 +542,7 @@ vae = VAE(S.cmp_latent, S.cmp_width, S.cmp_hidden)
 for model in (ae, vae):
     train_autoencoder(model, train.images, epochs=S.cmp_epochs, batch_size=S.batch)
 dcgan, *_ = train_image_gan(train, epochs=S.gan_epochs, latent_dim=S.latent, base=S.gan_base,
-                            batch_size=S.batch)
+                            batch_size=S.batch, lr=S.gan_lr)
 
 # %%
 from labkit.losses.vae import evaluate_elbo
@@ -576,8 +577,8 @@ for ax, (name, x) in zip(axes, samples.items()):
 # VAE's ELBO is far lower on noisy digits than on clean ones: a likelihood score can flag unusual
 # inputs, which neither the AE nor the GAN offers. How the GAN's samples rank against the VAE's depends
 # on the training budget (in fast mode the DCGAN has had three short epochs, see its training lines, and
-# its samples are still textures): compare the first column with the pictures, and remember that a
-# Frechet distance from a few hundred samples is a rough measure.
+# its samples are strokes rather than digits): compare the first column with the pictures, and remember
+# that a Frechet distance from a few hundred samples is a rough measure.
 
 # %% tags=["claim"]
 assert table["AE"]["encode: MSE/pixel"] < table["VAE"]["encode: MSE/pixel"], \
