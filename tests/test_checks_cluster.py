@@ -168,3 +168,18 @@ def test_kmeans_hints_never_reveal_the_solution(monkeypatch, capsys):
     out = capsys.readouterr().out
     for leak in ("X[:, None", "C[None", "cdist", "index_add", "bincount", ".min(1)", "/ d2.sum()"):
         assert leak not in out, leak
+
+
+WRONG = __import__("pathlib").Path(__file__).parent / "grading_fixtures" / "wrong"
+
+
+@pytest.mark.parametrize("gid, check, name", [("kmeans-assign", ck.assign, "assign"),
+                                              ("kmeans-update", ck.update, "update"),
+                                              ("kmeans-pp-probs", ck.kmeanspp_probs, "kmeanspp_probs")])
+def test_typical_wrong_answer_fixture_is_rejected(gid, check, name, monkeypatch):
+    """tests/grading_fixtures/wrong/<grade_id>.py (the nbgrader round trip's wrong answer) fails its check."""
+    monkeypatch.delenv("LABKIT_GRADING", raising=False)
+    ns = {"torch": torch}
+    exec((WRONG / f"{gid}.py").read_text(), ns)
+    assert check(ns[name]) is False
+    assert check(ns[name], seed=7) is False

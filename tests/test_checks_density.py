@@ -109,3 +109,14 @@ def test_check_uses_its_own_generator_and_seed_changes_the_cases(name, monkeypat
     seen.clear()
     check(lambda *a: (seen.append([np.asarray(x).copy() for x in a]), good(*a))[1], seed=0)
     assert any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(first7, seen[0]))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_typical_wrong_answer_fixture_is_rejected(name):
+    """tests/grading_fixtures/wrong/density-<name>.py (the nbgrader round trip's wrong answer) fails."""
+    from pathlib import Path
+    ns = {"np": np}
+    exec((Path(__file__).parent / "grading_fixtures" / "wrong" / f"density-{name}.py").read_text(), ns)
+    check = CASES[name][0]
+    assert check(ns[name]) is False
+    assert check(ns[name], seed=1) is False
