@@ -63,32 +63,39 @@ def env_info():
             "loadavg_start": os.getloadavg()}
 
 
-def bench_kmeans(n, d, k, repeats, device):
+def bench_kmeans(n, d, k, repeats, device, threads):
     """labkit's KMeans (default: Hamerly's bounds on the CPU) next to scikit-learn's lloyd and elkan,
     same data and initial centres, interleaved repetitions in this process: median wall and CPU
     times, ratios to the faster scikit-learn algorithm; labels against each, and against labkit's
-    plain Lloyd (must be identical: the bounds only skip work)."""
+    plain Lloyd (must be identical: the bounds only skip work). ``threads``: for both libraries
+    (threadpoolctl for scikit-learn's OpenMP/BLAS, ``n_threads`` and torch's for labkit)."""
     from sklearn.cluster import KMeans as SKKMeans
     from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
+    from threadpoolctl import threadpool_limits
     X, _ = make_blobs(n, n_features=d, centers=40, cluster_std=3.0, random_state=0)
     X = X.astype(np.float32)
     C0 = X[np.random.RandomState(0).choice(n, k, replace=False)]
     runs = {"sklearn_lloyd": lambda: SKKMeans(k, init=C0, n_init=1, algorithm="lloyd").fit(X),
             "sklearn_elkan": lambda: SKKMeans(k, init=C0, n_init=1, algorithm="elkan").fit(X),
-            "labkit": lambda: KMeans(k, init=C0, device=device).fit(X)}
+            "labkit": lambda: KMeans(k, init=C0, device=device, n_threads=threads).fit(X)}
     wall, cpu, load, fitted = {m: [] for m in runs}, {m: [] for m in runs}, [], {}
-    for _ in range(repeats):
-        for name, fit in runs.items():                      # interleaved: the load hits all alike
-            load.append(os.getloadavg()[0])
-            t, c = time.perf_counter(), time.process_time()
-            fitted[name] = fit()
-            wall[name].append(time.perf_counter() - t)
-            cpu[name].append(time.process_time() - c)
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    with threadpool_limits(threads):
+        for _ in range(repeats):
+            for name, fit in runs.items():                  # interleaved: the load hits all alike
+                load.append(os.getloadavg()[0])
+                t, c = time.perf_counter(), time.process_time()
+                fitted[name] = fit()
+                wall[name].append(time.perf_counter() - t)
+                cpu[name].append(time.process_time() - c)
+    torch.set_num_threads(torch_threads)
     plain = KMeans(k, init=C0, device=device, algorithm="lloyd").fit(X)
     lk, med = fitted["labkit"], {m: statistics.median(v) for m, v in wall.items()}
     ref = min(("sklearn_lloyd", "sklearn_elkan"), key=med.get)
-    row = {"task": f"KMeans {n}x{d} f32 k={k}", "device": device, "repeats": repeats,
+    row = {"task": f"KMeans {n}x{d} f32 k={k} {threads} thr", "device": device, "repeats": repeats,
+           "threads": threads,
            "wall_s": wall, "cpu_s": cpu, "median_wall_s": med,
            "median_cpu_s": {m: statistics.median(v) for m, v in cpu.items()},
            "sklearn_s": med[ref], "labkit_s": med["labkit"], "reference": ref,
@@ -141,10 +148,20 @@ def bench_meanshift(name, X, quantile, n_samples, device, run_sklearn=True):
     return row
 
 
+KEPT = []   # with --only: the other family's rows of the previous file, each with its own env
+
+
+def keep_other_rows(only):
+    if only and OUT.exists():
+        old = json.loads(OUT.read_text())
+        family = {"kmeans": "KMeans", "meanshift": "MeanShift"}[only]
+        KEPT[:] = [dict(r, env=r.get("env", old["env"])) for r in old["results"] if not r["task"].startswith(family)]
+
+
 def save(rows, info):
     OUT.parent.mkdir(parents=True, exist_ok=True)
     info = dict(info, loadavg_now=os.getloadavg())
-    OUT.write_text(json.dumps({"env": info, "results": rows}, indent=1, default=float))
+    OUT.write_text(json.dumps({"env": info, "results": rows + KEPT}, indent=1, default=float))
 
 
 def table(rows):
@@ -172,6 +189,7 @@ def main():
     ap.add_argument("--only", choices=["kmeans", "meanshift"], default=None)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--repeats", type=int, default=7, help="KMeans: interleaved repetitions (medians)")
+    ap.add_argument("--threads", default=f"{torch.get_num_threads()},1", help="KMeans: thread counts to compare at")
     ap.add_argument("--sizes", default="2500,5000,10000,20000", help="MeanShift blob sizes (n-scaling)")
     ap.add_argument("--no-image", action="store_true", help="skip the colour-image MeanShift case")
     ap.add_argument("--out", default=str(OUT), help="where to write the JSON results")
@@ -179,12 +197,14 @@ def main():
     OUT = Path(args.out)
     info = env_info()
     print(info)
+    keep_other_rows(args.only)
     rows = []
     if args.only in (None, "kmeans"):
         n = 20000 if args.quick else 200000
-        rows.append(bench_kmeans(n, 16, 32, 1 if args.quick else args.repeats, args.device))
-        table(rows[-1:])
-        save(rows, info)
+        for threads in (int(t) for t in args.threads.split(",")):
+            rows.append(bench_kmeans(n, 16, 32, 1 if args.quick else args.repeats, args.device, threads))
+            table(rows[-1:])
+            save(rows, info)
     if args.only in (None, "meanshift"):
         sizes = [int(s) for s in args.sizes.split(",")] if not args.quick else [1000, 2000]
         if not args.no_image:
