@@ -36,7 +36,8 @@ VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image (Ubuntu).
+# Gradescope runs this once when it builds the autograder image. Choose the Ubuntu 24.04 base
+# image (Python 3.12): the pinned versions in constraints.txt need Python 3.11 or newer.
 set -euo pipefail
 cd /autograder/source
 apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip git
