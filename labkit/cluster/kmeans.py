@@ -141,9 +141,10 @@ class _Centres:
 
     @property
     def dup(self):
-        if self._dup is None:
-            self._dup, self.Cd = _duplicates(self.C), self.C.double()
-            self.any_dup = bool(self._dup.any())
+        if self._dup is None:                                      # worker threads may race here:
+            dup = _duplicates(self.C)                              # set _dup last
+            self.Cd, self.any_dup = self.C.double(), bool(dup.any())
+            self._dup = dup
         return self._dup
 
 
