@@ -36,11 +36,14 @@ VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image. Choose the Ubuntu 24.04 base
-# image (Python 3.12): the pinned versions in constraints.txt need Python 3.11 or newer.
+# Gradescope runs this once when it builds the autograder image. The pinned versions in
+# constraints.txt need Python 3.11 or newer: pick a base image that has it (e.g. Ubuntu 24.04).
 set -euo pipefail
 cd /autograder/source
 apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip git
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "labkit's pinned packages need Python >= 3.11; this image has $(python3 --version)." \
+       "Choose a newer base image (e.g. Ubuntu 24.04) in the autograder settings." >&2; exit 1; }
 python3 -m venv /autograder/venv
 PIP="/autograder/venv/bin/pip"
 "$PIP" install -q --upgrade pip
