@@ -56,9 +56,9 @@ from labkit.taxonomy import pixelcnn as P, flow as FL, table as T, views as V
 import labkit.checks.taxonomy as check
 use_style()
 S = by_mode(
-    fast=dict(n_train=3000, n_test=500, pc_channels=16, pc_layers=3, pc_first_k=5, pc_epochs=2,
-              fl_size=14, fl_base=8, fl_emb=32, fl_epochs=4, fl_batch=32, fl_lr=3e-3, fl_steps=10, w_table=2.0, vae_latent=16, vae_width=8,
-              vae_hidden=64, vae_epochs=3, k_iw=100, n_nll=200, gan_epochs=2, gan_base=16, gan_lr=5e-4,
+    fast=dict(n_train=4000, n_test=500, pc_channels=16, pc_layers=3, pc_first_k=5, pc_epochs=3,
+              fl_size=14, fl_base=8, fl_emb=32, fl_epochs=6, fl_batch=32, fl_lr=3e-3, fl_steps=10, w_table=2.0, vae_latent=16, vae_width=8,
+              vae_hidden=64, vae_epochs=3, k_iw=100, n_nll=200, gan_epochs=3, gan_base=16, gan_lr=5e-4,
               n_gen=200, n_out=100),
     full=dict(n_train=None, n_test=2000, pc_channels=64, pc_layers=7, pc_first_k=7, pc_epochs=15,
               fl_size=28, fl_base=32, fl_emb=128, fl_epochs=15, fl_batch=128, fl_lr=1e-3, fl_steps=50, w_table=2.0, vae_latent=32, vae_width=32,
