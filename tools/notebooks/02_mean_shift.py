@@ -47,9 +47,9 @@ from labkit.widgets import SliderView, float_slider, static_grid
 from labkit.widgets.cluster import (render_meanshift_bandwidth, render_segmentation, plot_trajectories,
                                     load_image, segment)
 use_style()
-# scikit-learn's side of section 7 stays near 30 s in full mode (its time grows faster than n)
+# scikit-learn's side of section 7 stays under about 30 s in full mode (its time grows faster than n)
 size = labkit.by_mode(fast=dict(image_stride=12, cmp_pixels=400, scale_n=(100, 200, 400), sk_jobs=None),
-                      full=dict(image_stride=4, cmp_pixels=3000, scale_n=(1000, 2000, 3000), sk_jobs=2))
+                      full=dict(image_stride=4, cmp_pixels=2000, scale_n=(1000, 2000, 3000), sk_jobs=2))
 
 # %% [markdown]
 # ## 1. Kernel density and climbing to the mode
