@@ -289,7 +289,7 @@ target = 0.95 if cfg.mode == "full" else 0.85
 assert history["miou"][-1] >= target, f"validation mIoU {history['miou'][-1]:.3f} below the {cfg.mode} target {target}"
 
 # %% [markdown] nbgrader={"schema_version": 3, "grade": true, "solution": true, "locked": false, "grade_id": "unet-q-curves", "points": 1}
-# **Question.** Pixel accuracy starts high and barely moves; mean IoU climbs much more. Which curve
+# **Question.** Pixel accuracy starts high and gains little; mean IoU climbs much more. Which curve
 # would you trust to compare two models, and why?
 #
 # ### BEGIN SOLUTION
@@ -316,8 +316,9 @@ print(f"error rate on outlines {100 * err['boundary']:.1f} %, inside regions {10
 
 # %% [markdown]
 # **Reading.** Most red pixels sit on the outlines of the objects and where objects touch; the
-# insides of the objects are almost always right. The printed error rates (outline pixels versus
-# pixels inside a region) say the same for the whole validation set.
+# insides of the objects are almost always right. The printed error rates say the same for the
+# whole validation set: outline pixels (those next to a change of class in the true mask) are wrong
+# far more often than pixels inside a region.
 
 # %% tags=["claim"]
 on_outlines = err["boundary"] * err["boundary_share"]                  # wrong outline pixels / all pixels

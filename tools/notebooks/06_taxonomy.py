@@ -381,7 +381,8 @@ if cfg.fast:
 # - **judge-Fréchet**: lab 05's Fréchet distance between the judge's features of samples and of the
 #   test part (lower is better; comparable only within this table);
 # - **label acc**: the judge's accuracy on the requested labels (conditional models only);
-# - **coverage**: how many of the 10 digits the judge assigns to at least 1 % of the samples;
+# - **coverage**: how many of the 10 digits the judge assigns to at least 1 % of the samples
+#   (`S.n_gen` samples per model, see the sizes cell);
 # - **samples/s** on this machine, and **train s**, the training time.
 
 # %%
