@@ -291,69 +291,94 @@ def _is_stub(text: str) -> bool:
     return "raise NotImplementedError()" in text and "# YOUR CODE HERE" in text
 
 
-def rebuild(sub_nb: dict, source: Source) -> tuple[list[dict], list[str], dict[str, str]]:
-    """The cells to run (source cells + the student's answers) and notes for the feedback."""
-    notes: list[str] = []
-    answers: dict[str, str] = {}
-    cells = sub_nb.get("cells", [])
-    by_meta: dict[str, list] = {}
-    by_id: dict[str, list] = {}
-    for c in cells:
-        m = nbgrader_meta(c)
-        if m and isinstance(m.get("grade_id"), str):
-            by_meta.setdefault(m["grade_id"], []).append(c)
-        if isinstance(c.get("id"), str):
-            by_id.setdefault(c["id"], []).append(c)
-    claimed = set()
-    for sc in source.cells:
-        if sc["kind"] != "answer":
-            continue
-        gid = sc["grade_id"]
-        cands, how = by_meta.get(gid, []), ""
-        if not cands:
-            cands, how = by_id.get(gid, []), "its cell id"
-        if not cands and sc["first_line"]:
-            cands = [c for c in cells if id(c) not in claimed
-                     and (nbgrader_meta(c) or {}).get("grade_id") not in source.answer_ids
-                     and sc["first_line"] in [ln.strip() for ln in source_text(c).splitlines()[:50]]]
-            how = f"its first line `{sc['first_line']}` (the cell's exercise metadata was missing)"
-        if not cands:
-            notes.append(f"{gid}: no answer cell found (deleted?); graded as unanswered")
-            answers[gid] = sc["stub"]
-            continue
-        answered = [c for c in cands if not _is_stub(source_text(c)) and source_text(c).strip()]
-        chosen = (answered or cands)[-1]
-        claimed.add(id(chosen))
-        if how:
-            notes.append(f"{gid}: answer cell found by {how}")
-        if len(cands) > 1:
-            notes.append(f"{gid}: {len(cands)} cells carry this exercise id (copied cell?); "
-                         f"graded the last {'answered ' if answered else ''}one")
-        if chosen.get("cell_type") != "code":
-            notes.append(f"{gid}: the answer cell was changed to {chosen.get('cell_type')}; graded its text as code")
-        answers[gid] = source_text(chosen)
+@dataclass
+class _Index:
+    """The submission's cells, found by nbgrader grade_id and by cell id."""
+    cells: list
+    by_meta: dict = field(default_factory=dict)
+    by_id: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cells: list) -> "_Index":
+        ix = cls(cells)
+        for c in cells:
+            m = nbgrader_meta(c)
+            if m and isinstance(m.get("grade_id"), str):
+                ix.by_meta.setdefault(m["grade_id"], []).append(c)
+            if isinstance(c.get("id"), str):
+                ix.by_id.setdefault(c["id"], []).append(c)
+        return ix
+
+
+def _candidates(sc: dict, ix: _Index, claimed: set, source: Source) -> tuple[list, str]:
+    """The submission's cells that may hold the answer to source answer cell ``sc``, and how they
+    were found ("" = by its exercise metadata)."""
+    gid = sc["grade_id"]
+    if ix.by_meta.get(gid):
+        return ix.by_meta[gid], ""
+    if ix.by_id.get(gid):
+        return ix.by_id[gid], "its cell id"
+    if not sc["first_line"]:
+        return [], ""
+    cands = [c for c in ix.cells if id(c) not in claimed
+             and (nbgrader_meta(c) or {}).get("grade_id") not in source.answer_ids
+             and sc["first_line"] in [ln.strip() for ln in source_text(c).splitlines()[:50]]]
+    return cands, f"its first line `{sc['first_line']}` (the cell's exercise metadata was missing)"
+
+
+def _choose_answer(sc: dict, ix: _Index, claimed: set, source: Source, notes: list) -> str:
+    """The answer text for one exercise (the stub if none), noting how it was found."""
+    gid = sc["grade_id"]
+    cands, how = _candidates(sc, ix, claimed, source)
+    if not cands:
+        notes.append(f"{gid}: no answer cell found (deleted?); graded as unanswered")
+        return sc["stub"]
+    answered = [c for c in cands if not _is_stub(source_text(c)) and source_text(c).strip()]
+    chosen = (answered or cands)[-1]
+    claimed.add(id(chosen))
+    if how:
+        notes.append(f"{gid}: answer cell found by {how}")
+    if len(cands) > 1:
+        notes.append(f"{gid}: {len(cands)} cells carry this exercise id (copied cell?); "
+                     f"graded the last {'answered ' if answered else ''}one")
+    if chosen.get("cell_type") != "code":
+        notes.append(f"{gid}: the answer cell was changed to {chosen.get('cell_type')}; graded its text as code")
+    return source_text(chosen)
+
+
+def _cell_notes(ix: _Index, source: Source, claimed: set) -> list[str]:
+    """Test cells the student deleted, and code cells the student added (not run)."""
     from .release import release_cell
-    student_texts = {source_text(c).strip() for c in cells}
+    notes = []
+    student_texts = {source_text(c).strip() for c in ix.cells}
     known_texts = set()
     for c in source.nb.cells:
-        known_texts.add(source_text(release_cell(c)).strip())
+        released = source_text(release_cell(c)).strip()
+        known_texts.add(released)
         meta = nbgrader_meta(c) or {}
         if meta.get("grade") and not meta.get("solution"):
             gid = meta.get("grade_id")
-            if not (by_meta.get(gid) or by_id.get(gid)) and source_text(release_cell(c)).strip() not in student_texts:
+            if not (ix.by_meta.get(gid) or ix.by_id.get(gid)) and released not in student_texts:
                 notes.append(f"{gid}: test cell missing from the submission; the instructor's was used")
     source_ids = {c.get("id") for c in source.nb.cells}
-    extra = [c for c in cells if c.get("cell_type") == "code" and c.get("id") not in source_ids
+    extra = [c for c in ix.cells if c.get("cell_type") == "code" and c.get("id") not in source_ids
              and id(c) not in claimed and source_text(c).strip() and source_text(c).strip() not in known_texts]
     if extra:
         notes.append(f"{len(extra)} code cell(s) added by the student were not run "
                      "(only answer cells are graded: put helper code inside the answer cell)")
-    out = []
-    for sc in source.cells:
-        if sc["kind"] == "answer":
-            out.append(dict(sc, source=answers[sc["grade_id"]]))
-        else:
-            out.append(sc)
+    return notes
+
+
+def rebuild(sub_nb: dict, source: Source) -> tuple[list[dict], list[str], dict[str, str]]:
+    """The cells to run (source cells + the student's answers), notes for the feedback, and the
+    answers by exercise id."""
+    notes: list[str] = []
+    ix = _Index.of(sub_nb.get("cells", []))
+    claimed: set = set()
+    answers = {sc["grade_id"]: _choose_answer(sc, ix, claimed, source, notes)
+               for sc in source.cells if sc["kind"] == "answer"}
+    notes += _cell_notes(ix, source, claimed)
+    out = [dict(sc, source=answers[sc["grade_id"]]) if sc["kind"] == "answer" else sc for sc in source.cells]
     return out, notes, answers
 
 
