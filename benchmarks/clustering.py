@@ -115,6 +115,9 @@ def bench_kmeans(n, d, k, repeats, device, threads):
                   "ari": adjusted_rand_score(sk.labels_, lk.labels_),
                   "labels_differing": int((sk.labels_ != lk.labels_).sum())}
     row["inertia_rel_diff"] = row[ref]["inertia_rel_diff"]
+    # scikit-learn's own two algorithms, same run: float32 sums in thread order can flip near-ties
+    row["sklearn_lloyd_vs_elkan_ari"] = adjusted_rand_score(fitted["sklearn_lloyd"].labels_,
+                                                            fitted["sklearn_elkan"].labels_)
     row["met"] = bool(row["time_ratio"] <= 0.8 and row["labels_equal_plain_lloyd"]
                       and all(row[m]["ari"] == 1.0 and abs(row[m]["inertia_rel_diff"]) <= 1e-5
                               for m in ("sklearn_lloyd", "sklearn_elkan")))
