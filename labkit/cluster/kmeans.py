@@ -517,6 +517,16 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     def fit(self, X, y=None):
         """Run Lloyd's algorithm ``n_init`` times, keep the run with the lowest inertia."""
         dev = resolve_device(self.device)
+        threads = torch.get_num_threads()
+        n_threads = self.n_threads or (threads if dev.type == "cpu" else 1)
+        if dev.type == "cpu":            # all the work in our n_threads Python threads (Workers):
+            torch.set_num_threads(1)     # no OpenMP pool spinning on the cores they need
+        try:
+            return self._fit(X, dev, n_threads)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _fit(self, X, dev, n_threads):
         X = check_X(self, X, reset=True, device=dev)
         self._check_params(X)
         tol = _mean_variance(X) * self.tol
@@ -524,7 +534,6 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         chunk = self.chunk_size or min(16384, auto_chunk(self.n_clusters))
         n_init = self.n_init if isinstance(self.init, str) else 1
         best = None
-        n_threads = self.n_threads or (torch.get_num_threads() if X.device.type == "cpu" else 1)
         bounded = self.algorithm in ("hamerly", "elkan") or (self.algorithm == "auto" and X.device.type == "cpu")
         with _Workers(n_threads) as workers:
             for _ in range(n_init):
