@@ -285,10 +285,10 @@ assert check.euler_step(euler_step, seed=6)
 # %% [markdown]
 # ### Training, with labels
 # We train **one** network for two jobs: with the digit's label y, and, for 10 % of the batches'
-# images, with a "no label" token instead. It then knows both v(x, t, y) and v(x, t); section 2's
-# guidance needs both. The loss is yours (`loss=flow_matching_loss`); images are scaled to [-1, 1].
-In fast mode the flow works on 14 x 14 digits (4 times fewer pixels, so 4 times more training steps
-in the same time) and its samples are scaled back up to 28 x 28 for the judge; full mode uses 28 x 28.
+# images, with a "no label" token instead. It then knows both v(x, t, y) and v(x, t); the guidance
+# below needs both. The loss is yours (`loss=flow_matching_loss`); images are scaled to [-1, 1].
+# In fast mode the flow works on 14 x 14 digits (4 times fewer pixels, so each training step costs
+# about a quarter) and its samples are scaled back up to 28 x 28 for the judge; full mode uses 28 x 28.
 
 # %%
 torch.manual_seed(0)
@@ -320,9 +320,9 @@ if cfg.fast:
 
 # %% [markdown]
 # **Read it:** at t = 0 every image is noise; halfway the noise still dominates, with a faint bright
-# blob where the digit will be; the last steps turn the blob into strokes. Every sample moves in many *small* steps of the
-# same network: this is the distribution transformer of lab 05, spread over time. Fewer steps are
-# faster and rougher (straight paths are what make a few Euler steps workable at all).
+# blob where the digit will be; the last steps turn the blob into strokes. Every sample moves in many
+# *small* steps of the same network: this is the distribution transformer of lab 05, spread over
+# time. Fewer steps are faster and rougher (straight paths are what make a few Euler steps workable).
 #
 # ### Asking for a digit: classifier-free guidance
 # With a label y the field goes to digits of class y. **Classifier-free guidance** (Ho & Salimans,
