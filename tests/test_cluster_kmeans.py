@@ -230,8 +230,10 @@ def test_bounded_equals_plain_on_near_ties(seed, dtype):
 def test_algorithm_param_and_auto():
     X, _ = data(0, dtype=np.float32)
     C0 = X[:4]
-    labels = {a: KMeans(4, init=C0, algorithm=a, device="cpu").fit(X).labels_
-              for a in ("auto", "lloyd", "hamerly", "elkan")}
+    threads = torch.get_num_threads()
+    labels = {a: KMeans(4, init=C0, algorithm=a, device="cpu", n_threads=t).fit(X).labels_
+              for a, t in (("auto", None), ("lloyd", 1), ("hamerly", 3), ("elkan", 1))}
+    assert torch.get_num_threads() == threads                       # fit restores torch's setting
     for lab in labels.values():
         np.testing.assert_array_equal(lab, labels["lloyd"])
     with pytest.raises(ValueError, match="algorithm"):
