@@ -7,8 +7,8 @@ fused, chunked passes, so 10^6 points fit in memory, and follows scikit-learn's
 ``algorithm="lloyd"`` exactly: tolerance scaled by the data variance, strict convergence when
 no label changes, empty clusters moved to the farthest points, a final assignment step.
 
-Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010), the rows whose nearest centre
-cannot have changed. Skipping must not change a label, and the matmul's rounding depends on the
+Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"),
+the rows whose nearest centre cannot have changed. Skipping must not change a label, and the matmul's rounding depends on the
 BLAS, the batch a row is in and its position (MKL: a row's float32 distances differ between a
 chunk and a gathered subset), so the assignment is made exact instead: rows whose two nearest
 centres are closer than the rounding error bound are decided in float64 without cancellation,
@@ -460,11 +460,13 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     available, else CPU). ``algorithm``: ``"lloyd"`` computes every distance at every iteration;
     ``"hamerly"`` (alias ``"elkan"``) skips the rows that Hamerly's bounds keep in their cluster;
     ``"auto"``: hamerly on the CPU, lloyd on a GPU. All give the same labels and centres, bit for
-    bit: the assignment is exact (ties to the lower index), the sums are exact fixed point. Input may be numpy, pandas or torch (any device). Fitted attributes are
-    numpy arrays: ``cluster_centers_`` (K, D), ``labels_`` (N,), plus ``inertia_``, ``n_iter_``.
+    bit: the assignment is exact (ties to the lower index), the sums are exact fixed point.
+    Input may be numpy, pandas or torch (any device). Fitted attributes are numpy arrays:
+    ``cluster_centers_`` (K, D), ``labels_`` (N,), plus ``inertia_``, ``n_iter_``.
     ``predict``/``transform`` return torch when given torch, numpy otherwise.
     ``chunk_size`` rows are processed at a time (default: ~2M distances per chunk);
-    ``n_threads`` CPU threads run the chunks (default: ``torch.get_num_threads()``).
+    ``n_threads`` CPU threads run the chunks (default: ``torch.get_num_threads()``; during ``fit``
+    torch itself runs single-threaded, its setting is restored afterwards).
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
