@@ -15,7 +15,6 @@ unanswered check raises :class:`CheckFailed` so the test cell scores 0.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from typing import Callable
 
@@ -45,7 +44,8 @@ def grading_mode() -> bool:
     """True when checks must raise instead of printing (``LABKIT_GRADING=1`` or the grader)."""
     if _FORCE_GRADING is not None:
         return bool(_FORCE_GRADING)
-    return os.environ.get("LABKIT_GRADING", "") == "1"
+    from labkit.config import grading_requested
+    return grading_requested()
 
 
 def _to_np(x, name="value"):
