@@ -1,0 +1,186 @@
+"""Full-size reference results shipped with labkit, for students without a GPU.
+
+The benchmark scripts (``benchmarks/reference.py --only NAME``) train a model at full-mode size
+and write one small ``.npz`` into ``labkit/data/reference/`` plus an entry in its
+``manifest.json``: file, sha256, bytes, the exact command that made it, what it was trained on,
+its results, and the date. Notebooks in fast mode load it with :func:`load_reference` and show it
+beside the student's own small run. Nothing is ever downloaded: a missing or changed file is an
+error that says how to rebuild it.
+
+**No self-evaluation.** A model trained on MNIST images may be evaluated only on images it was
+not trained on, whatever the data source (CI's 10k test split, a full MNIST downloaded in Colab,
+the digits fallback). Each MNIST artifact ships a 64-bit fingerprint of every training image;
+:meth:`Reference.held_out` keeps only the images the model never saw and :meth:`Reference.check_held_out`
+refuses (``SelfEvaluationError``) a batch holding any of its training images.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+MANIFEST = "manifest.json"
+
+
+class ReferenceError(RuntimeError):
+    """A shipped reference is missing, altered, or not listed in the manifest."""
+
+
+class SelfEvaluationError(ValueError):
+    """Images from a reference model's own training part were passed for evaluation."""
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def image_fingerprints(images) -> np.ndarray:
+    """One uint64 per image: blake2b of the image quantized to 8 bits (``round(255 x)``), so the
+    same MNIST image gives the same fingerprint whichever reader (IDX, torchvision) loaded it.
+    ``images``: ``(N, ...)`` floats in [0, 1] (tensor or array)."""
+    x = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    q = np.clip(np.rint(x.reshape(len(x), -1).astype(np.float64) * 255.0), 0, 255).astype(np.uint8)
+    return np.array([int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+                     for row in q], dtype=np.uint64)
+
+
+def read_manifest(directory=None) -> dict:
+    path = Path(directory or REFERENCE_DIR) / MANIFEST
+    if not path.exists():
+        return {"artifacts": {}}
+    return json.loads(path.read_text())
+
+
+def list_references(directory=None) -> dict:
+    """``{name: manifest entry}`` of every shipped reference."""
+    return read_manifest(directory)["artifacts"]
+
+
+@dataclass
+class Reference:
+    """A loaded reference: ``arrays`` (name -> numpy array, as stored), ``meta`` (its manifest
+    entry), and for MNIST models the fingerprints of its training images."""
+    name: str
+    arrays: dict
+    meta: dict
+    train_fingerprints: np.ndarray | None = None
+    _train_set: set = field(default_factory=set, repr=False)
+
+    def __post_init__(self):
+        if self.train_fingerprints is not None:
+            self._train_set = set(self.train_fingerprints.tolist())
+
+    @property
+    def command(self) -> str:
+        return self.meta["command"]
+
+    @property
+    def trained_on(self) -> str:
+        return self.meta["trained_on"]
+
+    @property
+    def results(self) -> dict:
+        return self.meta.get("results", {})
+
+    def label(self) -> str:
+        """What a figure title or printout calls it."""
+        script = self.command.split()[0] if self.command else "benchmarks/reference.py"
+        return f"full-size reference, trained by `{script}`"
+
+    def state_dict(self, prefix: str, dtype=torch.float32) -> dict:
+        """The tensors stored under ``prefix + "."`` as a state dict (fp16 on disk -> ``dtype``)."""
+        p = prefix + "."
+        out = {k[len(p):]: torch.from_numpy(np.asarray(v)) for k, v in self.arrays.items() if k.startswith(p)}
+        if not out:
+            raise KeyError(f"reference {self.name!r} has no tensors under {prefix!r}; "
+                           f"it holds {sorted({k.split('.')[0] for k in self.arrays})}")
+        return {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in out.items()}
+
+    def is_training_image(self, images) -> np.ndarray:
+        """Boolean ``(N,)``: which of ``images`` are in this model's training part."""
+        if self.train_fingerprints is None:
+            return np.zeros(len(images), dtype=bool)
+        return np.array([f in self._train_set for f in image_fingerprints(images).tolist()], dtype=bool)
+
+    def check_held_out(self, images):
+        """Raise :class:`SelfEvaluationError` if any of ``images`` was a training image of this model."""
+        seen = self.is_training_image(images)
+        if seen.any():
+            raise SelfEvaluationError(
+                f"{int(seen.sum())} of {len(images)} images were used to train the reference {self.name!r} "
+                f"({self.trained_on}); a model is never evaluated on its own training images. "
+                f"Fix: evaluate on ref.held_out(data) (keeps only the images it never saw).")
+        return images
+
+    def held_out(self, data):
+        """The part of ``data`` (an ``MNISTData`` or an image tensor) this model never saw."""
+        images = data.images if hasattr(data, "images") else data
+        keep = torch.from_numpy(~self.is_training_image(images))
+        if hasattr(data, "images"):
+            from .mnist import MNISTData
+            dropped = int((~keep).sum())
+            return MNISTData(data.images[keep], data.labels[keep], data.source,
+                             f"{data.split} minus {dropped} training images of reference {self.name}",
+                             data.reader, data.note)
+        return images[keep]
+
+    def evaluate(self, fn, images, *args, **kw):
+        """``fn(images, ...)`` after :meth:`check_held_out`: the only way a notebook should score it."""
+        return fn(self.check_held_out(images), *args, **kw)
+
+
+def load_reference(name: str, directory=None) -> Reference:
+    """Load the shipped reference ``name`` offline, after checking its sha256 against the manifest."""
+    directory = Path(directory or REFERENCE_DIR)
+    refs = list_references(directory)
+    if name not in refs:
+        raise ReferenceError(f"no shipped reference named {name!r} in {directory / MANIFEST}; "
+                             f"available: {sorted(refs) or 'none'}. Fix: build it with "
+                             f"`python benchmarks/reference.py --only {name}`.")
+    meta = refs[name]
+    path = directory / meta["file"]
+    if not path.exists():
+        raise ReferenceError(f"reference {name!r}: {path} is missing (the manifest lists it). "
+                             f"Fix: reinstall labkit, or rebuild it with `{meta['command']}`.")
+    got = sha256(path)
+    if got != meta["sha256"]:
+        raise ReferenceError(f"reference {name!r}: {path} has sha256 {got[:16]}..., the manifest says "
+                             f"{meta['sha256'][:16]}...: the file was changed or is corrupt. Fix: restore it "
+                             f"from git (`git checkout {path.name}` in labkit/data/reference/), reinstall "
+                             f"labkit, or rebuild it with `{meta['command']}`.")
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    fp = arrays.pop("train_fingerprints", None)
+    return Reference(name, arrays, meta, fp)
+
+
+def write_reference(name: str, arrays: dict, *, command: str, trained_on: str, results: dict | None = None,
+                    train_images=None, directory=None, **extra) -> dict:
+    """Save ``arrays`` as ``<name>.npz`` and record it in the manifest (used by the benchmarks).
+    ``train_images``: the model's training images, stored as fingerprints for the held-out rule."""
+    directory = Path(directory or REFERENCE_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = {k: (v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v))
+              for k, v in arrays.items()}
+    if train_images is not None:
+        arrays["train_fingerprints"] = image_fingerprints(train_images)
+    path = directory / f"{name}.npz"
+    np.savez_compressed(path, **arrays)
+    entry = {"name": name, "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
+             "command": command, "trained_on": trained_on, "results": results or {},
+             "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **extra}
+    manifest = read_manifest(directory)
+    manifest["artifacts"][name] = entry
+    manifest["artifacts"] = dict(sorted(manifest["artifacts"].items()))
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, default=float) + "\n")
+    return entry

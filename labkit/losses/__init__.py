@@ -1,1 +1,0 @@
-"""Losses, one module per topic (segmentation: Dice; vae: ELBO terms; gan: adversarial losses)."""

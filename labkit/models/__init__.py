@@ -1,1 +1,0 @@
-"""Models of the course, one file per family (unet, autoencoders, gan, classifier)."""
