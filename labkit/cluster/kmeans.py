@@ -325,40 +325,35 @@ def _bounded_pass(G, old, cen, labels, state, chunk, workers=None, fs=None):
     half = _half_separation(cen) - slack                                   # (K,)
     ones = torch.ones(chunk, dtype=torch.long, device=X.device)
 
-    def run(starts):
+    U += grow.index_select(0, labels)                                      # (N,) bound updates,
+    gap -= shrink.index_select(0, labels)                                  # in this thread
+    need = torch.nonzero(gap <= 0).flatten()                               # the gap cannot keep them
+    need = need[U.index_select(0, need) >= half.index_select(0, labels.index_select(0, need))]
+    dense = 2 * len(need) > N                                              # then whole chunks, no gathers
+    blocks = ([slice(t, min(t + chunk, N)) for t in range(0, N, chunk)] if dense
+              else [need[t:t + chunk] for t in range(0, len(need), chunk)])
+
+    def run(blocks):
         dsums = torch.zeros(K, D, dtype=torch.long, device=X.device) if fs is not None else None
         dcounts = torch.zeros(K, dtype=torch.long, device=X.device)
         changed = 0
-        for s in starts:
-            e = min(s + big, N)
-            lab = labels[s:e]
-            u, g = U[s:e], gap[s:e]
-            u += grow.index_select(0, lab)
-            g -= shrink.index_select(0, lab)
-            need = torch.nonzero(g <= 0).flatten()                         # the gap cannot keep them
-            need = need[u.index_select(0, need) >= half.index_select(0, lab.index_select(0, need))]
-            if 2 * len(need) > e - s:                              # most rows: whole slice, no gathers
-                blocks = [slice(t, min(t + chunk, e)) for t in range(s, e, chunk)]
-            else:
-                blocks = [need[t:t + chunk].add_(s) for t in range(0, len(need), chunk)]
-            for idx in blocks:
-                new, hi, lo = G.nearest(idx, cen)
-                rows = torch.arange(idx.start, idx.stop, device=X.device) if isinstance(idx, slice) else idx
-                prev = labels.index_select(0, rows)
-                labels[idx] = new
-                U[idx], gap[idx] = _bounds(hi, lo)
-                ch = torch.nonzero(new != prev).flatten()
-                changed += len(ch)
-                if fs is not None and len(ch):
-                    q = fs.q(X.index_select(0, rows[ch]))
-                    new, prev, one = new[ch], prev[ch], ones[:len(ch)]
-                    dsums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
-                    dcounts.index_add_(0, new, one).index_add_(0, prev, -one)
+        for idx in blocks:
+            new, hi, lo = G.nearest(idx, cen)
+            prev = labels[idx].clone() if dense else labels.index_select(0, idx)
+            labels[idx] = new
+            U[idx], gap[idx] = _bounds(hi, lo)
+            ch = torch.nonzero(new != prev).flatten()
+            changed += len(ch)
+            if fs is not None and len(ch):
+                q = fs.q(X.index_select(0, ch + idx.start if dense else idx[ch]))
+                new, prev, one = new[ch], prev[ch], ones[:len(ch)]
+                dsums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
+                dcounts.index_add_(0, new, one).index_add_(0, prev, -one)
         return dsums, dcounts, changed
 
-    big = max(chunk, -(-N // (2 * (workers.n if workers is not None else 1))))   # few large slices
-    starts = list(range(0, N, big))
-    parts = workers.map(run, starts) if workers is not None else [run(starts)]
+    # threads only pay for many blocks: a few thousand rows are quicker without the hand-offs
+    parallel = workers is not None and len(blocks) >= 2 * workers.n
+    parts = workers.map(run, blocks) if parallel else [run(blocks)]
     changed = sum(p[2] for p in parts)
     if fs is None:
         return changed, None, None
