@@ -6,7 +6,7 @@ minimax baseline in the same run, and the conditional GAN's judge accuracy.
     python benchmarks/gan.py --batched cuda --cgan none     # each recipe's seeds as one stacked model
 
 ``--batched DEVICE`` trains the seeds of each (mixture, recipe) as ONE stacked model
-(:func:`labkit.gan_train.train_mixture_gans`, torch.func vmap) on DEVICE and writes
+(:func:`labkit.gan.train.train_mixture_gans`, torch.func vmap) on DEVICE and writes
 benchmarks/results/gan_batched.json; per-run times are the batch's divided by the number of seeds.
 
 Protocol (PacGAN, Lin et al. 2018; VEEGAN, Srivastava et al. 2017): 2,500 samples; a sample is high
@@ -44,8 +44,8 @@ def run_one(args):
     mixture, recipe, seed, steps = args
     import torch
     torch.set_num_threads(1)
-    from labkit.gan_train import train_mixture_gan
-    from labkit.metrics.gan import mode_coverage
+    from labkit.gan.train import train_mixture_gan
+    from labkit.gan.metrics import mode_coverage
     t0, c0 = time.perf_counter(), time.process_time()
     G, D, hist, trainer, _ = train_mixture_gan(mixture, recipe, steps=steps, seed=seed, n_snapshots=1)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
@@ -58,8 +58,8 @@ def run_one(args):
 def run_batched(mixture, recipe, seeds, steps, device):
     import torch
     torch.set_num_threads(1)
-    from labkit.gan_train import train_mixture_gans
-    from labkit.metrics.gan import mode_coverage
+    from labkit.gan.train import train_mixture_gans
+    from labkit.gan.metrics import mode_coverage
     t0, c0 = time.perf_counter(), time.process_time()
     out = train_mixture_gans(mixture, recipe, steps=steps, seeds=seeds, n_snapshots=1, device=device)
     if str(device).startswith("cuda"):
@@ -79,9 +79,9 @@ def run_cgan(mode: str, seed: int = 0):
     import torch
     torch.set_num_threads(1)
     from labkit.data import mnist_splits
-    from labkit.gan_train import generate_digits, train_image_gan
-    from labkit.metrics.gan import conditional_accuracy, frechet_distance
-    from labkit.models.classifier import load_classifier
+    from labkit.gan.train import generate_digits, train_image_gan
+    from labkit.gan.metrics import conditional_accuracy, frechet_distance
+    from labkit.gan.judge import load_classifier
     sizes = {"fast": dict(n_train=4000, epochs=8, base=32, lr=5e-4),      # as notebook 05_gan
              "full": dict(n_train=None, epochs=20, base=64, lr=2e-4)}[mode]
     train, test = mnist_splits(sizes["n_train"], 2000)
@@ -129,7 +129,7 @@ def main(argv=None):
     ap.add_argument("--mixtures", nargs="+", default=["ring", "grid"], choices=["ring", "grid", "none"],
                     help="'none': only the conditional GAN; the 2-D results already in --out are kept")
     ap.add_argument("--recipes", nargs="+", default=["minimax", "tuned"])
-    from labkit.gan_train import MIXTURE_STEPS
+    from labkit.gan.train import MIXTURE_STEPS
     ap.add_argument("--steps-ring", type=int, default=MIXTURE_STEPS["ring"])
     ap.add_argument("--steps-grid", type=int, default=MIXTURE_STEPS["grid"])
     ap.add_argument("--workers", type=int, default=min(5, os.cpu_count() or 1))

@@ -8,7 +8,7 @@ from the start on the same budget, and CycleGAN with / without its cycle loss vs
 budget (results/gan_beyond.json; parts/seeds can run as parallel processes); ``large`` = full mode (GPU).
 
 ProGAN: same networks, same steps and batch size; Frechet distance in the judge classifier's
-feature space (labkit.metrics.gan, NOT Inception-FID) between ``n_eval`` samples and ``n_eval``
+feature space (labkit.gan.metrics, NOT Inception-FID) between ``n_eval`` samples and ``n_eval``
 held-out real digits; the real-vs-real distance of the same size is the floor.
 CycleGAN: thin -> thick on held-out paired test digits: label kept (judge), stroke width,
 L1 to the true thick digit, round-trip error. Writes benchmarks/results/gan_beyond.json
@@ -65,9 +65,9 @@ def record(out: Path, part: str, row: str, seed, values: dict, meta: dict):
 
 def run_progan(S, seeds, device, out, meta, only=None):
     from labkit.data import mnist_splits
-    from labkit.metrics.gan import frechet_distance
-    from labkit.models.classifier import load_classifier
-    from labkit.models.progan import sample, train_progan
+    from labkit.gan.metrics import frechet_distance
+    from labkit.gan.judge import load_classifier
+    from labkit.gan.progan import sample, train_progan
     train, test = mnist_splits(S["n_train"], S["n_eval"])
     judge = load_classifier()
     real = test.images[:S["n_eval"]]
@@ -93,8 +93,8 @@ def run_progan(S, seeds, device, out, meta, only=None):
 def run_cyclegan(S, seeds, device, out, meta, only=None):
     from labkit.data import mnist_splits
     from labkit.data.domains import make_domains
-    from labkit.models.classifier import load_classifier
-    from labkit.models.cyclegan import (evaluate_translation, round_trip, train_cyclegan, train_pix2pix_paired,
+    from labkit.gan.judge import load_classifier
+    from labkit.gan.cyclegan import (evaluate_translation, round_trip, train_cyclegan, train_pix2pix_paired,
                                         translate)
     train, test = mnist_splits(S["n_train"], S["n_eval"])
     judge = load_classifier()

@@ -48,13 +48,13 @@ def sizes(mode: str) -> dict:
 
 def run(mode: str) -> dict:
     import labkit
-    from labkit import density as D
-    from labkit import likelihood as L
+    from labkit.density import models as D
+    from labkit.vae import likelihood as L
     from labkit.data import mnist_splits
-    from labkit.gan_train import generate_digits, train_image_gan
-    from labkit.metrics.gan import conditional_accuracy
-    from labkit.models.autoencoders import VAE, train_autoencoder
-    from labkit.models.classifier import load_classifier
+    from labkit.gan.train import generate_digits, train_image_gan
+    from labkit.gan.metrics import conditional_accuracy
+    from labkit.vae.models import VAE, train_autoencoder
+    from labkit.gan.judge import load_classifier
     from labkit.taxonomy import flow as FL, pixelcnn as P, table as T
     os.environ["LABKIT_MODE"] = mode
     cfg = labkit.setup(seed=0, threads=None if mode == "full" else 1, quiet=True)

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from labkit.data.segmentation import shapes_splits  # noqa: E402
-from labkit.losses.segmentation import dice_ce_loss  # noqa: E402
-from labkit.metrics.segmentation import error_by_region, evaluate, mean_iou, pixel_accuracy  # noqa: E402
-from labkit.models.unet import UNet, count_parameters, one_cycle_adam, predict_dataset  # noqa: E402
+from labkit.segmentation.losses import dice_ce_loss  # noqa: E402
+from labkit.segmentation.metrics import error_by_region, evaluate, mean_iou, pixel_accuracy  # noqa: E402
+from labkit.segmentation.unet import UNet, count_parameters, one_cycle_adam, predict_dataset  # noqa: E402
 from labkit.train import fit, supervised  # noqa: E402
 
 # the sizes of notebooks/03_unet.ipynb (tools/notebooks/03_unet.py), keep in sync

@@ -30,9 +30,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from labkit.data import mnist_splits  # noqa: E402
-from labkit.losses.vae import ae_loss, evaluate_elbo, vae_loss  # noqa: E402
-from labkit.metrics.vae import auroc, compare_probes, corrupt, recon_errors  # noqa: E402
-from labkit.models.autoencoders import AE, VAE, train_autoencoder  # noqa: E402
+from labkit.vae.losses import ae_loss, evaluate_elbo, vae_loss  # noqa: E402
+from labkit.vae.metrics import auroc, compare_probes, corrupt, recon_errors  # noqa: E402
+from labkit.vae.models import AE, VAE, train_autoencoder  # noqa: E402
 
 
 class ExamplesVAE(nn.Module):
@@ -81,7 +81,7 @@ def blas_info():
 def paired_gain(a, b, images, seed=0):
     """Per-image ELBO of model a minus model b (same images, same noise seed): mean and its
     standard error (paired, so much tighter than comparing the two means)."""
-    from labkit.losses.vae import elbo_terms
+    from labkit.vae.losses import elbo_terms
     d = []
     for i in range(0, len(images), 500):
         x = images[i:i + 500]

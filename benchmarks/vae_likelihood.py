@@ -1,6 +1,6 @@
 """The course VAE's test log-likelihood reported the way papers do (issue 10, notebook 04b).
 
-For each latent size: train ``labkit.models.autoencoders.VAE`` on statically binarised MNIST
+For each latent size: train ``labkit.vae.models.VAE`` on statically binarised MNIST
 (each pixel 1 with probability its grey value, one fixed draw), then on held-out binarised test
 images report, in nats per image (higher is better):
 
@@ -32,9 +32,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from labkit import likelihood as L  # noqa: E402
+from labkit.vae import likelihood as L  # noqa: E402
 from labkit.data import mnist_splits  # noqa: E402
-from labkit.models.autoencoders import VAE, train_autoencoder  # noqa: E402
+from labkit.vae.models import VAE, train_autoencoder  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "vae_likelihood.json"
 SIZES = {

@@ -6,6 +6,9 @@ two minutes) or ``full`` (published-quality sizes, meant for a GPU). Default:
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import os
 import random
 import sys
@@ -111,6 +114,36 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = False) -> in
     except ImportError:  # pragma: no cover
         pass
     return seed
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Run a block on torch's global RNG seeded with ``seed`` (model initialisation, dropout and
+    unseeded sampling draw from it), then give the caller's RNG state back (CPU and CUDA).
+    Library trainers use this instead of reseeding: a notebook's global random state changes
+    only in ``setup()``, once per notebook."""
+    import torch
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        yield
+
+
+def seeded_by(arg: str = "seed"):
+    """Decorator: the function runs inside :func:`seeded` with the value of its ``arg`` argument."""
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            with seeded(bound.arguments[arg]):
+                return fn(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _repo_root() -> Path | None:

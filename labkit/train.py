@@ -196,3 +196,13 @@ def fit(model: torch.nn.Module, loader, *, loss_fn: Callable | None = None,
             break
     model.eval()
     return history
+
+
+def to_model(module: torch.nn.Module, *tensors):
+    """Inputs follow the model: move ``tensors`` (``None`` passes through) to the device of
+    ``module``'s parameters, so a student who trained on the GPU can still pass CPU tensors.
+    Returns one tensor for one argument, else a tuple."""
+    p = next(module.parameters(), None)
+    out = tuple(t.to(p.device) if isinstance(t, torch.Tensor) and p is not None and t.device != p.device else t
+                for t in tensors)
+    return out[0] if len(out) == 1 else out

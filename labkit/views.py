@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..viz import fig_to_png
+from labkit.viz import fig_to_png
 
 __all__ = ["to_png", "SliderView", "int_slider", "float_slider", "dropdown", "static_grid",
            "render_sine"]

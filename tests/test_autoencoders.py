@@ -1,8 +1,8 @@
-"""labkit.models.autoencoders: shapes, ranges, the shared interface, bad input messages."""
+"""labkit.vae.models: shapes, ranges, the shared interface, bad input messages."""
 import pytest
 import torch
 
-from labkit.models.autoencoders import AE, VAE, ConvDecoder, ConvEncoder
+from labkit.vae.models import AE, VAE, ConvDecoder, ConvEncoder
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ import os
 import pytest
 import torch
 
-from labkit.losses.vae import evaluate_elbo, vae_loss
-from labkit.models.autoencoders import VAE, lab_sizes, train_autoencoder
+from labkit.vae.losses import evaluate_elbo, vae_loss
+from labkit.vae.models import VAE, lab_sizes, train_autoencoder
 
 HAS_MNIST = bool(os.environ.get("LABKIT_DATA"))
 

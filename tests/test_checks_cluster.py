@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from labkit.checks import CheckFailed
-from labkit.checks import kmeans as ck
-from labkit.checks import meanshift as cm
+from labkit.cluster import kmeans_checks as ck
+from labkit.cluster import meanshift_checks as cm
 
 
 def assign_ok(X, C):

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 import labkit.checks.gan as check
 from labkit.checks import CheckFailed
-from labkit.losses.gan import d_loss, g_loss_nonsaturating, g_loss_saturating
+from labkit.gan.losses import d_loss, g_loss_nonsaturating, g_loss_saturating
 
 
 def good_d(r, f):

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from labkit.checks import CheckFailed
-from labkit.checks import meanshift as cm
+from labkit.cluster import meanshift_checks as cm
 
 WRONG = Path(__file__).parent / "grading_fixtures" / "wrong"
 

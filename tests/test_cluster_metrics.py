@@ -1,11 +1,11 @@
-"""labkit.metrics.clustering against scikit-learn and hand-computed values."""
+"""labkit.cluster.metrics against scikit-learn and hand-computed values."""
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_score
 
-from labkit.metrics.clustering import adjusted_rand, inertia, match_labels, scan_k, silhouette
+from labkit.cluster.metrics import adjusted_rand, inertia, match_labels, scan_k, silhouette
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

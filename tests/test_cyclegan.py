@@ -1,11 +1,11 @@
-"""CycleGAN (labkit.models.cyclegan): loss values by hand, shapes, a training step, evaluation helpers."""
+"""CycleGAN (labkit.gan.cyclegan): loss values by hand, shapes, a training step, evaluation helpers."""
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from labkit.data.domains import make_domains
-from labkit.models.cyclegan import (CycleGAN, CycleGANTrainer, PatchDiscriminator, Translator,
+from labkit.gan.cyclegan import (CycleGAN, CycleGANTrainer, PatchDiscriminator, Translator,
                                     cycle_consistency_loss, identity_loss, label_preserved_rate,
                                     lsgan_d_loss, lsgan_g_loss, round_trip, train_cyclegan, translate)
 
@@ -134,7 +134,7 @@ def test_train_translate_round_trip_and_label_rate():
 
 def test_evaluate_translation_by_hand():
     from labkit.data.domains import dilate
-    from labkit.models.cyclegan import evaluate_translation
+    from labkit.gan.cyclegan import evaluate_translation
     x = torch.zeros(2, 1, 28, 28)
     x[..., 4:24, 13:15] = 1.0
     labels = torch.tensor([1, 7])
@@ -146,8 +146,8 @@ def test_evaluate_translation_by_hand():
 
 def test_render_round_trip_and_translations():
     import matplotlib.pyplot as plt
-    from labkit.widgets import SliderView, dropdown, int_slider
-    from labkit.widgets.beyond import render_round_trip, render_translations
+    from labkit.views import SliderView, dropdown, int_slider
+    from labkit.gan.beyond_views import render_round_trip, render_translations
     xa = torch.rand(10, 1, 28, 28)
     trips = {"good": (xa, xa.flip(-1), xa), "bad": (xa, xa, torch.zeros_like(xa))}
     fig = render_round_trip(trips, "good", 0, n=4)
@@ -173,8 +173,8 @@ def test_render_round_trip_and_translations():
 def test_pix2pix_paired_baseline_uses_the_pairs(monkeypatch):
     """The paired baseline trains lab 05's pix2pix with input = the A image of each pair and
     target = its own B image (checked by spying on the trainer's step)."""
-    from labkit import gan_train
-    from labkit.models.cyclegan import train_pix2pix_paired
+    from labkit.gan import train as gan_train
+    from labkit.gan.cyclegan import train_pix2pix_paired
     torch.manual_seed(0)
     x = torch.rand(24, 1, 28, 28)
     pairs = make_domains(x, torch.zeros(24, dtype=torch.long), "thin-thick", paired=True)

@@ -1,9 +1,9 @@
-"""labkit.density and labkit.widgets.density (notebook 00b)."""
+"""labkit.density.models and labkit.density.views (notebook 00b)."""
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
-from labkit import density as D
+from labkit.density import models as D
 
 
 @pytest.fixture(scope="module")
@@ -248,12 +248,12 @@ def test_auroc():
 # ---------------------------------------------------------------- widgets ----------------------
 
 def _png(fig):
-    from labkit.widgets import to_png
+    from labkit.views import to_png
     return to_png(fig)
 
 
 def test_render_add_mass(toy):
-    from labkit.widgets import density as W
+    from labkit.density import views as W
     g = toy["grid"]
     px = D.density_on_grid(toy["dens"], g)
     regions = D.class_probs_on_grid(toy["clf"], g).argmax(1)
@@ -263,7 +263,7 @@ def test_render_add_mass(toy):
 
 
 def test_render_outlier_and_threshold(toy):
-    from labkit.widgets import density as W
+    from labkit.density import views as W
     thr = np.quantile(toy["dens"].score_samples(toy["X"]), 0.01)
     kw = dict(clf=toy["clf"], density=toy["dens"], grid=toy["grid"], threshold=thr, X_train=toy["X"])
     assert _png(W.render_outlier(6.0, -5.0, **kw)) != _png(W.render_outlier(-1.5, -1.0, **kw))
@@ -273,8 +273,8 @@ def test_render_outlier_and_threshold(toy):
 
 
 def test_slider_views_update_headless(toy):
-    from labkit.widgets import SliderView, float_slider
-    from labkit.widgets import density as W
+    from labkit.views import SliderView, float_slider
+    from labkit.density import views as W
     thr = np.quantile(toy["dens"].score_samples(toy["X"]), 0.01)
     view = SliderView(W.render_outlier, title="outlier",
                       fixed=dict(clf=toy["clf"], density=toy["dens"], grid=toy["grid"], threshold=thr,
@@ -287,7 +287,7 @@ def test_slider_views_update_headless(toy):
 
 def test_static_figures(toy):
     import matplotlib.pyplot as plt
-    from labkit.widgets import density as W
+    from labkit.density import views as W
     g = toy["grid"]
     proba, px = D.class_probs_on_grid(toy["clf"], g), D.density_on_grid(toy["dens"], g)
     pxy = np.stack([D.density_on_grid(m, g) for m in toy["class_dens"]], 1)

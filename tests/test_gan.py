@@ -8,11 +8,11 @@ import pytest
 import torch
 from torch import nn
 
-from labkit.gan_train import (GANConfig, GANDiverged, GANTrainer, Pix2PixTrainer, digit_edges, digit_masks,
+from labkit.gan.train import (GANConfig, GANDiverged, GANTrainer, Pix2PixTrainer, digit_edges, digit_masks,
                               train_gan, train_mixture_gan)
-from labkit.losses.gan import (d_accuracy, d_loss, g_loss, g_loss_nonsaturating, g_loss_saturating,
+from labkit.gan.losses import (d_accuracy, d_loss, g_loss, g_loss_nonsaturating, g_loss_saturating,
                                pix2pix_g_loss, r1_penalty)
-from labkit.models.gan import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator,
+from labkit.gan.models import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator,
                                PatchDiscriminator, Pix2Pix, dcgan_init, lerp, slerp)
 
 torch.set_num_threads(1)

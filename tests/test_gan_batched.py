@@ -7,7 +7,7 @@ long replay is checked in float64, the short one in float32."""
 import pytest
 import torch
 
-from labkit.gan_train import train_mixture_gan, train_mixture_gans
+from labkit.gan.train import train_mixture_gan, train_mixture_gans
 
 torch.set_num_threads(1)
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from labkit.data.mixtures import mixture_modes, sample_mixture, sample_1d, density_1d
-from labkit.metrics.gan import (conditional_accuracy, frechet_distance, frechet_distance_features,
+from labkit.gan.metrics import (conditional_accuracy, frechet_distance, frechet_distance_features,
                                 frechet_from_stats, mode_coverage)
 
 
@@ -79,7 +79,7 @@ def test_sample_1d_matches_density():
 
 @pytest.fixture(scope="module")
 def judge():
-    from labkit.models.classifier import load_classifier
+    from labkit.gan.judge import load_classifier
     return load_classifier()
 
 
@@ -91,7 +91,7 @@ def mnist():
 
 
 def test_judge_classifier_is_accurate_and_cached(judge, mnist):
-    from labkit.models.classifier import accuracy, train_classifier
+    from labkit.gan.judge import accuracy, train_classifier
     assert accuracy(judge, mnist.images, mnist.labels) > 0.93
     again = train_classifier(seed=0)                    # from the cache: same weights
     for p, q in zip(judge.parameters(), again.parameters()):

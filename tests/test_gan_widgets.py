@@ -7,10 +7,10 @@ import torch
 matplotlib.use("Agg")
 torch.set_num_threads(1)
 
-from labkit.gan_train import train_1d_gan, train_mixture_gan  # noqa: E402
-from labkit.models.gan import DCGANGenerator  # noqa: E402
-from labkit.widgets import SliderView, dropdown, float_slider, int_slider, to_png  # noqa: E402
-from labkit.widgets import gan as W  # noqa: E402
+from labkit.gan.train import train_1d_gan, train_mixture_gan  # noqa: E402
+from labkit.gan.models import DCGANGenerator  # noqa: E402
+from labkit.views import SliderView, dropdown, float_slider, int_slider, to_png  # noqa: E402
+from labkit.gan import views as W  # noqa: E402
 
 
 @pytest.fixture(scope="module")

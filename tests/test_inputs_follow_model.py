@@ -3,13 +3,13 @@ CPU tensors (found by running notebook 04 in full mode on CUDA: a CPU batch reac
 model). No GPU here: the 'meta' device stands in for "another device than the input's"."""
 import torch
 
-from labkit.models._device import to_model
-from labkit.models.autoencoders import AE, VAE
-from labkit.models.classifier import MNISTClassifier
-from labkit.models.cyclegan import Translator
-from labkit.models.gan import Pix2Pix, DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, PatchDiscriminator
-from labkit.models.progan import ProGenerator
-from labkit.models.unet import UNet
+from labkit.train import to_model
+from labkit.vae.models import AE, VAE
+from labkit.gan.judge import MNISTClassifier
+from labkit.gan.cyclegan import Translator
+from labkit.gan.models import Pix2Pix, DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, PatchDiscriminator
+from labkit.gan.progan import ProGenerator
+from labkit.segmentation.unet import UNet
 
 
 def test_to_model_moves_tensors_and_passes_none():

@@ -1,4 +1,4 @@
-"""labkit.likelihood: grid integration, ELBO and importance weighting against closed forms
+"""labkit.vae.likelihood: grid integration, ELBO and importance weighting against closed forms
 (linear-Gaussian VAE), plus the Bernoulli adapter on a tiny decoder and the course VAE."""
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from labkit import likelihood as L
+from labkit.vae import likelihood as L
 
 
 def misfit(d, D=6, seed=1, sigma=0.6):
@@ -148,7 +148,7 @@ def test_bernoulli_adapter_sums_to_one_over_all_binary_images():
 
 
 def test_course_vae_interface():
-    from labkit.models.autoencoders import VAE
+    from labkit.vae.models import VAE
     torch.manual_seed(0)
     vae = VAE(latent_dim=2, width=4, hidden=16).eval()
     model = L.BernoulliVAE(vae, chunk=500)
@@ -162,8 +162,8 @@ def test_course_vae_interface():
 
 
 def test_widgets_render():
-    from labkit.widgets import to_png
-    from labkit.widgets import likelihood as W
+    from labkit.views import to_png
+    from labkit.vae import likelihood_views as W
     m = misfit(2)
     x = m.sample(3, seed=0)
     res = L.log_px_adaptive(m, x)

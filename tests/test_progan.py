@@ -1,9 +1,9 @@
-"""Progressive growing (labkit.models.progan): shapes per stage, the fade-in blend, the schedule."""
+"""Progressive growing (labkit.gan.progan): shapes per stage, the fade-in blend, the schedule."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from labkit.models.progan import (RESOLUTIONS, GrowthSchedule, MinibatchStd, PixelNorm, ProDiscriminator,
+from labkit.gan.progan import (RESOLUTIONS, GrowthSchedule, MinibatchStd, PixelNorm, ProDiscriminator,
                                   ProGenerator, ProGANTrainer, real_at, sample, train_progan, upsample_to)
 
 torch.set_num_threads(1)
@@ -158,8 +158,8 @@ def test_train_progan_same_budget_and_sample():
 
 def test_render_growth():
     import matplotlib.pyplot as plt
-    from labkit.widgets import SliderView, int_slider, to_png
-    from labkit.widgets.beyond import render_growth
+    from labkit.views import SliderView, int_slider, to_png
+    from labkit.gan.beyond_views import render_growth
     sched = GrowthSchedule(9, (1 / 3, 1 / 3, 1 / 3))
     snaps = [{"step": t, "stage": s, "alpha": a, "resolution": RESOLUTIONS[s],
               "images": torch.rand(4, 1, RESOLUTIONS[s], RESOLUTIONS[s])}

@@ -128,8 +128,8 @@ def test_pet_missing_files_message(tmp_path, monkeypatch):
 
 
 def test_pet_standin_trains_one_step(tmp_path):
-    from labkit.losses.segmentation import dice_ce_loss
-    from labkit.models.unet import UNet
+    from labkit.segmentation.losses import dice_ce_loss
+    from labkit.segmentation.unet import UNet
     train, _ = pet_splits(_make_pet_standin(tmp_path), size=16, download=False)
     net = UNet(train.in_channels, train.num_classes, base_channels=4, depth=2)
     x, y = next(iter(train.loader(3)))

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from labkit.losses.segmentation import (DiceCELoss, cross_entropy, dice_ce_loss, soft_dice,
+from labkit.segmentation.losses import (DiceCELoss, cross_entropy, dice_ce_loss, soft_dice,
                                         soft_dice_loss)
-from labkit.metrics.segmentation import (confusion_matrix, evaluate, iou_per_class, mean_iou,
+from labkit.segmentation.metrics import (confusion_matrix, evaluate, iou_per_class, mean_iou,
                                          pixel_accuracy, segmentation_metrics)
 
 # a 1 x 3 x 3 example, 3 classes; computed by hand below

@@ -1,8 +1,8 @@
-"""UNet (labkit.models.unet): shapes for odd sizes, skip ablation, bad input, gradients."""
+"""UNet (labkit.segmentation.unet): shapes for odd sizes, skip ablation, bad input, gradients."""
 import pytest
 import torch
 
-from labkit.models.unet import DoubleConv, UNet, Up, count_parameters, match_size
+from labkit.segmentation.unet import DoubleConv, UNet, Up, count_parameters, match_size
 
 
 @pytest.mark.parametrize("size", [(1, 1), (5, 7), (31, 33), (64, 64), (17, 40)])

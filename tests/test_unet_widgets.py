@@ -1,14 +1,14 @@
-"""Segmentation figures (labkit.viz_seg) and the prediction slider (labkit.widgets.unet), headless."""
+"""Segmentation figures (labkit.segmentation.plots) and the prediction slider (labkit.segmentation.views), headless."""
 import numpy as np
 import pytest
 import torch
 
 from labkit.data.segmentation import shapes_splits
-from labkit.models.unet import UNet, one_cycle_adam, predict_dataset
-from labkit.viz_seg import (PALETTE, error_overlay, mask_to_rgb, show_ablation, show_feature_maps,
+from labkit.segmentation.unet import UNet, one_cycle_adam, predict_dataset
+from labkit.segmentation.plots import (PALETTE, error_overlay, mask_to_rgb, show_ablation, show_feature_maps,
                             show_segmentation)
-from labkit.widgets import to_png
-from labkit.widgets.unet import BROWSER_TITLE, SLIDER_DESCRIPTION, prediction_browser, render_prediction
+from labkit.views import to_png
+from labkit.segmentation.views import BROWSER_TITLE, SLIDER_DESCRIPTION, prediction_browser, render_prediction
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""labkit.losses.vae: KL vs Monte Carlo and torch.distributions, reparameterisation gradients,
+"""labkit.vae.losses: KL vs Monte Carlo and torch.distributions, reparameterisation gradients,
 the ELBO of a known case, the loss functions used for training."""
 import math
 
@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from labkit.losses.vae import (add_noise, ae_loss, bce_recon, elbo_terms, evaluate_elbo, kl_normal,
+from labkit.vae.losses import (add_noise, ae_loss, bce_recon, elbo_terms, evaluate_elbo, kl_normal,
                                log_bernoulli, mse_recon, recon_loss, reparameterize, vae_loss)
-from labkit.models.autoencoders import AE, VAE
+from labkit.vae.models import AE, VAE
 
 G = lambda s=0: torch.Generator().manual_seed(s)  # noqa: E731
 

@@ -1,13 +1,13 @@
-"""labkit.metrics.vae against scikit-learn and hand-computed values."""
+"""labkit.vae.metrics against scikit-learn and hand-computed values."""
 import numpy as np
 import pytest
 import torch
 from sklearn import metrics as skm
 
-from labkit.metrics.vae import (attribute_correlation, auroc, balanced_few_labels, compare_probes, corrupt,
+from labkit.vae.metrics import (attribute_correlation, auroc, balanced_few_labels, compare_probes, corrupt,
                                 encode_all, image_attributes, kl_per_dim, latent_gap_points, probe_accuracy,
                                 recon_errors, reconstruct_all, roc_curve)
-from labkit.models.autoencoders import AE, VAE
+from labkit.vae.models import AE, VAE
 
 
 @pytest.mark.parametrize("seed, ties", [(0, False), (1, True), (2, True)])
@@ -120,7 +120,7 @@ def test_image_attributes_and_correlation():
 
 
 def test_kl_per_dim_sums_to_total_kl():
-    from labkit.losses.vae import evaluate_elbo
+    from labkit.vae.losses import evaluate_elbo
     torch.manual_seed(0)
     m = VAE(latent_dim=4, width=4, hidden=16)
     x, _ = _mnist_like(50)
@@ -130,7 +130,7 @@ def test_kl_per_dim_sums_to_total_kl():
 
 
 def test_gap_profile_is_about_one_in_the_data_and_large_in_a_gap():
-    from labkit.metrics.vae import gap_profile
+    from labkit.vae.metrics import gap_profile
     rng = np.random.default_rng(0)
     codes = np.r_[rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + [12, 0]]   # two clusters, a gap
     prof = gap_profile(torch.tensor([[0.0, 0.0], [6.0, 0.0]]), codes)
@@ -138,8 +138,8 @@ def test_gap_profile_is_about_one_in_the_data_and_large_in_a_gap():
 
 
 def test_denoising_errors_and_interpolation_gap():
-    from labkit.metrics.vae import denoising_errors, interpolation_gap
-    from labkit.models.autoencoders import AE
+    from labkit.vae.metrics import denoising_errors, interpolation_gap
+    from labkit.vae.models import AE
     torch.manual_seed(0)
     ae = AE(2, width=4, hidden=16).eval()
     x = torch.rand(10, 1, 28, 28, generator=torch.Generator().manual_seed(0))

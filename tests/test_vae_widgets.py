@@ -1,12 +1,12 @@
-"""labkit.widgets.vae: every render function headless, slider views move, bad input messages."""
+"""labkit.vae.views: every render function headless, slider views move, bad input messages."""
 import matplotlib
 import numpy as np
 import pytest
 import torch
 
-from labkit.models.autoencoders import AE, VAE
-from labkit.widgets import to_png
-from labkit.widgets import vae as W
+from labkit.vae.models import AE, VAE
+from labkit.views import to_png
+from labkit.vae import views as W
 
 matplotlib.use("Agg")
 

@@ -1,5 +1,5 @@
 """Notebook 00's slider view (the sine wave), driven headlessly as the notebook's widget would be."""
-from labkit.widgets import SliderView, float_slider, render_sine
+from labkit.views import SliderView, float_slider, render_sine
 
 
 def test_sine_view_rerenders_when_a_slider_moves():

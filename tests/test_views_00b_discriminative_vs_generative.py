@@ -3,9 +3,9 @@ them on small inputs, and driven headlessly: moving a slider changes the picture
 import numpy as np
 import pytest
 
-from labkit import density as D
-from labkit.widgets import SliderView, float_slider
-from labkit.widgets import density as W
+from labkit.density import models as D
+from labkit.views import SliderView, float_slider
+from labkit.density import views as W
 
 
 @pytest.fixture(scope="module")

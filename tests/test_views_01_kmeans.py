@@ -4,8 +4,8 @@ import torch
 from sklearn.datasets import make_blobs
 
 from labkit.cluster import lloyd_steps
-from labkit.widgets import SliderView, int_slider
-from labkit.widgets.cluster import load_image, render_kmeans_step, render_quantized
+from labkit.views import SliderView, int_slider
+from labkit.cluster.views import load_image, render_kmeans_step, render_quantized
 
 
 def test_step_through_view_moves_with_the_iteration():

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from sklearn.datasets import make_blobs
 
-from labkit.widgets import SliderView, float_slider
-from labkit.widgets.cluster import load_image, render_meanshift_bandwidth, render_segmentation
+from labkit.views import SliderView, float_slider
+from labkit.cluster.views import load_image, render_meanshift_bandwidth, render_segmentation
 
 
 def test_bandwidth_view_changes_with_the_slider():

@@ -3,8 +3,8 @@ the picture (this assert used to sit in the notebook)."""
 import torch
 
 from labkit.data.segmentation import shapes_splits
-from labkit.models.unet import UNet, predict_dataset
-from labkit.widgets.unet import prediction_browser
+from labkit.segmentation.unet import UNet, predict_dataset
+from labkit.segmentation.views import prediction_browser
 
 
 def test_prediction_browser_changes_with_the_slider():

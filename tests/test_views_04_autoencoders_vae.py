@@ -4,8 +4,8 @@ import matplotlib
 import pytest
 import torch
 
-from labkit.models.autoencoders import AE, VAE
-from labkit.widgets import vae as W
+from labkit.vae.models import AE, VAE
+from labkit.vae import views as W
 
 matplotlib.use("Agg")
 
@@ -41,7 +41,7 @@ def test_perturbation_view_latent_slider(small):
 
 def test_interpolation_view_t_slider(small):
     ae, vae, x, labels = small
-    from labkit.metrics.vae import encode_all
+    from labkit.vae.metrics import encode_all
     view = W.interpolation_view(ae, vae, x[0], x[1], encode_all(ae, x).numpy(), encode_all(vae, x).numpy(), labels)
     _moves(view, "t", 0.3)                                       # section 11
 

@@ -3,10 +3,10 @@ notebook): picking another test image redraws the posterior."""
 import matplotlib
 import torch
 
-from labkit import likelihood as L
-from labkit.models.autoencoders import VAE
-from labkit.widgets import SliderView, int_slider
-from labkit.widgets import likelihood as W
+from labkit.vae import likelihood as L
+from labkit.vae.models import VAE
+from labkit.views import SliderView, int_slider
+from labkit.vae import likelihood_views as W
 
 matplotlib.use("Agg")
 

@@ -8,10 +8,10 @@ import torch
 matplotlib.use("Agg")
 torch.set_num_threads(1)
 
-from labkit.models.cyclegan import CycleGAN, round_trip
-from labkit.models.progan import train_progan
-from labkit.widgets import SliderView, dropdown, int_slider
-from labkit.widgets.beyond import render_growth, render_round_trip
+from labkit.gan.cyclegan import CycleGAN, round_trip
+from labkit.gan.progan import train_progan
+from labkit.views import SliderView, dropdown, int_slider
+from labkit.gan.beyond_views import render_growth, render_round_trip
 
 
 def _moves(view, control, value):

@@ -5,7 +5,7 @@ import torch
 from labkit.taxonomy import flow as FL
 from labkit.taxonomy import pixelcnn as P
 from labkit.taxonomy import views as V
-from labkit.widgets import SliderView, float_slider, int_slider
+from labkit.views import SliderView, float_slider, int_slider
 
 
 def _moved(view, name, value):

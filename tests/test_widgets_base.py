@@ -1,4 +1,4 @@
-"""labkit.widgets core: SliderView, static_grid, to_png. Runs under ipywidgets 8 (.venv) and
+"""labkit.views core: SliderView, static_grid, to_png. Runs under ipywidgets 8 (.venv) and
 7.7.1 (Colab's version, `make widgets7`), so only APIs common to both are used here too."""
 import io
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labkit.widgets import (SliderView, dropdown, float_slider, int_slider, render_sine,
+from labkit.views import (SliderView, dropdown, float_slider, int_slider, render_sine,
                             static_grid, to_png)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -4,8 +4,8 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from labkit.cluster import lloyd_steps
-from labkit.widgets import SliderView, float_slider, int_slider, to_png
-from labkit.widgets.cluster import (load_image, quantize, render_kmeans_step, render_meanshift_bandwidth,
+from labkit.views import SliderView, float_slider, int_slider, to_png
+from labkit.cluster.views import (load_image, quantize, render_kmeans_step, render_meanshift_bandwidth,
                                     render_quantized, render_segmentation, segment, segment_features)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ._core import Hint, exercise, expect_close, expect_dtype, expect_shape, expect_type
+from labkit.checks._core import Hint, exercise, expect_close, expect_dtype, expect_shape, expect_type
 
 __all__ = ["assign", "kmeanspp_probs", "update"]
 

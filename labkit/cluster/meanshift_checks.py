@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._core import Hint, _to_np, exercise, expect_close, expect_shape, expect_true, expect_type
+from labkit.checks._core import Hint, _to_np, exercise, expect_close, expect_shape, expect_true, expect_type
 
 __all__ = ["step", "merge", "features"]
 

@@ -79,7 +79,7 @@ def adjusted_rand(a, b) -> float:
 
 def scan_k(X, ks, random_state=0, n_init=3, sample_size=2000, device=None) -> dict:
     """Fit labkit's KMeans for every k (notebook 01, "choosing k"): {'k', 'inertia', 'silhouette'}."""
-    from ..cluster import KMeans
+    from labkit.cluster import KMeans
     out = {"k": [], "inertia": [], "silhouette": []}
     for k in ks:
         km = KMeans(k, n_init=n_init, random_state=random_state, device=device).fit(X)

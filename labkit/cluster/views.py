@@ -1,7 +1,7 @@
 """Render functions for the clustering labs (notebooks 01 and 02), one per slider view.
 
 Each ``render_...`` is pure (data + slider values -> Figure), tested headlessly, and used with
-``labkit.widgets.SliderView``. Slow fits are cached per slider value so moving a slider back is instant.
+``labkit.views.SliderView``. Slow fits are cached per slider value so moving a slider back is instant.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def load_image(name: str = "china.jpg", stride: int = 4) -> np.ndarray:
 
 
 def _regions(ax, centers, xlim, ylim, n=200):
-    from ..cluster import assign_labels
+    from labkit.cluster import assign_labels
     gx, gy = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
     grid = np.c_[gx.ravel(), gy.ravel()]
     lab = assign_labels(grid, np.asarray(centers, dtype=np.float64)).numpy().reshape(n, n)
@@ -63,7 +63,7 @@ def render_kmeans_step(X, history, iteration: int = 0, figsize=(5, 4.2)):
 @lru_cache(maxsize=64)
 def _quantize_cached(key, k, n_fit, random_state):
     image = _IMAGES[key]
-    from ..cluster import KMeans
+    from labkit.cluster import KMeans
     pixels = image.reshape(-1, 3)
     rs = np.random.RandomState(random_state)
     sample = pixels[rs.choice(len(pixels), min(n_fit, len(pixels)), replace=False)]
@@ -106,7 +106,7 @@ def render_quantized(image, k: int = 8, n_fit: int = 5000, figsize=(8, 3.2)):
 
 @lru_cache(maxsize=64)
 def _meanshift_cached(key, bandwidth, bin_seeding):
-    from ..cluster import MeanShift
+    from labkit.cluster import MeanShift
     return MeanShift(bandwidth=bandwidth, bin_seeding=bin_seeding, device="cpu").fit(_IMAGES[key])
 
 
@@ -157,7 +157,7 @@ def segment_features(image, spatial: float = 0.5) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _segment_cached(key, bandwidth, spatial):
-    from ..cluster import MeanShift
+    from labkit.cluster import MeanShift
     image = _IMAGES[key]
     ms = MeanShift(bandwidth=bandwidth, bin_seeding=True, device="cpu").fit(segment_features(image, spatial))
     labels = ms.labels_.reshape(image.shape[:2])

@@ -6,7 +6,7 @@ the PacGAN / VEEGAN mode-collapse benchmarks.
 - ``grid``: 25 Gaussians, means at ``{-4, -2, 0, 2, 4}^2``, std 0.05.
 
 ``sample_mixture(name, n, seed)`` returns ``(n, 2)`` float32 points; ``mixture_modes(name)`` the
-``(K, 2)`` means and the std (used by :func:`labkit.metrics.gan.mode_coverage`).
+``(K, 2)`` means and the std (used by :func:`labkit.gan.metrics.mode_coverage`).
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Hint, exercise, expect_close, expect_dtype, expect_shape, expect_true, _to_np
+from labkit.checks._core import Hint, exercise, expect_close, expect_dtype, expect_shape, expect_true, _to_np
 
 
 def _cases_normalise(seed):

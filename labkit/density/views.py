@@ -2,13 +2,13 @@
 
 Pure functions: ``render_*(**params) -> Figure`` (wrapped by ``SliderView``) and ``plot_*``
 helpers that draw on the notebook's figures. They take fitted models and a
-:class:`labkit.density.Grid` explicitly (no globals).
+:class:`labkit.density.models.Grid` explicitly (no globals).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import density as D
+from labkit.density import models as D
 
 CLASS_COLORS = np.array([[0.12, 0.47, 0.71], [1.0, 0.5, 0.05], [0.17, 0.63, 0.17]])   # tab10 0..2
 GREY = (0.55, 0.55, 0.55)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from ._core import Hint, exercise, expect_close, expect_finite, expect_true, expect_type
+from labkit.checks._core import Hint, exercise, expect_close, expect_finite, expect_true, expect_type
 
 __all__ = ["cycle_loss", "fade_in", "identity_loss"]
 

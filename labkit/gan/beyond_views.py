@@ -1,7 +1,7 @@
 """Render functions for notebook 05b (GANs beyond the basics): growth over training, round trips.
 
-Each is pure (data in, Figure out) and used by a :class:`labkit.widgets.SliderView` in the
-notebook and by :func:`labkit.widgets.static_grid` in fast mode.
+Each is pure (data in, Figure out) and used by a :class:`labkit.views.SliderView` in the
+notebook and by :func:`labkit.views.static_grid` in fast mode.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _plt():
 
 def row_grid(ax, images, label=None, title=None):
     """One row of images (N, 1, H, W) in [0, 1] on ``ax``, with a row label on the left."""
-    from ..viz import image_grid
+    from labkit.viz import image_grid
     ax.imshow(image_grid(images, nrow=len(images)), interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -34,8 +34,8 @@ def render_growth(snapshots, index: int = 0, schedule=None, nrow: int = 4):
     """Snapshot ``index`` of a progressive run: the generator's samples on fixed z at the
     resolution it had then (left, pixels shown as they are), and where that step sits in the
     growth schedule (right: resolution over training, fade-ins shaded)."""
-    from ..models.progan import RESOLUTIONS, upsample_to
-    from ..viz import image_grid
+    from labkit.gan.progan import RESOLUTIONS, upsample_to
+    from labkit.viz import image_grid
     if not snapshots:
         raise ValueError("no snapshots: train with train_progan(...) first (run.snapshots)")
     if not 0 <= index < len(snapshots):

@@ -10,7 +10,7 @@ import copy
 import torch
 from torch import nn
 
-from ._core import Hint, exercise, expect_close, expect_finite, expect_true, expect_type
+from labkit.checks._core import Hint, exercise, expect_close, expect_finite, expect_true, expect_type
 
 __all__ = ["discriminator_loss", "generator_loss", "train_step"]
 
@@ -40,7 +40,7 @@ def discriminator_loss(fn, seed: int = 0):
 
     Cases come from ``torch.Generator().manual_seed(seed)``: one with equal batch sizes (to spot
     swapped arguments), one with different sizes (to spot a sum instead of a mean)."""
-    from ..losses.gan import d_loss
+    from labkit.gan.losses import d_loss
     g = torch.Generator().manual_seed(seed)
     n = _sizes(g)
     for n_real, n_fake in ((n[0], n[0]), (n[0], n[1])):
@@ -72,7 +72,7 @@ def discriminator_loss(fn, seed: int = 0):
 def generator_loss(fn, seed: int = 0):
     """``fn(fake_logits, kind) -> scalar`` with kind ``"saturating"``: E log(1 - D(G(z))) or
     ``"nonsaturating"``: -E log D(G(z)) (both minimised by the generator). Cases from ``seed``."""
-    from ..losses.gan import g_loss_nonsaturating, g_loss_saturating
+    from labkit.gan.losses import g_loss_nonsaturating, g_loss_saturating
     g = torch.Generator().manual_seed(seed)
     sizes = _sizes(g)
     for kind, ref in (("saturating", g_loss_saturating), ("nonsaturating", g_loss_nonsaturating)):
@@ -112,7 +112,7 @@ def _toy_models(g):
 
 
 def _reference_step(G, D, opt_g, opt_d, real, z):
-    from ..losses.gan import d_loss, g_loss_nonsaturating
+    from labkit.gan.losses import d_loss, g_loss_nonsaturating
     fake = G(z)
     loss_d = d_loss(D(real), D(fake.detach()))
     opt_d.zero_grad()

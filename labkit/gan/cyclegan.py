@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._device import to_model
+from labkit.train import to_model
 
 __all__ = ["ResBlock", "Translator", "PatchDiscriminator", "CycleGAN", "cycle_consistency_loss",
            "identity_loss", "lsgan_d_loss", "lsgan_g_loss", "CycleGANTrainer", "CycleRun",
@@ -187,8 +187,8 @@ def train_cyclegan(domains, steps: int, lambda_cycle: float = 10.0, lambda_ident
                    batch_size: int = 32, channels: int = 16, n_res: int = 2, lr: float = 2e-4,
                    device=None, seed: int = 0, progress: bool = True) -> CycleRun:
     """Train a CycleGAN on ``domains`` (a ``labkit.data.domains.Domains``) for ``steps`` batches."""
-    from ..config import get_device, seed_everything
-    from ..train import fit
+    from labkit.config import get_device, seed_everything
+    from labkit.train import fit
     if not hasattr(domains, "loader") or not hasattr(domains, "a"):
         raise ValueError("domains must be a labkit.data.domains.Domains (make_domains(...))")
     device = torch.device(device) if device is not None else get_device()
@@ -240,7 +240,7 @@ def evaluate_translation(fake_b, labels, classify, truth_b=None, source_a=None, 
     - ``l1_to_truth``: mean |fake_b - truth_b| where the true B version is known (paired test set),
     - ``round_trip_l1``: mean |A -> B -> A - A| if ``source_a`` and ``reconstructed_a`` are given.
     """
-    from ..data.domains import stroke_width
+    from labkit.data.domains import stroke_width
     out = {"label_kept": label_preserved_rate(classify, fake_b, labels),
            "stroke_width": float(stroke_width(fake_b).mean())}
     if truth_b is not None:
@@ -261,13 +261,13 @@ class Pix2PixRun:
 def train_pix2pix_paired(pairs, steps: int, batch_size: int = 32, base_channels: int = 16, depth: int = 2,
                          l1_weight: float = 100.0, lr: float = 2e-4, device=None, seed: int = 0,
                          progress: bool = True) -> Pix2PixRun:
-    """The paired baseline: lab 05's pix2pix (``labkit.models.gan.Pix2Pix``, UNet generator, patch
-    D, trained by ``labkit.gan_train.Pix2PixTrainer``) on *paired* domains
+    """The paired baseline: lab 05's pix2pix (``labkit.gan.models.Pix2Pix``, UNet generator, patch
+    D, trained by ``labkit.gan.train.Pix2PixTrainer``) on *paired* domains
     (``make_domains(..., paired=True)``): input = the A image, target = its own B version."""
-    from ..config import get_device, seed_everything
-    from ..gan_train import Pix2PixTrainer
-    from ..models.gan import Pix2Pix
-    from ..train import fit
+    from labkit.config import get_device, seed_everything
+    from labkit.gan.train import Pix2PixTrainer
+    from labkit.gan.models import Pix2Pix
+    from labkit.train import fit
     if not getattr(pairs, "paired", False):
         raise ValueError("pix2pix needs pairs: build them with make_domains(..., paired=True)")
     device = torch.device(device) if device is not None else get_device()

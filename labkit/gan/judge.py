@@ -1,15 +1,15 @@
 """A small MNIST classifier that labkit trains reproducibly (lab 05, sections 3-5).
 
 It is the *judge* of the GAN lab: its accuracy on generated digits measures a conditional GAN
-(:func:`labkit.metrics.gan.conditional_accuracy`) and its 128-d penultimate features give a
-Frechet distance (:func:`labkit.metrics.gan.frechet_distance`). That distance is **not**
+(:func:`labkit.gan.metrics.conditional_accuracy`) and its 128-d penultimate features give a
+Frechet distance (:func:`labkit.gan.metrics.frechet_distance`). That distance is **not**
 Inception-FID: numbers are comparable only with other numbers from this same classifier.
 
     clf = load_classifier()          # trained once (seeded), then cached in labkit.config.cache_dir()
     logits = clf(x)                  # x: (N, 1, 28, 28) in [0, 1]
     feats = clf.features(x)          # (N, 128)
 
-Script: ``python -m labkit.models.classifier [--seed 0] [--epochs 4] [--force]``.
+Script: ``python -m labkit.gan.judge [--seed 0] [--epochs 4] [--force]``.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._device import to_model
+from labkit.train import to_model
 
 FEATURE_DIM = 128
 _MEMO: dict = {}
@@ -55,7 +55,7 @@ def _data_tag(data) -> str:
 
 
 def cache_path(seed: int = 0, epochs: int = 4, tag: str = "") -> Path:
-    from ..config import cache_dir
+    from labkit.config import cache_dir
     return cache_dir() / "classifier" / f"mnist_cnn_seed{seed}_e{epochs}{'_' + tag if tag else ''}.pt"
 
 
@@ -77,9 +77,9 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
     Trains on the training part of :func:`labkit.data.mnist_splits` (all of it), with Adam 1e-3,
     batch 128, light random shifts. The held-out accuracy is stored as ``model.test_accuracy``.
     """
-    from ..config import get_device, seed_everything
-    from ..data import mnist_splits
-    from ..train import fit, load_checkpoint, save_checkpoint, supervised
+    from labkit.config import get_device, seed_everything
+    from labkit.data import mnist_splits
+    from labkit.train import fit, load_checkpoint, save_checkpoint, supervised
     train, test = mnist_splits(seed=0)
     path = cache_path(seed, epochs, _data_tag(train))
     model = MNISTClassifier()

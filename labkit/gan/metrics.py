@@ -3,7 +3,7 @@
 - :func:`mode_coverage`: the PacGAN / VEEGAN protocol on the 2-D mixtures (modes covered and
   fraction of high-quality samples).
 - :func:`frechet_distance`: a Frechet distance between real and generated MNIST digits in the
-  feature space of labkit's own small MNIST classifier (:mod:`labkit.models.classifier`).
+  feature space of labkit's own small MNIST classifier (:mod:`labkit.gan.judge`).
   **This is not Inception-FID**: it uses a different network and feature space, so its values
   are comparable only with other values of this function (same classifier seed).
 - :func:`conditional_accuracy`: the classifier's accuracy on generated digits per requested label.
@@ -35,7 +35,7 @@ def mode_coverage(samples, mixture="ring", n_std: float = 3.0) -> dict:
     2,500 samples. Returns ``{"modes": int, "hq": fraction, "n_modes": K,
     "counts": high-quality samples per mode (K,)}``.
     """
-    from ..data.mixtures import mixture_modes
+    from labkit.data.mixtures import mixture_modes
     means, std = mixture_modes(mixture) if isinstance(mixture, str) else mixture
     means = _np2d(means, "means")
     x = _np2d(samples)
@@ -66,7 +66,7 @@ def _as_images(x, what) -> torch.Tensor:
 @torch.no_grad()
 def classifier_features(images, classifier=None, batch_size: int = 500) -> np.ndarray:
     """``(N, 128)`` penultimate features of the judge classifier for images in [0, 1]."""
-    from ..models.classifier import load_classifier
+    from labkit.gan.judge import load_classifier
     clf = classifier if classifier is not None else load_classifier()
     clf.eval()
     x = _as_images(images, "images")
@@ -115,7 +115,7 @@ def conditional_accuracy(images, labels, classifier=None) -> dict:
     Returns ``{"accuracy": overall, "per_label": {digit: accuracy}, "confusion": (10, 10) counts}``
     (rows = requested label, columns = predicted).
     """
-    from ..models.classifier import load_classifier
+    from labkit.gan.judge import load_classifier
     clf = classifier if classifier is not None else load_classifier()
     clf.eval()
     x = _as_images(images, "images")

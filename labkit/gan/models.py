@@ -12,7 +12,7 @@ import math
 import torch
 from torch import nn
 
-from ._device import to_model
+from labkit.train import to_model
 
 
 def _mlp(d_in, hidden, depth, d_out, act):
@@ -171,14 +171,14 @@ class PatchDiscriminator(nn.Module):
 
 
 class Pix2Pix(nn.Module):
-    """pix2pix = a UNet generator (lab 03's :class:`labkit.models.unet.UNet`, image in, image
+    """pix2pix = a UNet generator (lab 03's :class:`labkit.segmentation.unet.UNet`, image in, image
     out, skip connections carry the input's layout) + a :class:`PatchDiscriminator`. The
     generator's output passes through a sigmoid: images in [0, 1]. Section 5."""
 
     def __init__(self, in_channels: int = 1, out_channels: int = 1, base_channels: int = 16,
                  depth: int = 2, d_base: int = 32, d_layers: int = 2):
         super().__init__()
-        from .unet import UNet
+        from labkit.segmentation.unet import UNet
         self.G = UNet(in_channels, out_channels, base_channels=base_channels, depth=depth, skip=True)
         self.D = PatchDiscriminator(in_channels, out_channels, d_base, d_layers)
 

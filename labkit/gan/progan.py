@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._device import to_model
+from labkit.train import to_model
 
 __all__ = ["RESOLUTIONS", "PixelNorm", "MinibatchStd", "ProGenerator", "ProDiscriminator",
            "GrowthSchedule", "real_at", "ProGANTrainer", "GrowthRun", "train_progan", "sample",
@@ -274,8 +274,8 @@ def train_progan(images, steps: int, progressive: bool = True, batch_size: int =
     ``progressive=True`` grows 7 -> 14 -> 28 with fade-ins; ``False`` trains the same
     architecture at 28x28 from the first step (same steps, same batch size: same budget).
     """
-    from ..config import get_device, seed_everything
-    from ..train import fit
+    from labkit.config import get_device, seed_everything
+    from labkit.train import fit
     if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != (1, 28, 28):
         raise ValueError(f"images must be a tensor (N, 1, 28, 28) in [0, 1], got "
                          f"{tuple(images.shape) if hasattr(images, 'shape') else type(images).__name__}")

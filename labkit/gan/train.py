@@ -21,8 +21,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .losses.gan import d_loss, g_loss
-from .train import TrainingDiverged, fit
+from labkit.gan.losses import d_loss, g_loss
+from labkit.train import TrainingDiverged, fit
 
 
 class GANDiverged(TrainingDiverged):
@@ -221,7 +221,7 @@ def train_gan(G: nn.Module, D: nn.Module, loader, epochs: int = 1, config: GANCo
     raises :class:`GANDiverged` with an explanation; "D wins outright" is handled per
     ``config.on_divergence`` and listed in ``trainer.diagnosis``.
     """
-    from .config import get_device
+    from labkit.config import get_device
     device = torch.device(device) if device is not None else get_device()
     G.to(device), D.to(device)
     trainer = GANTrainer(G, D, config, total_steps=epochs * len(loader), conditional=conditional,
@@ -261,9 +261,9 @@ MIXTURE_STEPS = {"ring": 30_000, "grid": 40_000}   # the benchmark's budget (ful
 
 def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype=torch.float32):
     """One run's modules, data stream and config, exactly as :func:`train_mixture_gan` builds them."""
-    from .config import seed_everything
-    from .data.mixtures import MixtureStream, mixture_modes, sample_mixture
-    from .models.gan import MLPDiscriminator, MLPGenerator
+    from labkit.config import seed_everything
+    from labkit.data.mixtures import MixtureStream, mixture_modes, sample_mixture
+    from labkit.gan.models import MLPDiscriminator, MLPGenerator
     r = dict(MIXTURE_RECIPES[recipe]) if isinstance(recipe, str) else dict(recipe)
     k = r["n_categories"]
     k = k[mixture] if isinstance(k, dict) else k
@@ -318,7 +318,7 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
     """
     from torch.func import functional_call, stack_module_state, vmap
 
-    from .losses.gan import G_LOSSES
+    from labkit.gan.losses import G_LOSSES
     runs = [_mixture_run(mixture, recipe, steps, s, n_snapshots, cfg_overrides, dtype) for s in seeds]
     c, n_snapshots = runs[0][3], runs[0][4]
     Gs, Ds = [r[0].to(device) for r in runs], [r[1].to(device) for r in runs]
@@ -426,7 +426,7 @@ class Pix2PixTrainer:
 
     def __init__(self, model, derive: Callable = digit_edges, l1_weight: float = 100.0, lr: float = 2e-4,
                  betas=(0.5, 0.999), adversarial: bool = True):
-        from .losses.gan import pix2pix_g_loss
+        from labkit.gan.losses import pix2pix_g_loss
         self.model, self.derive, self.l1_weight, self.adversarial = model, derive, l1_weight, adversarial
         self._g_loss = pix2pix_g_loss
         self.opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas)
@@ -461,9 +461,9 @@ class Pix2PixTrainer:
 def train_pix2pix(model, loader, epochs: int = 1, derive: Callable = digit_edges, l1_weight: float = 100.0,
                   lr: float = 2e-4, adversarial: bool = True, progress: bool = True, device=None,
                   on_epoch_end: Callable | None = None):
-    """Train a :class:`labkit.models.gan.Pix2Pix` with :func:`labkit.train.fit`; returns
+    """Train a :class:`labkit.gan.models.Pix2Pix` with :func:`labkit.train.fit`; returns
     ``(history, trainer)``. ``adversarial=False`` trains the L1-only baseline."""
-    from .config import get_device
+    from labkit.config import get_device
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     trainer = Pix2PixTrainer(model, derive, l1_weight, lr, adversarial=adversarial)
@@ -481,9 +481,9 @@ def train_1d_gan(steps: int = 1500, seed: int = 0, n_snapshots: int = 15, batch_
     """A 1-D GAN: Gaussian noise in, the two-bump target of :mod:`labkit.data.mixtures` out.
     Returns ``(G, D, history, snapshots)`` with snapshots ``{"step", "samples", "xs", "d"}``
     (generated samples and the D(x) curve) for the step slider."""
-    from .config import seed_everything
-    from .data.mixtures import stream_1d
-    from .models.gan import MLPDiscriminator, MLPGenerator
+    from labkit.config import seed_everything
+    from labkit.data.mixtures import stream_1d
+    from labkit.gan.models import MLPDiscriminator, MLPGenerator
     seed_everything(seed)
     G, D = MLPGenerator(1, 1, hidden, 2), MLPDiscriminator(1, hidden, 2)
     xs = torch.linspace(-4.5, 5.5, 300)[:, None]
@@ -512,8 +512,8 @@ def train_image_gan(data, epochs: int = 5, latent_dim: int = 64, base: int = 32,
     [0, 1], ``.labels``, ``.loader``). Returns ``(G, D, history, trainer, snapshots)``; after each
     epoch a snapshot ``{"epoch", "images"}`` shows the same fixed batch of z (and, if
     conditional, labels 0..9 in turn) in [0, 1]."""
-    from .config import get_device, seed_everything
-    from .models.gan import DCGANDiscriminator, DCGANGenerator
+    from labkit.config import get_device, seed_everything
+    from labkit.gan.models import DCGANDiscriminator, DCGANGenerator
     device = torch.device(device) if device is not None else get_device()
     seed_everything(seed)
     n_classes = 10 if conditional else 0

@@ -1,11 +1,11 @@
 """Views for lab 05 (GANs): pure ``render_...`` functions returning matplotlib Figures (tested
-headlessly), shown with :class:`labkit.widgets.SliderView` in the notebook."""
+headlessly), shown with :class:`labkit.views.SliderView` in the notebook."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ..viz import image_grid
+from labkit.viz import image_grid
 
 
 def _plt():
@@ -25,7 +25,7 @@ def _index(snapshots, step_index):
 def render_1d(snapshots, step_index: int = 0, bins: int = 60, xlim=(-4.5, 5.5)):
     """Histogram of G(z) against the target density, and D(x) on the same x axis, at one snapshot
     (``{"step", "samples" (n,), "xs" (m,), "d" (m,)}``)."""
-    from ..data.mixtures import density_1d
+    from labkit.data.mixtures import density_1d
     s = _index(snapshots, step_index)
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
@@ -70,8 +70,8 @@ def render_mixture(snapshots, step_index: int = -1, mixture: str = "ring", G=Non
     """Generated samples over the discriminator's decision surface D(x) (heat map), the true
     modes (crosses), and the mode-coverage score, at one snapshot ``{"step", "G", "D"}`` (state
     dicts loaded into ``G`` and ``D``, which are modules of the right shape)."""
-    from ..data.mixtures import mixture_modes
-    from ..metrics.gan import mode_coverage
+    from labkit.data.mixtures import mixture_modes
+    from labkit.gan.metrics import mode_coverage
     idx = len(snapshots) - 1 if step_index == -1 else step_index
     s = _index(snapshots, idx)
     if G is None or D is None:
@@ -104,8 +104,8 @@ def render_mixture(snapshots, step_index: int = -1, mixture: str = "ring", G=Non
 
 def plot_mixture_runs(runs: dict, mixture: str, n: int = 2500, seed: int = 0):
     """Side by side: the final samples of several runs ``{name: (G, D)}`` with their scores."""
-    from ..data.mixtures import mixture_modes, sample_mixture
-    from ..metrics.gan import mode_coverage
+    from labkit.data.mixtures import mixture_modes, sample_mixture
+    from labkit.gan.metrics import mode_coverage
     plt = _plt()
     fig, axes = plt.subplots(1, len(runs) + 1, figsize=(3.3 * (len(runs) + 1), 3.4))
     means, _ = mixture_modes(mixture)
@@ -151,7 +151,7 @@ def render_interpolation(G, z0: torch.Tensor, z1: torch.Tensor, t: float = 0.5, 
     """G(interp(z0, z1, t)) for each row pair of (z0, z1): linear or spherical interpolation.
     Below: the norm of the interpolated z (linear interpolation shrinks it mid-way, where
     Gaussian latents almost never are)."""
-    from ..models.gan import lerp, slerp
+    from labkit.gan.models import lerp, slerp
     if method not in ("linear", "spherical"):
         raise ValueError(f"method must be 'linear' or 'spherical', got {method!r}")
     f = lerp if method == "linear" else slerp
@@ -220,7 +220,7 @@ def render_conditional(G, digit: int = 0, z_base: torch.Tensor | None = None, cl
 
 
 def plot_per_label_accuracy(result: dict, title: str = "judge accuracy per requested digit"):
-    """Bar chart of :func:`labkit.metrics.gan.conditional_accuracy`'s per-label accuracy."""
+    """Bar chart of :func:`labkit.gan.metrics.conditional_accuracy`'s per-label accuracy."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5, 2.6))
     d = sorted(result["per_label"])

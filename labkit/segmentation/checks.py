@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._core import Hint, exercise, expect_close, expect_shape, expect_true, expect_type
+from labkit.checks._core import Hint, exercise, expect_close, expect_shape, expect_true, expect_type
 
 __all__ = ["double_conv", "up_step", "dice_loss"]
 
@@ -63,7 +63,7 @@ def double_conv(fn, seed: int = 0):
 
 
 def _ref_up(x, skip, up, conv):
-    from ..models.unet import match_size
+    from labkit.segmentation.unet import match_size
     y = match_size(up(x), skip.shape[-2:])
     return conv(torch.cat([skip, y], dim=1))
 
@@ -72,7 +72,7 @@ def _ref_up(x, skip, up, conv):
 def up_step(fn, seed: int = 0):
     """``fn(x, skip, up, conv) -> tensor``: upsample ``x`` with ``up``, crop/pad it to ``skip``'s
     height and width, concatenate ``[skip, upsampled]`` on the channel axis, apply ``conv``."""
-    from ..models.unet import DoubleConv
+    from labkit.segmentation.unet import DoubleConv
     g = torch.Generator().manual_seed(100 + seed)
     c = 8 + 2 * (seed % 2)
     up = nn.ConvTranspose2d(c, c // 2, kernel_size=2, stride=2)
@@ -97,7 +97,7 @@ def up_step(fn, seed: int = 0):
 
 
 def _ref_up_only(x, skip, up):
-    from ..models.unet import match_size
+    from labkit.segmentation.unet import match_size
     return match_size(up(x), skip.shape[-2:])
 
 
@@ -106,7 +106,7 @@ def dice_loss(fn, seed: int = 0):
     """``fn(logits (N, K, H, W), target (N, H, W), eps=1.0) -> scalar``:
     1 - mean_c (2 sum p_c t_c + eps) / (sum p_c + sum t_c + eps), p = softmax over classes,
     t = one-hot target, sums over the batch and all pixels."""
-    from ..losses.segmentation import soft_dice_loss
+    from labkit.segmentation.losses import soft_dice_loss
     g = torch.Generator().manual_seed(200 + seed)
     cases = [(torch.randn(2, 3, 5, 4, generator=g) * 2, torch.randint(0, 3, (2, 5, 4), generator=g)),
              (torch.randn(1, 4, 6, 6, generator=g), torch.randint(0, 2, (1, 6, 6), generator=g))]  # 2 empty classes

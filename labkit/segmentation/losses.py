@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..metrics.segmentation import check_target
+from labkit.segmentation.metrics import check_target
 
 __all__ = ["check_logits_target", "cross_entropy", "soft_dice", "soft_dice_loss", "dice_ce_loss",
            "DiceCELoss"]

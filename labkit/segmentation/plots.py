@@ -47,7 +47,7 @@ def class_legend(fig, classes, ncol=None):
 
 
 def _iou_text(pred, target, k):
-    from .metrics.segmentation import mean_iou
+    from labkit.segmentation.metrics import mean_iou
     return f"mIoU {mean_iou(torch.as_tensor(pred)[None], torch.as_tensor(target)[None], k):.2f}"
 
 

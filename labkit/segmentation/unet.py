@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._device import to_model
+from labkit.train import to_model
 
 __all__ = ["DoubleConv", "Up", "UNet", "match_size", "count_parameters", "one_cycle_adam",
            "predict_dataset"]

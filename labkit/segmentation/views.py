@@ -1,13 +1,13 @@
 """Interactive views for notebook 03 (UNet): browse validation predictions with a slider.
 
 ``render_prediction(index, images, masks, preds, classes)`` is the pure render function (tested
-headlessly); ``prediction_browser(...)`` wraps it in a :class:`labkit.widgets.SliderView`.
+headlessly); ``prediction_browser(...)`` wraps it in a :class:`labkit.views.SliderView`.
 """
 from __future__ import annotations
 
 import torch
 
-from . import SliderView, int_slider
+from labkit.views import SliderView, int_slider
 
 __all__ = ["render_prediction", "prediction_browser", "BROWSER_TITLE", "SLIDER_DESCRIPTION"]
 
@@ -19,8 +19,8 @@ def render_prediction(index: int, images, masks, preds, classes, extra: dict | N
     """One validation image: image | ground truth | prediction | errors (red), titled with its
     mIoU and pixel accuracy. ``extra``: more prediction rows, e.g. ``{"no skips": preds2}``."""
     import matplotlib.pyplot as plt
-    from ..metrics.segmentation import mean_iou, pixel_accuracy
-    from ..viz_seg import class_legend, error_overlay, mask_to_rgb
+    from labkit.segmentation.metrics import mean_iou, pixel_accuracy
+    from labkit.segmentation.plots import class_legend, error_overlay, mask_to_rgb
     n = len(images)
     if not 0 <= index < n:
         raise ValueError(f"index must be in [0, {n - 1}], got {index}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._core import Hint, exercise, expect_close, expect_finite, expect_shape, expect_true, expect_type
+from labkit.checks._core import Hint, exercise, expect_close, expect_finite, expect_shape, expect_true, expect_type
 
 __all__ = ["causal_mask", "bernoulli_log_likelihood", "flow_matching_loss", "euler_step"]
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models.unet import UNet
+from ..segmentation.unet import UNet
 
 __all__ = ["FlowUNet", "flow_matching_loss", "euler_step", "train_flow", "sample", "to_pixels"]
 

@@ -39,7 +39,7 @@ def digit_coverage(images: torch.Tensor, judge, min_share: float = 0.01) -> int:
 def measure_row(name: str, samples: torch.Tensor, sample_seconds: float, train_seconds: float,
                 judge, test_images: torch.Tensor, loglik: str = "none", labels=None) -> dict:
     """One table row from a model's ``samples (n, 1, 28, 28)`` in [0, 1]."""
-    from ..metrics.gan import conditional_accuracy, frechet_distance
+    from ..gan.metrics import conditional_accuracy, frechet_distance
     row = dict(model=name, loglik=loglik, frechet=frechet_distance(test_images, samples, judge),
                label_acc=None, coverage=digit_coverage(samples, judge),
                samples_per_s=len(samples) / max(sample_seconds, 1e-9), train_s=float(train_seconds),

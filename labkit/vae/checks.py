@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from ._core import (
+from labkit.checks._core import (
     Hint,
     exercise,
     expect_close,
@@ -79,7 +79,7 @@ def reparameterize(fn, seed: int = 0):
 @exercise("vae-kl", "closed form, Monte Carlo and gradients match")
 def kl_divergence(fn, seed: int = 0):
     """``fn(mu, logvar) -> (B,)``: KL(N(mu, exp(logvar)) || N(0, I)) per example, summed over dims."""
-    from ..losses.vae import kl_normal
+    from labkit.vae.losses import kl_normal
     for i, (b, d) in enumerate([(4, 3), (2, 7)]):
         mu, logvar = _case(b + seed % 3, d + seed % 2, seed=10 + i + 100 * seed)
         b, d = mu.shape
@@ -113,7 +113,7 @@ def kl_divergence(fn, seed: int = 0):
 def elbo(fn, seed: int = 0):
     """``fn(x_logits, x, mu, logvar) -> (B,)``: log p(x|z) (Bernoulli, summed over pixels)
     minus the KL, per image, in nats (a negative number of a few hundred for MNIST)."""
-    from ..losses.vae import kl_normal, log_bernoulli
+    from labkit.vae.losses import kl_normal, log_bernoulli
     g = torch.Generator().manual_seed(5 + 1000 * seed)
     for b in (3 + seed % 2, 5):
         logits = torch.randn(b, 1, 28, 28, generator=g, dtype=torch.float64) * 2
@@ -143,7 +143,7 @@ def elbo(fn, seed: int = 0):
 
 def _tiny_ae(seed: int):
     """A small AE with weights from a private generator (the global random state is untouched)."""
-    from ..models.autoencoders import AE
+    from labkit.vae.models import AE
     with torch.random.fork_rng(devices=[]):
         model = AE(latent_dim=2, width=4, hidden=16).eval()
     g = torch.Generator().manual_seed(seed)

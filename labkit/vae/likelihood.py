@@ -9,7 +9,7 @@ q(z|x) = N(mu, diag(exp(logvar))):
 * :func:`iw_log_px` / :func:`iw_curve`: the importance-weighted estimate
   log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q, which climbs from the ELBO (k = 1) to log p(x);
 * models behind one small interface (``latent_dim``, ``encode``, ``loglik_shared``, ``loglik_paired``):
-  :class:`BernoulliVAE` (wraps the course VAE of ``labkit.models.autoencoders``) and
+  :class:`BernoulliVAE` (wraps the course VAE of ``labkit.vae.models``) and
   :class:`LinearGaussianVAE`, where log p(x), p(z|x) and the KL gap are known in closed form.
 
 Everything is per example, in nats. Shapes: ``x`` is whatever the model takes (``(B, 1, 28, 28)``
@@ -54,7 +54,7 @@ class BernoulliVAE:
     def __init__(self, model, chunk: int = 4096):
         for attr in ("latent_dim", "encode", "decode_logits"):
             if not hasattr(model, attr):
-                raise ValueError(f"model must have {attr!r} (the VAE interface of labkit.models.autoencoders)")
+                raise ValueError(f"model must have {attr!r} (the VAE interface of labkit.vae.models)")
         self.model, self.chunk = model, int(chunk)
         self.latent_dim = int(model.latent_dim)
 

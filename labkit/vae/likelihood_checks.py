@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from ._core import (
+from labkit.checks._core import (
     Hint,
     _to_np,
     exercise,

@@ -1,6 +1,6 @@
 """Figures and the slider view of notebook 04b (a VAE's real log-likelihood).
 
-Pure functions on the results of :mod:`labkit.likelihood` (no globals): ``plot_*`` return a
+Pure functions on the results of :mod:`labkit.vae.likelihood` (no globals): ``plot_*`` return a
 Figure; ``render_posterior(index, ...)`` is wrapped by ``SliderView``.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .. import likelihood as L
+from labkit.vae import likelihood as L
 
 
 def _plt():
@@ -81,7 +81,7 @@ def render_posterior(index: int = 0, *, model, images, lim: float = 5.0, n_coars
 
 def plot_iw_curves(curves: dict, log_px, elbos, titles=None):
     """ELBO <= importance-weighted estimate (mean +- sd over repeats, per k) <= log p(x) from the
-    grid: one panel per image. ``curves`` = :func:`labkit.likelihood.iw_curve` output."""
+    grid: one panel per image. ``curves`` = :func:`labkit.vae.likelihood.iw_curve` output."""
     plt = _plt()
     ks = sorted(curves)
     B = curves[ks[0]].shape[0]

@@ -222,7 +222,7 @@ def attribute_correlation(codes, attributes: dict) -> tuple[np.ndarray, list]:
 @torch.no_grad()
 def kl_per_dim(model, images, batch_size: int = 1000) -> np.ndarray:
     """Mean KL(q(z_j|x) || N(0, 1)) of each latent dimension (D,): near 0 = an unused dimension."""
-    from ..losses.vae import kl_normal
+    from labkit.vae.losses import kl_normal
     model.eval()
     dev = next(model.parameters()).device
     tot = 0
@@ -236,7 +236,7 @@ def kl_per_dim(model, images, batch_size: int = 1000) -> np.ndarray:
 def denoising_errors(model, images, noise: float, seed: int = 0) -> tuple[float, float]:
     """Section 4: mean summed squared error to the clean images of the noisy input (Gaussian
     noise of std ``noise``, seeded) and of the model's output: ``(err_noisy, err_denoised)``."""
-    from ..losses.vae import add_noise
+    from labkit.vae.losses import add_noise
     x = torch.as_tensor(images)
     noisy = add_noise(x, float(noise), generator=torch.Generator().manual_seed(seed))
     out = reconstruct_all(model, noisy)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._device import to_model
+from labkit.train import to_model
 
 __all__ = ["ConvEncoder", "ConvDecoder", "AE", "VAE", "check_images", "check_latents", "IMAGE_SHAPE",
            "train_autoencoder", "lab_sizes"]
@@ -162,7 +162,7 @@ class VAE(_Base):
 
     ``encode(x) -> (mu, logvar)``; ``decode(z)`` -> Bernoulli means; ``forward(x)`` draws one
     z = mu + sigma * eps and returns ``(logits, mu, logvar)``. ``beta`` is stored for
-    beta-VAE training (``labkit.losses.vae.vae_loss`` reads it) and does not change the network.
+    beta-VAE training (``labkit.vae.losses.vae_loss`` reads it) and does not change the network.
     """
     kind = "vae"
 
@@ -199,8 +199,8 @@ def train_autoencoder(model, images, *, epochs: int = 2, batch_size: int = 64, l
     """Train an AE or VAE on ``images`` (N, 1, 28, 28) with ``labkit.train.fit`` and a seeded
     loader. ``loss_fn`` defaults to ``ae_loss("bce")`` for an AE and ``vae_loss()`` for a VAE.
     Returns the :class:`labkit.train.History`; the model ends in eval mode."""
-    from ..losses.vae import ae_loss, vae_loss
-    from ..train import fit
+    from labkit.vae.losses import ae_loss, vae_loss
+    from labkit.train import fit
     check_images(images[:1], "images")
     if loss_fn is None:
         loss_fn = vae_loss() if isinstance(model, VAE) else ae_loss("bce")
@@ -217,7 +217,7 @@ def lab_sizes():
     fast (CPU, tests): 6k training images, 3 epochs, width 8 — every model trains in seconds.
     full (GPU): all training images (the official 60k where available), 10 epochs, width 32.
     """
-    from ..config import by_mode
+    from labkit.config import by_mode
     return by_mode(fast=dict(n_train=6000, n_test=1000, epochs=3, batch_size=32, width=8, hidden=64, lr=2e-3),
                    full=dict(n_train=None, n_test=10000, epochs=10, batch_size=128, width=32, hidden=256,
                              lr=1e-3))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..models.autoencoders import check_images
-from ..viz import image_grid, scatter2d
-from . import SliderView, dropdown, float_slider
+from labkit.vae.models import check_images
+from labkit.viz import image_grid, scatter2d
+from labkit.views import SliderView, dropdown, float_slider
 
 __all__ = ["render_reconstructions", "render_latent_scatters", "render_probe_bars", "render_denoising",
            "render_roc", "render_gaps", "render_samples", "render_manifold", "render_perturbation",
@@ -96,7 +96,7 @@ def render_latent_scatters(codes: dict, labels, size: float = 3.6, s: float = 5)
 
 
 def render_probe_bars(results: dict):
-    """Bar chart of few-label probe accuracies (``labkit.metrics.vae.compare_probes``)."""
+    """Bar chart of few-label probe accuracies (``labkit.vae.metrics.compare_probes``)."""
     plt = _plt()
     names = [k for k in ("encoder", "pca", "pixels") if k in results]
     fig, ax = plt.subplots(figsize=(4.2, 3))
@@ -112,8 +112,8 @@ def render_probe_bars(results: dict):
 @torch.no_grad()
 def render_denoising(model, images, noise: float = 0.4, seed: int = 0):
     """Clean images, the same with Gaussian noise of std ``noise``, and the model's output."""
-    from ..losses.vae import add_noise
-    from ..metrics.vae import denoising_errors
+    from labkit.vae.losses import add_noise
+    from labkit.vae.metrics import denoising_errors
     x = check_images(torch.as_tensor(images)[:8])
     noisy = add_noise(x, float(noise), generator=torch.Generator().manual_seed(seed))
     out = model.reconstruct(noisy.to(_dev(model))).cpu()
@@ -130,7 +130,7 @@ def render_denoising(model, images, noise: float = 0.4, seed: int = 0):
 
 def render_roc(curves: dict):
     """ROC curves: ``{name: (normal_scores, anomaly_scores)}``; AUROC in the legend."""
-    from ..metrics.vae import auroc, roc_curve
+    from labkit.vae.metrics import auroc, roc_curve
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.2, 4))
     for name, (s0, s1) in curves.items():
@@ -150,7 +150,7 @@ def render_roc(curves: dict):
 def render_gaps(model, codes, labels, n_show: int = 10, seed: int = 0):
     """Left: 2-D codes with the grid points that lie in gaps (far from every code). Right:
     images decoded at data points vs at gap points."""
-    from ..metrics.vae import latent_gap_points
+    from labkit.vae.metrics import latent_gap_points
     grid, dist, gap, _ = latent_gap_points(codes)
     rng = np.random.default_rng(seed)
     gap_idx = np.nonzero(gap.numpy())[0]
@@ -267,7 +267,7 @@ def perturbation_view(model, image, span: float = 3.0, title: str = "latent pert
 # ---- interpolation AE vs VAE ------------------------------------------------------------------
 
 def _gap_profile(path, codes, k: int = 10):
-    from ..metrics.vae import gap_profile
+    from labkit.vae.metrics import gap_profile
     return gap_profile(path, codes, k)
 
 
@@ -343,8 +343,8 @@ def denoising_view(model, images, title: str = "denoising autoencoder"):
 def beta_summary(model, images) -> dict:
     """What each latent dim of a (beta-)VAE does on ``images``: mean KL per dim, |correlation|
     of its code with simple attributes (ink, width, height, slant), and the ELBO."""
-    from ..losses.vae import evaluate_elbo
-    from ..metrics.vae import attribute_correlation, encode_all, image_attributes, kl_per_dim
+    from labkit.vae.losses import evaluate_elbo
+    from labkit.vae.metrics import attribute_correlation, encode_all, image_attributes, kl_per_dim
     corr, names = attribute_correlation(encode_all(model, images), image_attributes(images))
     return {"kl": kl_per_dim(model, images), "corr": corr, "attributes": names,
             "elbo": evaluate_elbo(model, images)["elbo"], "beta": float(getattr(model, "beta", 1.0))}

@@ -47,7 +47,7 @@ OVERRIDES = {
 
 BREAK_CELL = '''# injected by tests/e2e (LABKIT_E2E_BREAK={how}): break every slider view on purpose
 import gc as _gc
-from labkit.widgets import SliderView as _SV
+from labkit.views import SliderView as _SV
 def _e2e_broken(view, how):
     frozen = bytes(view.image.value)
     def render(**params):

@@ -64,7 +64,7 @@ assert 0 <= float(test.images.min()) and float(test.images.max()) <= 1, "pixels 
 # (in Colab: widgets need ipywidgets 7.7.x, which Colab ships).
 
 # %%
-from labkit.widgets import SliderView, float_slider, render_sine
+from labkit.views import SliderView, float_slider, render_sine
 view = SliderView(render_sine, title="sine wave",
                   freq=float_slider("frequency", 0.5, 5.0, 1.0),
                   phase=float_slider("phase", 0.0, 6.28, 0.0))

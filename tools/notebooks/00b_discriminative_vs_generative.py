@@ -40,10 +40,11 @@ cfg = labkit.setup(seed=0)
 # %%
 import numpy as np
 import matplotlib.pyplot as plt
-from labkit import by_mode, density as D
+from labkit import by_mode
+from labkit.density import models as D
 from labkit.viz import use_style
-from labkit.widgets import SliderView, float_slider, static_grid
-from labkit.widgets import density as W
+from labkit.views import SliderView, float_slider, static_grid
+from labkit.density import views as W
 import labkit.checks.density as checks
 use_style()
 S = by_mode(fast=dict(n_toy=600, grid_n=121, n_train=2000, n_test=500, n_out=200, mlp_iter=20, pca_dim=30),

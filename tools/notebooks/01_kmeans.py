@@ -38,9 +38,9 @@ import matplotlib.pyplot as plt
 from sklearn.datasets import make_blobs, make_moons
 from labkit.viz import use_style, scatter2d
 from labkit.cluster import KMeans, lloyd_steps
-from labkit.metrics.clustering import inertia, scan_k, adjusted_rand
-from labkit.widgets import SliderView, int_slider, static_grid
-from labkit.widgets.cluster import render_kmeans_step, render_quantized, load_image, quantize
+from labkit.cluster.metrics import inertia, scan_k, adjusted_rand
+from labkit.views import SliderView, int_slider, static_grid
+from labkit.cluster.views import render_kmeans_step, render_quantized, load_image, quantize
 use_style()
 size = labkit.by_mode(fast=dict(n_seeds=8, scan_n=1500, image_stride=6, bench_n=20_000, bench_reps=1),
                       full=dict(n_seeds=30, scan_n=10_000, image_stride=2, bench_n=200_000, bench_reps=2))

@@ -42,10 +42,10 @@ from sklearn.datasets import make_blobs
 from labkit.viz import use_style, scatter2d
 from labkit.cluster import (KMeans, MeanShift, estimate_bandwidth, kernel_density,
                             mean_shift_trajectories)
-from labkit.metrics.clustering import adjusted_rand
-from labkit.widgets import SliderView, float_slider, static_grid
-from labkit.widgets.cluster import (render_meanshift_bandwidth, render_segmentation, plot_trajectories,
-                                    load_image, segment)
+from labkit.cluster.metrics import adjusted_rand
+from labkit.views import SliderView, float_slider, static_grid
+from labkit.cluster.views import (render_meanshift_bandwidth, render_segmentation, plot_trajectories,
+                                  load_image, segment)
 use_style()
 # scikit-learn's side of section 7 stays under about 30 s in full mode (its time grows faster than n)
 size = labkit.by_mode(fast=dict(image_stride=12, cmp_pixels=400, scale_n=(100, 200, 400), sk_jobs=None),
@@ -315,7 +315,7 @@ assert checks02.features(pixel_features, seed=4)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# `labkit.widgets.cluster.segment` builds the same features and runs `MeanShift` on them, with seeds
+# `labkit.cluster.views.segment` builds the same features and runs `MeanShift` on them, with seeds
 # on a grid (`bin_seeding=True`) to keep it fast. Move the bandwidth: small gives many small
 # segments, large gives a few big ones.
 

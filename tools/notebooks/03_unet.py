@@ -52,7 +52,7 @@ import torch
 import matplotlib.pyplot as plt
 from labkit.data.segmentation import shapes_splits
 from labkit.viz import use_style, plot_history
-from labkit.viz_seg import show_segmentation
+from labkit.segmentation.plots import show_segmentation
 use_style()
 sizes = labkit.by_mode(
     fast=dict(size=32, n_train=1500, n_val=300, base=16, depth=3, epochs=5, batch_size=32, lr=5e-3),
@@ -79,7 +79,7 @@ for name, f in zip(classes, train.class_frequencies()):
 # IoU** (mIoU), its average over the classes: a missed small class costs as much as a missed large one.
 
 # %%
-from labkit.metrics.segmentation import iou_per_class, mean_iou, pixel_accuracy
+from labkit.segmentation.metrics import iou_per_class, mean_iou, pixel_accuracy
 all_background = torch.zeros_like(val.masks)
 acc0, miou0 = pixel_accuracy(all_background, val.masks, K), mean_iou(all_background, val.masks, K)
 print(f"pixel accuracy {acc0:.3f}")
@@ -173,12 +173,12 @@ assert checks.up_step(up_step, seed=1)
 
 # %% [markdown]
 # ### The whole network
-# `labkit.models.unet.UNet` is built from exactly these blocks (`DoubleConv`, `Up`). Follow one image
+# `labkit.segmentation.unet.UNet` is built from exactly these blocks (`DoubleConv`, `Up`). Follow one image
 # through it: channels double and size halves at each level down, then the reverse. Sizes need not be
 # powers of two.
 
 # %%
-from labkit.models.unet import UNet, count_parameters
+from labkit.segmentation.unet import UNet, count_parameters
 net = UNet(3, K, base_channels=sizes.base, depth=sizes.depth)
 for name, f in net.features(torch.zeros(1, 3, sizes.size, sizes.size)).items():
     print(f"{name:>10s}: {tuple(f.shape)}")
@@ -237,7 +237,7 @@ assert checks.dice_loss(dice_loss, seed=3)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# We train with the sum, `labkit.losses.segmentation.dice_ce_loss` (cross-entropy + the same Dice
+# We train with the sum, `labkit.segmentation.losses.dice_ce_loss` (cross-entropy + the same Dice
 # loss as yours): cross-entropy gives every pixel a clean gradient, Dice keeps the small classes in
 # view.
 
@@ -250,9 +250,9 @@ assert checks.dice_loss(dice_loss, seed=3)
 
 # %%
 from labkit.train import fit, supervised
-from labkit.losses.segmentation import dice_ce_loss
-from labkit.metrics.segmentation import segmentation_metrics
-from labkit.models.unet import one_cycle_adam
+from labkit.segmentation.losses import dice_ce_loss
+from labkit.segmentation.metrics import segmentation_metrics
+from labkit.segmentation.unet import one_cycle_adam
 train_loader = train.loader(sizes.batch_size, seed=0)
 val_loader = val.loader(200, shuffle=False)
 
@@ -306,8 +306,8 @@ assert history["miou"][-1] >= target, f"validation mIoU {history['miou'][-1]:.3f
 # with the wrongly labelled pixels in red.
 
 # %%
-from labkit.models.unet import predict_dataset
-from labkit.metrics.segmentation import error_by_region
+from labkit.segmentation.unet import predict_dataset
+from labkit.segmentation.metrics import error_by_region
 images, masks, preds = predict_dataset(net, val)
 show_segmentation(images[:8], masks[:8], preds[:8], classes=classes, n=8)
 plt.show()
@@ -331,8 +331,8 @@ assert err["boundary"] > 3 * err["interior"], f"outline pixels should be wrong f
 # outlines, where objects overlap?
 
 # %%
-from labkit.widgets.unet import prediction_browser, render_prediction
-from labkit.widgets import static_grid
+from labkit.segmentation.views import prediction_browser, render_prediction
+from labkit.views import static_grid
 view = prediction_browser(images, masks, preds, classes)
 view
 
@@ -386,7 +386,7 @@ assert b["boundary"] - a["boundary"] > b["interior"] - a["interior"], \
     f"without skips the outline error should grow most: {a} vs {b}"
 
 # %%
-from labkit.viz_seg import show_ablation
+from labkit.segmentation.plots import show_ablation
 show_ablation(images[:6], masks[:6], {"with skips": preds[:6], "without skips": preds_noskip[:6]},
               classes)
 plt.show()
@@ -416,7 +416,7 @@ plt.show()
 # level (`enc0`, full resolution) down to the bottleneck and back up the decoder (`dec0`).
 
 # %%
-from labkit.viz_seg import show_feature_maps
+from labkit.segmentation.plots import show_feature_maps
 with torch.no_grad():
     feats = net.eval().features(val.images[:1].to(cfg.device))
 show_segmentation(val.images[:1], val.masks[:1], classes=classes, n=1, scale=1.4)

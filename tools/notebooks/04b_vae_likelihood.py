@@ -38,12 +38,12 @@ cfg = labkit.setup(seed=0, threads=1)
 import numpy as np, torch
 import matplotlib.pyplot as plt
 from labkit import by_mode
-from labkit import likelihood as L
+from labkit.vae import likelihood as L
 from labkit.data import mnist_splits
-from labkit.models.autoencoders import VAE, train_autoencoder
+from labkit.vae.models import VAE, train_autoencoder
 from labkit.viz import use_style, show_images, plot_history
-from labkit.widgets import SliderView, int_slider
-from labkit.widgets import likelihood as W
+from labkit.views import SliderView, int_slider
+from labkit.vae import likelihood_views as W
 import labkit.checks.likelihood as checks
 use_style()
 S = by_mode(fast=dict(n_train=4000, n_test=500, epochs=3, batch_size=64, width=8, hidden=64, n_eval=20, k_eval=500),
@@ -65,7 +65,7 @@ x_test = torch.bernoulli(test.images, generator=g)
 torch.manual_seed(0)
 vae = VAE(latent_dim=2, width=S.width, hidden=S.hidden)
 history = train_autoencoder(vae, x_train, epochs=S.epochs, batch_size=S.batch_size, lr=2e-3)
-model = L.BernoulliVAE(vae)       # the interface labkit.likelihood works with
+model = L.BernoulliVAE(vae)       # the interface labkit.vae.likelihood works with
 plot_history(history, keys=["neg_elbo"], title="training: -ELBO per image (nats)");
 
 # %% [markdown]

@@ -44,7 +44,7 @@ cfg = labkit.setup(seed=0, threads=1)
 import numpy as np, torch
 from labkit import by_mode
 from labkit.viz import use_style
-from labkit.widgets import SliderView, int_slider, float_slider, dropdown, static_grid
+from labkit.views import SliderView, int_slider, float_slider, dropdown, static_grid
 use_style()
 S = by_mode(
     fast=dict(steps_1d=1200, steps_2d=1500, steps_grid=2000, n_train=4000, dc_epochs=5, dc_base=32, lr=5e-4,
@@ -60,8 +60,8 @@ S
 # We keep 15 snapshots of both, evenly spaced over training (each panel's title gives its step).
 
 # %%
-from labkit.gan_train import train_1d_gan
-from labkit.widgets.gan import render_1d
+from labkit.gan.train import train_1d_gan
+from labkit.gan.views import render_1d
 from labkit.data.mixtures import density_1d
 G1, D1, hist1, snaps1 = train_1d_gan(steps=S.steps_1d, n_snapshots=15, seed=0)
 print(f"{len(snaps1)} snapshots, final d_loss={hist1['d_loss'][-1]:.3f} (2 log 2 = {2*np.log(2):.3f})")
@@ -108,7 +108,7 @@ assert flat < 0.12, f"D(x) should be close to 1/2 where the data is: mean |D - 1
 
 # %%
 from labkit.data.mixtures import sample_mixture
-from labkit.metrics.gan import mode_coverage
+from labkit.gan.metrics import mode_coverage
 from labkit.viz import scatter2d
 import matplotlib.pyplot as plt
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.3))
@@ -224,7 +224,7 @@ assert check.train_step(train_step, seed=2024)
 ### END HIDDEN TESTS
 
 # %%
-from labkit.models.gan import MLPGenerator, MLPDiscriminator
+from labkit.gan.models import MLPGenerator, MLPDiscriminator
 torch.manual_seed(0)
 G, D = MLPGenerator(2, 2, 64, 2), MLPDiscriminator(2, 64, 2)
 opt_g, opt_d = (torch.optim.Adam(m.parameters(), 1e-3, betas=(0.5, 0.999)) for m in (G, D))
@@ -242,7 +242,7 @@ plt.title(f"your train_step, 300 steps: {mode_coverage(G.sample(2500), 'ring')['
 
 # %% [markdown]
 # ### Mode collapse, and a setup that covers every mode
-# `labkit.gan_train.train_mixture_gan` runs the same alternating step in a loop
+# `labkit.gan.train.train_mixture_gan` runs the same alternating step in a loop
 # (`labkit.train.fit(step=...)`). Two recipes on the same MLPs (3 x 128):
 # - `minimax`: the saturating loss of the original game, a plain Gaussian latent;
 # - `tuned`: the non-saturating loss, a categorical + Gaussian latent (a one-hot code joined to z, with
@@ -265,8 +265,8 @@ plt.title(f"your train_step, 300 steps: {mode_coverage(G.sample(2500), 'ring')['
 # (each step is a few tiny matrix products), so these runs stay on the CPU.
 
 # %%
-from labkit.gan_train import train_mixture_gan
-from labkit.widgets.gan import plot_mixture_runs
+from labkit.gan.train import train_mixture_gan
+from labkit.gan.views import plot_mixture_runs
 runs = {}
 def run(name, recipe):                     # one run; the trainer's diagnosis says if D won outright
     steps = S.steps_2d if name == "ring" else S.steps_grid
@@ -342,7 +342,7 @@ if bench:
     assert b["grid/tuned"]["hq_mean"] > b["grid/minimax"]["hq_mean"] + 0.05, "long runs: tuned grid is much tighter"
 
 # %%
-from labkit.widgets.gan import render_mixture
+from labkit.gan.views import render_mixture
 G_, D_, _, _, snaps2 = runs["grid", "tuned"]
 view2 = SliderView(render_mixture, fixed=dict(snapshots=snaps2, mixture="grid", G=G_, D=D_),
                    title="grid, tuned: samples over D's decision surface",
@@ -388,13 +388,13 @@ static_grid(render_mixture, [dict(step_index=i) for i in (0, 4, len(snaps_m) - 1
 
 # %%
 from labkit.data import mnist_splits
-from labkit.gan_train import train_image_gan
+from labkit.gan.train import train_image_gan
 train, test = mnist_splits(S.n_train, S.n_eval)
 print(train)
 G3, D3, hist3, tr3, snaps3 = train_image_gan(train, epochs=S.dc_epochs, base=S.dc_base, lr=S.lr, seed=0)
 
 # %%
-from labkit.widgets.gan import render_epoch_samples
+from labkit.gan.views import render_epoch_samples
 view3 = SliderView(render_epoch_samples, fixed=dict(snapshots=snaps3), title="DCGAN: fixed z after each epoch",
                    epoch_index=int_slider("epoch", 0, len(snaps3) - 1, len(snaps3) - 1))
 view3
@@ -413,13 +413,13 @@ static_grid(render_epoch_samples, [dict(epoch_index=i) for i in (0, len(snaps3) 
 # ### How good are these digits? A Frechet distance, and not Inception's
 # FID compares the mean and covariance of Inception-v3 features of real and generated images. We use
 # the same formula in the 128-d feature space of a **small MNIST classifier** that labkit trains once
-# (seeded, cached): `labkit.metrics.gan.frechet_distance`. Its values are comparable only with each
+# (seeded, cached): `labkit.gan.metrics.frechet_distance`. Its values are comparable only with each
 # other, never with published FIDs. Lower is closer to the test digits. Reference points: two real sets
 # (the floor: two finite samples never give exactly 0) and blurred real digits (3x3 average).
 
 # %%
-from labkit.models.classifier import load_classifier
-from labkit.metrics.gan import frechet_distance
+from labkit.gan.judge import load_classifier
+from labkit.gan.metrics import frechet_distance
 judge = load_classifier()
 print(f"judge classifier: held-out accuracy {judge.test_accuracy:.1%}")
 with torch.no_grad():
@@ -447,7 +447,7 @@ assert fd["real (train) vs test"] < fd["DCGAN"] < fd["blurred real"], f"expected
 # the right panel shows the mean |z| along both paths.
 
 # %%
-from labkit.widgets.gan import render_interpolation, render_perturbation
+from labkit.gan.views import render_interpolation, render_perturbation
 g = torch.Generator().manual_seed(3)
 z0, z1 = G3.sample_latent(8, g), G3.sample_latent(8, g)
 view_i = SliderView(render_interpolation, fixed=dict(G=G3, z0=z0, z1=z1), title="latent interpolation",
@@ -466,7 +466,7 @@ static_grid(render_interpolation, [dict(t=t, method=m) for m in ("linear", "sphe
 # the slider to compare them up close.
 
 # %% tags=["claim"]
-from labkit.models.gan import lerp, slerp
+from labkit.gan.models import lerp, slerp
 n0 = (z0.norm(dim=1).mean() + z1.norm(dim=1).mean()) / 2
 n_lin, n_sph = lerp(z0, z1, 0.5).norm(dim=1).mean() / n0, slerp(z0, z1, 0.5).norm(dim=1).mean() / n0
 assert n_lin < 0.8 and abs(n_sph - 1) < 0.05, f"midpoint norm / end norm: linear {n_lin:.2f}, spherical {n_sph:.2f}"
@@ -509,9 +509,9 @@ static_grid(render_perturbation, [dict(dim0=0.0, dim1=0.0, dim2=0.0), dict(dim0=
 # whether G obeys the label.
 
 # %%
-from labkit.gan_train import generate_digits
-from labkit.metrics.gan import conditional_accuracy
-from labkit.widgets.gan import plot_per_label_accuracy, render_conditional
+from labkit.gan.train import generate_digits
+from labkit.gan.metrics import conditional_accuracy
+from labkit.gan.views import plot_per_label_accuracy, render_conditional
 G4, D4, hist4, tr4, snaps4 = train_image_gan(train, epochs=S.cgan_epochs, base=S.dc_base, lr=S.lr,
                                              conditional=True, seed=0)
 want = torch.arange(S.n_eval) % 10
@@ -565,9 +565,9 @@ static_grid(render_conditional, [dict(digit=d) for d in (3, 7)], ncols=1, figsiz
 # the **L1** term keeps the output close to the target: loss_G = adversarial + 100 * L1.
 
 # %%
-from labkit.models.gan import Pix2Pix, count_parameters
-from labkit.gan_train import train_pix2pix, digit_edges
-from labkit.widgets.gan import plot_pix2pix
+from labkit.gan.models import Pix2Pix, count_parameters
+from labkit.gan.train import train_pix2pix, digit_edges
+from labkit.gan.views import plot_pix2pix
 pix_train, _ = mnist_splits(S.pix_train, S.n_eval)
 torch.manual_seed(0)
 p2p = Pix2Pix(base_channels=S.pix_base, depth=2, d_base=2 * S.pix_base)

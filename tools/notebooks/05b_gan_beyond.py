@@ -52,7 +52,7 @@ cfg = labkit.setup(seed=0, threads=1)
 import torch
 from labkit import by_mode
 from labkit.data import mnist_splits
-from labkit.models.classifier import load_classifier
+from labkit.gan.judge import load_classifier
 from labkit.viz import use_style, show_images
 use_style()
 S = by_mode(
@@ -118,7 +118,7 @@ assert check.fade_in(fade_in, seed=12)
 # output upsampled.
 
 # %%
-from labkit.models.progan import ProGenerator, upsample_to
+from labkit.gan.progan import ProGenerator, upsample_to
 G = ProGenerator(S.latent, S.pro_channels)
 z = torch.randn(8, S.latent)
 with torch.no_grad():
@@ -163,7 +163,7 @@ assert max(mine.values()) < 1e-5, f"fade_in should reproduce ProGenerator's blen
 # Snapshots of the generator on a fixed batch of `z` are kept along the way.
 
 # %%
-from labkit.models.progan import train_progan
+from labkit.gan.progan import train_progan
 pro = train_progan(train.images, S.pro_steps, progressive=True, batch_size=S.batch,
                    latent_dim=S.latent, channels=S.pro_channels, lr=S.pro_lr)
 print(f"{len(pro.snapshots)} snapshots, {pro.seconds:.0f}s in training steps")
@@ -173,8 +173,8 @@ print(f"{len(pro.snapshots)} snapshots, {pro.seconds:.0f}s in training steps")
 # that step (7x7 pixels stay big), and the right panel shows where that step is in the schedule.
 
 # %%
-from labkit.widgets import SliderView, int_slider, static_grid, dropdown
-from labkit.widgets.beyond import render_growth
+from labkit.views import SliderView, int_slider, static_grid, dropdown
+from labkit.gan.beyond_views import render_growth
 growth_view = SliderView(render_growth, fixed={"snapshots": pro.snapshots, "schedule": pro.schedule},
                          title="Progressive growing: samples over training",
                          index=int_slider("snapshot", 0, len(pro.snapshots) - 1, len(pro.snapshots) - 1))
@@ -206,8 +206,8 @@ fixed = train_progan(train.images, S.pro_steps, progressive=False, batch_size=S.
 print(f"progressive: {pro.seconds:.0f}s, fixed 28x28: {fixed.seconds:.0f}s of training steps")
 
 # %%
-from labkit.metrics.gan import frechet_distance
-from labkit.models.progan import sample
+from labkit.gan.metrics import frechet_distance
+from labkit.gan.progan import sample
 real = test.images[:S.n_eval]
 fd = {"real vs real (floor)": frechet_distance(real, train.images[:S.n_eval], judge)}
 for name, run in [("progressive 7->14->28", pro), ("fixed 28x28", fixed)]:
@@ -339,7 +339,7 @@ for ax, x, name in [(axes[0], dom.a, "domain A: thin"), (axes[1], dom.b, "domain
 # cycle loss (`lambda_cycle=0`), same data, same steps.
 
 # %%
-from labkit.models.cyclegan import train_cyclegan, round_trip, evaluate_translation
+from labkit.gan.cyclegan import train_cyclegan, round_trip, evaluate_translation
 kw = dict(batch_size=S.cyc_batch, channels=S.cyc_channels, n_res=S.cyc_res, lr=S.cyc_lr)
 cyc = train_cyclegan(dom, S.cyc_steps, lambda_cycle=10.0, **kw)
 
@@ -376,7 +376,7 @@ assert losses["with cycle loss"][0] < losses["without cycle loss"][0], \
 # slide through the test images.
 
 # %%
-from labkit.widgets.beyond import render_round_trip
+from labkit.gan.beyond_views import render_round_trip
 trips = {name: (xa, *round_trip(run.model, xa)) for name, run in
          [("with cycle loss", cyc), ("without cycle loss", nocyc)]}
 trip_view = SliderView(render_round_trip, fixed={"trips": trips, "names": ("thin", "thick")},
@@ -471,7 +471,7 @@ assert rt_with < rt_without, \
 # steps, evaluated on the same held-out pairs.
 
 # %%
-from labkit.models.cyclegan import train_pix2pix_paired, translate
+from labkit.gan.cyclegan import train_pix2pix_paired, translate
 pairs = make_domains(train.images, train.labels, "thin-thick", paired=True)
 pix = train_pix2pix_paired(pairs, S.cyc_steps, batch_size=S.cyc_batch, lr=S.cyc_lr)
 pix_b = translate(pix.model, xa)
@@ -480,7 +480,7 @@ for name, r in report.items():
     print(f"{name:20s} " + "  ".join(f"{k}={v:.3f}" for k, v in r.items()))
 
 # %%
-from labkit.widgets.beyond import render_translations
+from labkit.gan.beyond_views import render_translations
 outs = {"CycleGAN": trips["with cycle loss"][1], "no cycle loss": trips["without cycle loss"][1],
         "pix2pix (paired)": pix_b}
 scores = {k: f"kept {report[n]['label_kept']:.0%}" for k, n in
@@ -535,8 +535,8 @@ assert sw["pix2pix (paired)"] < min(sw["with cycle loss"], sw["without cycle los
 # VAE's ELBO on held-out digits and on the same digits with pixel noise for scoring.
 
 # %%
-from labkit.models.autoencoders import AE, VAE, train_autoencoder
-from labkit.gan_train import train_image_gan
+from labkit.vae.models import AE, VAE, train_autoencoder
+from labkit.gan.train import train_image_gan
 ae = AE(S.cmp_latent, S.cmp_width, S.cmp_hidden)
 vae = VAE(S.cmp_latent, S.cmp_width, S.cmp_hidden)
 for model in (ae, vae):
@@ -545,8 +545,8 @@ dcgan, *_ = train_image_gan(train, epochs=S.gan_epochs, latent_dim=S.latent, bas
                             batch_size=S.batch, lr=S.gan_lr)
 
 # %%
-from labkit.losses.vae import evaluate_elbo
-from labkit.metrics.vae import recon_errors, corrupt
+from labkit.vae.losses import evaluate_elbo
+from labkit.vae.metrics import recon_errors, corrupt
 gen = torch.Generator().manual_seed(3)
 with torch.no_grad():
     samples = {"AE": ae.decode(torch.randn(S.n_eval, S.cmp_latent, generator=gen)).cpu(),  # guessed prior
@@ -619,7 +619,7 @@ assert elbo["digits"] > elbo["noisy digits"], f"the ELBO should be higher on cle
 #
 # ## Questions
 # 1. ProGAN also uses equalised learning rates and pixel norm. Which of the two is in
-#    `labkit/models/progan.py`, and what problem does each address?
+#    `labkit/gan/progan.py`, and what problem does each address?
 # 2. Try `make_domains(..., "upright-italic")`: is slant easier or harder to translate than stroke
 #    width? Predict first, then run it.
 # 3. Set `lambda_identity=5.0` in `train_cyclegan`. What should the identity loss (your Exercise 2.2)

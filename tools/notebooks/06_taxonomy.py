@@ -51,7 +51,7 @@ import numpy as np, torch
 import matplotlib.pyplot as plt
 from labkit import by_mode
 from labkit.viz import use_style, show_images, plot_history
-from labkit.widgets import SliderView, int_slider, float_slider, static_grid
+from labkit.views import SliderView, int_slider, float_slider, static_grid
 from labkit.taxonomy import pixelcnn as P, flow as FL, table as T, views as V
 import labkit.checks.taxonomy as check
 use_style()
@@ -332,8 +332,8 @@ if cfg.fast:
 # the fraction of generated digits it reads as the requested label.
 
 # %%
-from labkit.models.classifier import load_classifier
-from labkit.metrics.gan import conditional_accuracy
+from labkit.gan.judge import load_classifier
+from labkit.gan.metrics import conditional_accuracy
 judge = load_classifier()
 want = torch.arange(S.n_gen) % 10
 acc_w = {}
@@ -386,8 +386,8 @@ if cfg.fast:
 # - **samples/s** on this machine, and **train s**, the training time.
 
 # %%
-from labkit import likelihood as L
-from labkit.models.autoencoders import VAE, train_autoencoder
+from labkit.vae import likelihood as L
+from labkit.vae.models import VAE, train_autoencoder
 torch.manual_seed(0)
 vae = VAE(latent_dim=S.vae_latent, width=S.vae_width, hidden=S.vae_hidden)
 _, train_s_vae = T.timed(train_autoencoder, vae, xb_train, epochs=S.vae_epochs, batch_size=64, lr=2e-3)
@@ -401,7 +401,7 @@ print(f"VAE trained in {train_s_vae:.1f} s: ELBO {elbo_vae:.2f}, IW bound (k={S.
 assert lp_pc.mean() > iw_vae, f"the PixelCNN's exact log p(x) should beat the VAE's IW bound: {lp_pc.mean():.2f} vs {iw_vae:.2f}"
 
 # %%
-from labkit.gan_train import train_image_gan, generate_digits
+from labkit.gan.train import train_image_gan, generate_digits
 (G_dc, *_), train_s_dc = T.timed(train_image_gan, train, epochs=S.gan_epochs, base=S.gan_base, lr=S.gan_lr, seed=0)
 (G_cg, *_), train_s_cg = T.timed(train_image_gan, train, epochs=S.gan_epochs, base=S.gan_base, lr=S.gan_lr,
                                  conditional=True, seed=0)
@@ -478,7 +478,7 @@ T.plot_family_samples(samples, n=20);
 # 0.5 = the outliers look *more* likely than digits.
 
 # %%
-from labkit import density as D
+from labkit.density import models as D
 outliers = {"uniform noise": D.noise_images(S.n_out, seed=1), "random strokes": D.stroke_images(S.n_out, seed=3),
             "letters": D.letter_images(S.n_out, seed=4)}
 outliers = {k: P.binarise(torch.as_tensor(v), seed=9) for k, v in outliers.items()}
