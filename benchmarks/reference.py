@@ -38,7 +38,20 @@ def _fp16(state: dict, prefix: str) -> dict:
 
 # ---- (a) the 2-D GAN of notebook 05: tuned and minimax, ring and grid, seed 0, full budget ------------
 def _gan2d_run(job):
-    mixture, recipe, steps, seed = job
+    mixture, recipe, steps, seed, cache = job
+    done = Path(cache) / f"gan2d_{mixture}_{recipe}_{steps}_{seed}.pkl" if cache else None
+    if done and done.exists():                    # --cache DIR: a rerun resumes from finished runs
+        import pickle
+        return pickle.loads(done.read_bytes())
+    out = _gan2d_train(mixture, recipe, steps, seed)
+    if done:
+        import pickle
+        done.parent.mkdir(parents=True, exist_ok=True)
+        done.write_bytes(pickle.dumps(out))
+    return out
+
+
+def _gan2d_train(mixture, recipe, steps, seed):
     import copy
 
     import torch
@@ -66,7 +79,7 @@ def _gan2d_run(job):
 def build_gan2d(a):
     from labkit.gan.train import MIXTURE_RECIPES, MIXTURE_STEPS
     from labkit.data.reference import write_reference
-    jobs = [(m, r, a.steps or MIXTURE_STEPS[m], 0) for m in ("grid", "ring") for r in ("tuned", "minimax")]
+    jobs = [(m, r, a.steps or MIXTURE_STEPS[m], 0, a.cache) for m in a.mixtures for r in ("tuned", "minimax")]
     arrays, results = {}, {}
     with ProcessPoolExecutor(a.workers) as ex:
         for m, r, arr, res in ex.map(_gan2d_run, jobs):
@@ -123,6 +136,7 @@ def build_vae(a):
                     f"i.e. the train part of labkit.data.mnist_splits({VAE_SPLIT['n_train']}, {VAE_SPLIT['n_test']}) offline; "
                     f"held out: every other image (checked by image fingerprints)"),
         results=res, notebook="04_autoencoders_vae", sizes=s,
+        environment={k: os.environ.get(k) for k in ("LABKIT_DATA", "LABKIT_OFFLINE")},
         contents="model.*: state dict (fp16) of labkit VAE(latent_dim, width, hidden) as in sizes; "
                  "train_fingerprints: 64-bit fingerprints of its training images")
 
@@ -185,6 +199,8 @@ def main(argv=None):
     ap.add_argument("--only", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
     ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     ap.add_argument("--steps", type=int, default=None, help="gan2d: override the full budget (tests only)")
+    ap.add_argument("--mixtures", nargs="+", default=["grid", "ring"], choices=["grid", "ring"], help="gan2d")
+    ap.add_argument("--cache", default=None, help="gan2d: keep each finished run here; a rerun resumes")
     ap.add_argument("--threads", type=int, default=1, help="vae/unet: torch threads")
     ap.add_argument("--epochs", type=int, default=None, help="vae/unet: override the full-mode epochs")
     a = ap.parse_args(argv)

@@ -87,10 +87,10 @@ def test_refuses_its_own_training_images(tiny):
     other = _images(30, 5)
     mixed = torch.cat([other[:10], train[3:4], other[10:]])
     with pytest.raises(R.SelfEvaluationError, match="1 of 31 images were used to train.*held_out"):
-        ref.evaluate(lambda x: x.mean(), mixed)
+        ref.evaluate(lambda m, x: x.mean(), None, mixed)
     with pytest.raises(R.SelfEvaluationError):
         ref.check_held_out(train)
-    assert ref.evaluate(lambda x: len(x), other) == 30
+    assert ref.evaluate(lambda m, x, k=0: len(x) + k, None, other, k=1) == 31
     kept = ref.held_out(mixed)
     assert len(kept) == 30 and torch.equal(kept, other)
     # the rule holds whichever reader produced the floats (float64, uint8 / 255 rounding)

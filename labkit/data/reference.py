@@ -134,9 +134,10 @@ class Reference:
                              data.reader, data.note)
         return images[keep]
 
-    def evaluate(self, fn, images, *args, **kw):
-        """``fn(images, ...)`` after :meth:`check_held_out`: the only way a notebook should score it."""
-        return fn(self.check_held_out(images), *args, **kw)
+    def evaluate(self, metric, model, images, **kw):
+        """``metric(model, images, **kw)`` after :meth:`check_held_out` (e.g. ``evaluate_elbo``,
+        ``recon_errors``): how a notebook scores a reference."""
+        return metric(model, self.check_held_out(images), **kw)
 
 
 def load_reference(name: str, directory=None) -> Reference:
@@ -184,3 +185,43 @@ def write_reference(name: str, arrays: dict, *, command: str, trained_on: str, r
     manifest["artifacts"] = dict(sorted(manifest["artifacts"].items()))
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, default=float) + "\n")
     return entry
+
+
+# ---- the shipped models, rebuilt (used by notebooks 03, 04, 05 in fast mode) ----------------------------
+def _load(module, state):
+    module.load_state_dict(state)
+    return module.eval()
+
+
+def reference_vae(directory=None):
+    """Notebook 04's 2-D VAE at full-mode sizes: ``(model, ref)``; score it on ``ref.held_out(test)``."""
+    from ..vae.models import VAE
+    ref = load_reference("vae", directory)
+    s = ref.meta["sizes"]
+    return _load(VAE(latent_dim=s["latent_dim"], width=s["width"], hidden=s["hidden"]), ref.state_dict("model")), ref
+
+
+def reference_unet(skip: bool = True, directory=None):
+    """Notebook 03's UNet (with or without skips) on the synthetic shapes: ``(model, ref)``."""
+    from ..segmentation.unet import UNet
+    ref = load_reference("unet", directory)
+    s, state = ref.meta["sizes"], ref.state_dict("skip" if skip else "noskip")
+    net = UNet(3, state["head.weight"].shape[0], base_channels=s["base"], depth=s["depth"], skip=skip)
+    return _load(net, state), ref
+
+
+def reference_mixture_gan(mixture: str, recipe: str, directory=None):
+    """Notebook 05's 2-D GAN (``recipe`` "tuned" or "minimax") at the full step budget: ``(G, D, ref)``;
+    ``ref.arrays[f"{mixture}_{recipe}.samples"]`` holds its 2,500 benchmark samples."""
+    from ..gan.models import MLPDiscriminator, MLPGenerator
+    ref = load_reference("gan2d", directory)
+    r = ref.meta["recipes"][recipe]
+    g, d = ref.state_dict(f"{mixture}_{recipe}.G"), ref.state_dict(f"{mixture}_{recipe}.D")
+    k = r["n_categories"]
+    k = k[mixture] if isinstance(k, dict) else k
+    if k == "modes":
+        from .mixtures import mixture_modes
+        k = len(mixture_modes(mixture)[0])
+    G = MLPGenerator(r["latent_dim"], 2, r["hidden"], r["depth"], n_categories=int(k))
+    D = MLPDiscriminator(2, r["hidden"], r["depth"])
+    return _load(G, g), _load(D, d), ref
