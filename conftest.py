@@ -14,8 +14,8 @@ LONG = ("05_gan", "05b_gan_beyond", "06_taxonomy")
 
 
 def _notebook(nodeid: str) -> str | None:
-    path = nodeid.split("::", 1)[0]
-    return Path(path).stem if path.endswith(".ipynb") else None
+    path = nodeid.split("::", 1)[0]          # only the course notebooks, not test fixtures
+    return Path(path).stem if path.endswith(".ipynb") and path.startswith("notebooks/") else None
 
 
 def pytest_runtest_logstart(nodeid, location):
