@@ -122,7 +122,10 @@ def run(mode: str) -> dict:
     digits = xb_test[:S["n_out"]]
     scores = {"PixelCNN exact log p(x)": lambda x: P.log_prob(pcnn, x),
               "VAE bound (IW)": lambda x: L.iw_log_px(vl, x, k=min(S["k_iw"], 500))}
-    auroc = {name: {k: D.auroc(f(digits), f(x)) for k, x in outl.items()} for name, f in scores.items()}
+    def digit_auroc(s_in, s_out):                   # label 1 = digit: P(a random digit scores higher)
+        return D.auroc(torch.cat([s_in, s_out]), torch.cat([torch.ones(len(s_in)), torch.zeros(len(s_out))]))
+
+    auroc = {name: {k: digit_auroc(f(digits), f(x)) for k, x in outl.items()} for name, f in scores.items()}
 
     fd = {r["model"]: r["frechet"] for r in rows}
     out.update(

@@ -31,7 +31,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from labkit.data import mnist_splits  # noqa: E402
 from labkit.vae.losses import ae_loss, evaluate_elbo, vae_loss  # noqa: E402
-from labkit.vae.metrics import auroc, compare_probes, corrupt, recon_errors  # noqa: E402
+from labkit.density.models import auroc  # noqa: E402
+from labkit.vae.metrics import compare_probes, corrupt, recon_errors  # noqa: E402
 from labkit.vae.models import AE, VAE, train_autoencoder  # noqa: E402
 
 

@@ -17,7 +17,9 @@ def use_style():
     matplotlib.rcParams.update(_STYLE)
 
 
-def _plt():
+def pyplot():
+    """``matplotlib.pyplot``, imported on first use (importing labkit stays light and leaves the
+    backend alone). Every labkit figure gets pyplot from here."""
     import matplotlib.pyplot as plt
     return plt
 
@@ -48,7 +50,7 @@ def image_grid(images, nrow: int = 8, padding: int = 2, pad_value: float = 1.0) 
 
 def show_images(images, nrow: int = 8, title: str | None = None, ax=None, scale: float = 0.6):
     """Show a batch of images as one grid; returns the Axes."""
-    plt = _plt()
+    plt = pyplot()
     grid = image_grid(images, nrow)
     if ax is None:
         h, w = grid.shape[:2]
@@ -62,7 +64,7 @@ def show_images(images, nrow: int = 8, title: str | None = None, ax=None, scale:
 
 def plot_history(history, keys=None, ax=None, logy=False, title="training curves"):
     """Per-epoch curves from a ``labkit.train.History`` (or any dict of lists)."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots()
     keys = keys or [k for k, v in history.items() if len(v)]
@@ -80,7 +82,7 @@ def plot_history(history, keys=None, ax=None, logy=False, title="training curves
 
 def scatter2d(X, y=None, ax=None, title=None, s=8, cmap="tab10", legend=True, alpha=0.8):
     """2-D scatter, coloured by integer labels ``y`` if given."""
-    plt = _plt()
+    plt = pyplot()
     X = np.asarray(X.detach().cpu() if isinstance(X, torch.Tensor) else X)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"scatter2d wants points of shape (N, 2); got {X.shape}")
@@ -101,7 +103,7 @@ def scatter2d(X, y=None, ax=None, title=None, s=8, cmap="tab10", legend=True, al
 
 def fig_to_png(fig, dpi: int | None = None) -> bytes:
     """Render a matplotlib Figure to PNG bytes and close it (no stacked figures)."""
-    plt = _plt()
+    plt = pyplot()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)

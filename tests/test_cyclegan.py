@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from labkit.data.domains import make_domains
-from labkit.gan.cyclegan import (CycleGAN, CycleGANTrainer, PatchDiscriminator, Translator,
+from labkit.gan.cyclegan import (CycleGAN, CycleGANTrainer, patch_discriminator, Translator,
                                     cycle_consistency_loss, identity_loss, label_preserved_rate,
                                     lsgan_d_loss, lsgan_g_loss, round_trip, train_cyclegan, translate)
 
@@ -79,7 +79,7 @@ def test_generator_objective_combines_terms():
 
 def test_networks_shapes_and_range():
     x = torch.rand(3, 1, 28, 28) * 2 - 1
-    g, d = Translator(8, 1), PatchDiscriminator(8)
+    g, d = Translator(8, 1), patch_discriminator(8)
     assert g(x).shape == (3, 1, 28, 28) and g(x).abs().max() <= 1
     assert d(x).shape == (3, 1, 7, 7)
     with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):

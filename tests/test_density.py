@@ -232,17 +232,17 @@ def test_mnist_density_scores_noise_below_digits():
     dens = D.PCADensity(n_components=20).fit(train.images)
     ll_digits = dens.score_samples(test.images)
     ll_noise = dens.score_samples(D.noise_images(100, seed=0))
-    assert D.auroc(ll_digits, ll_noise) > 0.99
+    assert D.auroc(np.r_[ll_digits, ll_noise], np.r_[np.ones(len(ll_digits)), np.zeros(len(ll_noise))]) > 0.99
     clf = D.fit_image_classifier(train.images, train.labels, max_iter=15)
     assert clf.score(D.flatten_images(test.images), test.labels.numpy()) > 0.7
 
 
 def test_auroc():
-    assert D.auroc([2, 3, 4], [0, 1]) == 1.0
-    assert D.auroc([0, 1], [2, 3, 4]) == 0.0
-    assert D.auroc([1, 1], [1, 1]) == 0.5
+    assert D.auroc([2, 3, 4, 0, 1], [1, 1, 1, 0, 0]) == 1.0       # label 1 = the class scored higher
+    assert D.auroc([0, 1, 2, 3, 4], [1, 1, 0, 0, 0]) == 0.0
+    assert D.auroc([1, 1, 1, 1], [1, 1, 0, 0]) == 0.5
     with pytest.raises(ValueError):
-        D.auroc([], [1])
+        D.auroc([1, 2], [1, 1])
 
 
 # ---------------------------------------------------------------- widgets ----------------------

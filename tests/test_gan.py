@@ -50,8 +50,10 @@ def test_saturating_gradient_vanishes_when_d_wins():
 def test_r1_penalty_on_a_linear_discriminator():
     w = torch.tensor([3.0, 4.0])
     D = lambda x: x @ w                                        # |grad| = 5 everywhere
-    x = torch.randn(7, 2)
-    assert r1_penalty(D, x, gamma=2.0).item() == pytest.approx(25.0)
+    x = torch.randn(7, 2).requires_grad_(True)
+    assert r1_penalty(D(x), x, gamma=2.0).item() == pytest.approx(25.0)
+    runs = torch.randn(3, 7, 2).requires_grad_(True)         # stacked runs: one value per run
+    assert r1_penalty(D(runs), runs, gamma=2.0, batch_dims=2).tolist() == pytest.approx([25.0] * 3)
 
 
 def test_pix2pix_loss():

@@ -4,9 +4,10 @@ import pytest
 import torch
 from sklearn import metrics as skm
 
-from labkit.vae.metrics import (attribute_correlation, auroc, balanced_few_labels, compare_probes, corrupt,
+from labkit.density.models import auroc, roc_curve
+from labkit.vae.metrics import (attribute_correlation, balanced_few_labels, compare_probes, corrupt,
                                 encode_all, image_attributes, kl_per_dim, latent_gap_points, probe_accuracy,
-                                recon_errors, reconstruct_all, roc_curve)
+                                recon_errors, reconstruct_all)
 from labkit.vae.models import AE, VAE
 
 
@@ -31,7 +32,7 @@ def test_auroc_hand_values_and_bad_input():
     assert auroc([1, 1, 1, 1], [0, 1, 0, 1]) == 0.5
     with pytest.raises(ValueError, match="both classes"):
         auroc([1, 2], [1, 1])
-    with pytest.raises(ValueError, match="0 \\(normal\\) or 1"):
+    with pytest.raises(ValueError, match="0 \\(negative, e.g. normal\\) or 1"):
         auroc([1, 2], [0, 2])
     with pytest.raises(ValueError, match="NaN"):
         auroc([np.nan, 2], [0, 1])

@@ -1,6 +1,8 @@
 """Clustering in torch (CPU or CUDA) with the scikit-learn API: k-Means (notebook 01) and
 Mean Shift (notebook 02). Both are real scikit-learn estimators: ``clone``, ``Pipeline`` and
-``GridSearchCV`` work, so they can replace ``sklearn.cluster.KMeans`` / ``MeanShift`` in any code."""
+``GridSearchCV`` work, so they can replace ``sklearn.cluster.KMeans`` / ``MeanShift`` in any code.
+The labs' other pieces: ``metrics`` (inertia, ARI, k scans), ``views`` (figures and slider views)
+and the checks of notebooks 01 and 02 (``kmeans_checks``, ``meanshift_checks``)."""
 from .kmeans import KMeans, assign_labels, kmeans_plusplus, lloyd_steps, update_centers
 from .meanshift import (
     MeanShift,

@@ -5,17 +5,15 @@ Each ``render_...`` is pure (data + slider values -> Figure), tested headlessly,
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 import numpy as np
 
+from labkit.viz import pyplot
+
 __all__ = ["render_kmeans_step", "quantize", "render_quantized", "render_meanshift_bandwidth",
            "segment_features", "segment", "render_segmentation", "plot_trajectories", "load_image"]
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def load_image(name: str = "china.jpg", stride: int = 4) -> np.ndarray:
@@ -40,7 +38,7 @@ def render_kmeans_step(X, history, iteration: int = 0, figsize=(5, 4.2)):
     """Lloyd's algorithm after ``iteration`` steps: points coloured by cluster, the Voronoi
     regions of the centres, the centres and their paths so far. ``history`` from
     ``labkit.cluster.lloyd_steps``."""
-    plt = _plt()
+    plt = pyplot()
     X = np.asarray(X)
     t = int(np.clip(iteration, 0, len(history) - 1))
     C, labels = history[t]
@@ -74,9 +72,13 @@ def _quantize_cached(key, k, n_fit, random_state):
 _IMAGES: dict = {}
 
 
-def _key(image) -> int:
-    key = id(image)
-    _IMAGES[key] = image
+def _key(image) -> str:
+    """The caches below are keyed by the image's content (shape, dtype, bytes), never by ``id()``:
+    a new array at a recycled address, or an array changed in place, gets its own key."""
+    image = np.ascontiguousarray(image)
+    digest = hashlib.sha1(image.view(np.uint8).reshape(-1)).hexdigest()
+    key = f"{image.shape}-{image.dtype}-{digest}"
+    _IMAGES.setdefault(key, image.copy())
     return key
 
 
@@ -91,7 +93,7 @@ def quantize(image, k: int, n_fit: int = 5000, random_state: int = 0) -> np.ndar
 
 def render_quantized(image, k: int = 8, n_fit: int = 5000, figsize=(8, 3.2)):
     """The image next to its k-colour version (notebook 01, section 6)."""
-    plt = _plt()
+    plt = pyplot()
     q = quantize(image, k, n_fit)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
     axes[0].imshow(image)
@@ -113,7 +115,7 @@ def _meanshift_cached(key, bandwidth, bin_seeding):
 def render_meanshift_bandwidth(X, bandwidth: float = 1.0, bin_seeding: bool = False, figsize=(5, 4.2)):
     """Mean shift with one bandwidth: points coloured by cluster, the modes found, and a circle of
     radius ``bandwidth`` (the flat kernel) around the first mode."""
-    plt = _plt()
+    plt = pyplot()
     X = np.asarray(X)
     ms = _meanshift_cached(_key(X), float(bandwidth), bool(bin_seeding))
     C = ms.cluster_centers_
@@ -130,7 +132,7 @@ def render_meanshift_bandwidth(X, bandwidth: float = 1.0, bin_seeding: bool = Fa
 def plot_trajectories(X, traj, ax=None, every: int = 1):
     """Seeds climbing the density (notebook 02): ``traj`` (T, M, 2) from
     ``labkit.cluster.mean_shift_trajectories``, drawn over the points."""
-    plt = _plt()
+    plt = pyplot()
     X, traj = np.asarray(X), np.asarray(traj)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.2))
@@ -173,7 +175,7 @@ def segment(image, bandwidth: float = 0.2, spatial: float = 0.5):
 
 def render_segmentation(image, bandwidth: float = 0.2, spatial: float = 0.5, figsize=(8, 3.2)):
     """The image next to its mean-shift segmentation (each segment painted in its mean colour)."""
-    plt = _plt()
+    plt = pyplot()
     labels, colours = segment(image, bandwidth, spatial)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
     axes[0].imshow(image)

@@ -12,12 +12,13 @@ the background) with pixel noise. Colour says nothing about the class: only shap
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
+
+from ..config import offline
 
 __all__ = ["SHAPE_CLASSES", "PET_CLASSES", "SegmentationSet", "make_shapes", "shapes_splits",
            "PetSegmentation", "pet_splits", "segmentation_splits", "trimap_to_classes"]
@@ -295,7 +296,7 @@ def segmentation_splits(name: str = "shapes", **kw):
     if name == "shapes":
         return shapes_splits(**kw)
     if name == "pet":
-        if os.environ.get("LABKIT_OFFLINE") == "1":
+        if offline():
             kw.setdefault("download", False)
         return pet_splits(**kw)
     raise ValueError(f"unknown segmentation set {name!r}; expected 'shapes' or 'pet'")

@@ -435,11 +435,42 @@ def fit_image_classifier(images, labels, seed: int = 0, max_iter: int = 40, thre
             flatten_images(images), np.asarray(labels))
 
 
-def auroc(score_in, score_out) -> float:
-    """Area under the ROC curve for telling in-distribution (higher score) from outliers:
-    1 = perfect, 0.5 = chance, below 0.5 = the score ranks outliers as *more* normal."""
-    from sklearn.metrics import roc_auc_score
-    a, b = np.asarray(score_in, np.float64).ravel(), np.asarray(score_out, np.float64).ravel()
-    if not len(a) or not len(b):
-        raise ValueError("need at least one in-distribution and one outlier score")
-    return float(roc_auc_score(np.r_[np.ones(len(a)), np.zeros(len(b))], np.r_[a, b]))
+def _as_numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def _scores_labels(scores, labels):
+    s, y = _as_numpy(scores).astype(np.float64).ravel(), _as_numpy(labels).ravel()
+    if s.shape != y.shape:
+        raise ValueError(f"scores ({s.shape}) and labels ({y.shape}) must have the same length")
+    if not np.isfinite(s).all():
+        raise ValueError("scores contain NaN or inf")
+    if not np.isin(y, [0, 1]).all():
+        raise ValueError("labels must be 0 (negative, e.g. normal) or 1 (positive, e.g. anomaly)")
+    if y.min() == y.max():
+        raise ValueError("labels need both classes (0 = negative and 1 = positive) for a ROC curve")
+    return s, y.astype(bool)
+
+
+def roc_curve(scores, labels):
+    """False and true positive rates for every threshold (higher score = more likely positive).
+    Returns ``(fpr, tpr)`` numpy arrays from (0, 0) to (1, 1); ties are handled as one step."""
+    s, y = _scores_labels(scores, labels)
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]       # last index of each distinct score
+    tp = np.cumsum(y)[last]
+    fp = np.cumsum(~y)[last]
+    return np.r_[0.0, fp / fp[-1]], np.r_[0.0, tp / tp[-1]]
+
+
+def auroc(scores, labels) -> float:
+    """Area under the ROC curve = P(score of a random positive > score of a random negative),
+    ties counting one half (the Mann-Whitney U statistic). ``labels``: 1 = positive (the sample the
+    score should rank higher: an anomaly for an anomaly score, a digit for log p(x)), 0 = negative.
+    1 = perfect, 0.5 = chance, below 0.5 = the score ranks the negatives higher."""
+    s, y = _scores_labels(scores, labels)
+    from scipy.stats import rankdata
+    r = rankdata(s)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))

@@ -9,21 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from labkit.density import models as D
+from labkit.viz import pyplot
 
 CLASS_COLORS = np.array([[0.12, 0.47, 0.71], [1.0, 0.5, 0.05], [0.17, 0.63, 0.17]])   # tab10 0..2
 GREY = (0.55, 0.55, 0.55)
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def region_image(proba, grid, alpha: float = 0.45) -> np.ndarray:
     """P(y|x) as colour: each cell mixes the class colours by their probabilities, ``(ny, nx, 4)``."""
     proba = np.asarray(proba)
     K = proba.shape[1]
-    cols = CLASS_COLORS[:K] if K <= len(CLASS_COLORS) else _plt().get_cmap("tab10")(np.arange(K))[:, :3]
+    cols = CLASS_COLORS[:K] if K <= len(CLASS_COLORS) else pyplot().get_cmap("tab10")(np.arange(K))[:, :3]
     rgb = proba @ cols
     rgba = np.c_[rgb, np.full(len(rgb), alpha)]
     return rgba.reshape(grid.ny, grid.nx, 4)
@@ -54,7 +50,7 @@ def plot_models(ax, grid, proba=None, px=None, X=None, y=None, levels=6, title=N
 
 def plot_supervised_vs_unsupervised(X, y):
     """Section 1: the same points with labels (supervised) and without (unsupervised)."""
-    fig, axes = _plt().subplots(1, 2, figsize=(8.5, 4))
+    fig, axes = pyplot().subplots(1, 2, figsize=(8.5, 4))
     axes[0].scatter(X[:, 0], X[:, 1], c=CLASS_COLORS[y], s=8)
     axes[0].set_title("supervised: pairs (x, y), y = colour")
     axes[1].scatter(X[:, 0], X[:, 1], c="k", s=8)
@@ -69,7 +65,7 @@ def plot_supervised_vs_unsupervised(X, y):
 
 def plot_three_models(grid, proba, px, pxy, X, y):
     """Section 2: P(y|x) with P(x) on the same axes, P(x) alone, and P(x|y) per class."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
     plot_models(axes[0], grid, proba=proba, px=px, X=X, y=y, s=3,
                 title="P(y|x) as colour, P(x) as contours")
@@ -89,7 +85,7 @@ def render_add_mass(weight: float = 0.3, x: float = 4.0, y: float = 4.0, *, p, g
                     width: float = 0.5, radius: float = 1.5):
     """Slider view (section 3): put a fraction ``weight`` of the mass at (x, y); the mass left in
     each class region shrinks by (1 - weight), because the total stays 1."""
-    plt = _plt()
+    plt = pyplot()
     p0 = D.normalise_on_grid(p, grid)
     p1 = D.add_mass(p0, grid, (x, y), weight, width)
     near = ((grid.points - [x, y]) ** 2).sum(1) < radius ** 2
@@ -123,7 +119,7 @@ def render_outlier(x: float = 6.0, y: float = -5.0, *, clf, density, grid, thres
     """Slider view (section 4): a point at (x, y). Left: where it is; middle: the classifier's
     P(y|x) there (labels compete, so one wins even far away); right: log p(x) of the point vs
     the training points' log p(x) and the abstention threshold."""
-    plt = _plt()
+    plt = pyplot()
     pt = np.array([[x, y]])
     pr = clf.predict_proba(pt)[0]
     lp = float(density.score_samples(pt)[0])
@@ -158,7 +154,7 @@ def render_threshold(reject: float = 0.02, *, clf, density, grid, X_train, X_tes
     """Slider view (section 4): the abstaining classifier for a threshold that rejects a fraction
     ``reject`` of the training points. Left: where it abstains (grey); right: accuracy on accepted
     test points and abstention on test and far-away points, for every threshold."""
-    plt = _plt()
+    plt = pyplot()
     rejects = np.linspace(0, 0.3, 31) if rejects is None else np.asarray(rejects)
     lp_tr, lp_te, lp_far = (density.score_samples(a) for a in (X_train, X_test, X_far))
     pr_te, pr_far = clf.predict_proba(X_test), clf.predict_proba(X_far)
@@ -201,7 +197,7 @@ def render_threshold(reject: float = 0.02, *, clf, density, grid, X_train, X_tes
 def plot_bayes(grid, p_bayes, p_direct, samples=None, tv=None, lim=(-5, 5, -4.5, 5.5)):
     """Section 5: P(x|y) from Bayes' rule (top) vs fitted directly (bottom), one column per class;
     ``lim`` = (x0, x1, y0, y1) zooms in on the data."""
-    plt = _plt()
+    plt = pyplot()
     K = p_bayes.shape[1]
     fig, axes = plt.subplots(2, K, figsize=(3.6 * K, 7.4), sharex=True, sharey=True)
     for k in range(K):
@@ -224,7 +220,7 @@ def plot_bayes(grid, p_bayes, p_direct, samples=None, tv=None, lim=(-5, 5, -4.5,
 
 def plot_image_sets(sets: dict, n: int = 16):
     """Section 6: the first ``n`` images of each set, one row per set (``(N, 1, 28, 28)`` in [0, 1])."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(len(sets), 1, figsize=(n * 0.55, 1.0 * len(sets)), squeeze=False)
     for ax, (name, imgs) in zip(axes[:, 0], sets.items()):
         x = np.asarray(imgs[:n], dtype=np.float32).reshape(-1, 28, 28)
@@ -238,7 +234,7 @@ def plot_image_sets(sets: dict, n: int = 16):
 
 def plot_outlier_scores(scores: dict, in_name: str):
     """Section 6: histograms of the classifier's confidence and the density's log p(x) per set."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
     cmap = plt.get_cmap("tab10")
     allll = np.concatenate([s["log_px"] for s in scores.values()])
@@ -259,7 +255,7 @@ def plot_outlier_scores(scores: dict, in_name: str):
 
 def plot_taxonomy():
     """Section 7: the family tree of the course's models (labels name the notebooks)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(12, 4.4))
     ax.set_axis_off()
     box = dict(boxstyle="round,pad=0.35", fc="#f2f2f2", ec="k", lw=0.8)

@@ -8,12 +8,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from labkit.viz import pyplot
+
 __all__ = ["render_growth", "render_round_trip", "render_translations", "row_grid"]
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def row_grid(ax, images, label=None, title=None):
@@ -40,7 +37,7 @@ def render_growth(snapshots, index: int = 0, schedule=None, nrow: int = 4):
         raise ValueError("no snapshots: train with train_progan(...) first (run.snapshots)")
     if not 0 <= index < len(snapshots):
         raise ValueError(f"index must be in 0..{len(snapshots) - 1}, got {index}")
-    plt = _plt()
+    plt = pyplot()
     snap = snapshots[index]
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.6, 3.4), gridspec_kw={"width_ratios": [1, 1.25]})
     ax0.imshow(image_grid(upsample_to(snap["images"], 28), nrow=nrow), interpolation="nearest")
@@ -85,7 +82,7 @@ def render_round_trip(trips: dict, model: str | None = None, start: int = 0, n: 
         raise ValueError(f"start must be in 0..{len(xa) - n}, got {start}")
     sl = slice(start, start + n)
     err = float((rec_a[sl] - xa[sl]).abs().mean())
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(3, 1, figsize=(0.62 * n + 1.4, 2.6))
     a, b = names
     row_grid(axes[0], xa[sl], f"{a} (input)", f"{model}: round trip, mean |{a}->{b}->{a} - {a}| = {err:.3f}")
@@ -104,7 +101,7 @@ def render_translations(xa, outputs: dict, truth=None, start: int = 0, n: int = 
     sl = slice(start, start + n)
     rows = [(f"{names[0]} (input)", xa)] + ([(f"true {names[1]}", truth)] if truth is not None else [])
     rows += [(f"{k}" + (f"\n{scores[k]}" if scores and k in scores else ""), v) for k, v in outputs.items()]
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(len(rows), 1, figsize=(0.62 * n + 2.0, 0.85 * len(rows) + 0.3))
     for ax, (label, imgs) in zip(np.atleast_1d(axes), rows):
         row_grid(ax, torch.as_tensor(imgs)[sl], label)

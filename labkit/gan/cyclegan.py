@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from labkit.config import seeded_by
+from labkit.gan.models import PatchDiscriminator
 from labkit.train import to_model
 
-__all__ = ["ResBlock", "Translator", "PatchDiscriminator", "CycleGAN", "cycle_consistency_loss",
+__all__ = ["ResBlock", "Translator", "patch_discriminator", "CycleGAN", "cycle_consistency_loss",
            "identity_loss", "lsgan_d_loss", "lsgan_g_loss", "CycleGANTrainer", "CycleRun",
            "train_cyclegan", "translate", "round_trip", "label_preserved_rate", "evaluate_translation",
            "train_pix2pix_paired", "Pix2PixRun"]
@@ -67,20 +68,10 @@ class Translator(nn.Module):
         return self.net(to_model(self, x))
 
 
-class PatchDiscriminator(nn.Module):
-    """PatchGAN: (N, 1, 28, 28) -> (N, 1, 7, 7) logits, one per overlapping ~18x18 patch."""
-
-    def __init__(self, channels: int = 16):
-        super().__init__()
-        c = channels
-        self.net = nn.Sequential(
-            nn.Conv2d(1, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),                                     # 14
-            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.InstanceNorm2d(2 * c, affine=True), nn.LeakyReLU(0.2),  # 7
-            nn.Conv2d(2 * c, 1, 3, padding=1))
-
-    def forward(self, x):
-        _check_batch(x, "discriminator input")
-        return self.net(to_model(self, x))
+def patch_discriminator(channels: int = 16) -> PatchDiscriminator:
+    """CycleGAN's critic: lab 05's PatchGAN on single images with instance norm,
+    (N, 1, 28, 28) -> (N, 1, 7, 7) logits, one per overlapping ~18x18 patch."""
+    return PatchDiscriminator(1, 0, channels, 2, norm="instance", init="default")
 
 
 class CycleGAN(nn.Module):
@@ -90,8 +81,8 @@ class CycleGAN(nn.Module):
         super().__init__()
         self.g_ab = g_ab if g_ab is not None else Translator(channels, n_res)
         self.g_ba = g_ba if g_ba is not None else Translator(channels, n_res)
-        self.d_a = d_a if d_a is not None else PatchDiscriminator(channels)
-        self.d_b = d_b if d_b is not None else PatchDiscriminator(channels)
+        self.d_a = d_a if d_a is not None else patch_discriminator(channels)
+        self.d_b = d_b if d_b is not None else patch_discriminator(channels)
 
 
 def cycle_consistency_loss(x, g_forward, g_back):
@@ -183,16 +174,16 @@ class CycleRun:
     lambda_identity: float
 
 
+@seeded_by("seed")
 def train_cyclegan(domains, steps: int, lambda_cycle: float = 10.0, lambda_identity: float = 0.0,
                    batch_size: int = 32, channels: int = 16, n_res: int = 2, lr: float = 2e-4,
                    device=None, seed: int = 0, progress: bool = True) -> CycleRun:
     """Train a CycleGAN on ``domains`` (a ``labkit.data.domains.Domains``) for ``steps`` batches."""
-    from labkit.config import get_device, seed_everything
+    from labkit.config import get_device
     from labkit.train import fit
     if not hasattr(domains, "loader") or not hasattr(domains, "a"):
         raise ValueError("domains must be a labkit.data.domains.Domains (make_domains(...))")
     device = torch.device(device) if device is not None else get_device()
-    seed_everything(seed)
     model = CycleGAN(channels, n_res).to(device)
     trainer = CycleGANTrainer(model, lambda_cycle, lambda_identity, lr=lr, device=device)
     name = "CycleGAN" if lambda_cycle > 0 else "no cycle loss"
@@ -258,20 +249,20 @@ class Pix2PixRun:
     seconds: float
 
 
+@seeded_by("seed")
 def train_pix2pix_paired(pairs, steps: int, batch_size: int = 32, base_channels: int = 16, depth: int = 2,
                          l1_weight: float = 100.0, lr: float = 2e-4, device=None, seed: int = 0,
                          progress: bool = True) -> Pix2PixRun:
     """The paired baseline: lab 05's pix2pix (``labkit.gan.models.Pix2Pix``, UNet generator, patch
     D, trained by ``labkit.gan.train.Pix2PixTrainer``) on *paired* domains
     (``make_domains(..., paired=True)``): input = the A image, target = its own B version."""
-    from labkit.config import get_device, seed_everything
+    from labkit.config import get_device
     from labkit.gan.train import Pix2PixTrainer
     from labkit.gan.models import Pix2Pix
     from labkit.train import fit
     if not getattr(pairs, "paired", False):
         raise ValueError("pix2pix needs pairs: build them with make_domains(..., paired=True)")
     device = torch.device(device) if device is not None else get_device()
-    seed_everything(seed)
     model = Pix2Pix(base_channels=base_channels, depth=depth).to(device)
     trainer = Pix2PixTrainer(model, l1_weight=l1_weight, lr=lr)
     t0 = time.perf_counter()

@@ -77,19 +77,18 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
     Trains on the training part of :func:`labkit.data.mnist_splits` (all of it), with Adam 1e-3,
     batch 128, light random shifts. The held-out accuracy is stored as ``model.test_accuracy``.
     """
-    from labkit.config import get_device, seed_everything
+    from labkit.config import get_device, seeded
     from labkit.data import mnist_splits
-    from labkit.train import fit, load_checkpoint, save_checkpoint, supervised
+    from labkit.train import fit, save_checkpoint
     train, test = mnist_splits(seed=0)
     path = cache_path(seed, epochs, _data_tag(train))
-    model = MNISTClassifier()
     if cache and path.exists() and not force:
+        with seeded(seed):                         # the layers' initial draws touch no caller state
+            model = MNISTClassifier()
         state = torch.load(path, map_location="cpu", weights_only=False)
         model.load_state_dict(state["model"])
         model.test_accuracy = state["extra"].get("test_accuracy", float("nan"))
         return model.eval()
-    seed_everything(seed)
-    model = MNISTClassifier()
     device = torch.device(device) if device is not None else get_device()
     g = torch.Generator().manual_seed(seed)
 
@@ -99,8 +98,10 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
         return nn.functional.cross_entropy(net(torch.roll(x, (dx, dy), (2, 3))), y)
 
     t0 = time.perf_counter()
-    fit(model, train.loader(128, seed=seed), loss_fn=loss_fn, epochs=epochs, lr=1e-3,
-        device=device, progress=progress, desc="classifier")
+    with seeded(seed):
+        model = MNISTClassifier()
+        fit(model, train.loader(128, seed=seed), loss_fn=loss_fn, epochs=epochs, lr=1e-3,
+            device=device, progress=progress, desc="classifier")
     model = model.cpu().eval()
     model.test_accuracy = accuracy(model, test.images, test.labels)
     print(f"judge classifier: trained in {time.perf_counter() - t0:.0f}s on {len(train)} images "
@@ -112,8 +113,11 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
 
 
 def load_classifier(seed: int = 0, epochs: int = 4) -> MNISTClassifier:
-    """The cached judge classifier (trained on first use, ~30 s on a CPU); memoised per process."""
-    key = (seed, epochs)
+    """The cached judge classifier (trained on first use, ~30 s on a CPU); memoised per process
+    and per data source (the MNIST files found, or the digits fallback, in the data folder)."""
+    from labkit.config import data_dir
+    from labkit.data.mnist import describe_source
+    key = (seed, epochs, str(data_dir()), describe_source())
     if key not in _MEMO:
         _MEMO[key] = train_classifier(seed=seed, epochs=epochs)
     for p in _MEMO[key].parameters():

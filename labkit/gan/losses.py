@@ -50,12 +50,16 @@ def g_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -> torch.Tens
     return G_LOSSES[kind](fake_logits)
 
 
-def r1_penalty(discriminator, real: torch.Tensor, gamma: float = 1.0, *cond) -> torch.Tensor:
-    """gamma/2 * E ||grad_x D(x)||^2 on real samples (a zero-centred gradient penalty)."""
-    x = real.detach().requires_grad_(True)
-    out = discriminator(x, *cond)
-    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    return 0.5 * gamma * grad.pow(2).flatten(1).sum(1).mean()
+def r1_penalty(real_logits: torch.Tensor, real_in: torch.Tensor, gamma: float = 1.0,
+               batch_dims: int = 1) -> torch.Tensor:
+    """gamma/2 * E ||grad_x D(x)||^2 on real samples (a zero-centred gradient penalty).
+
+    ``real_in`` requires grad and ``real_logits = D(real_in)`` (the trainer reuses its D pass).
+    The squared gradient is summed over each sample's dims and averaged over the sample axis
+    (the last of ``batch_dims``): a scalar for ``batch_dims=1``, one value per run for stacked runs
+    ``(N, n, ...)`` with ``batch_dims=2``."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real_in, create_graph=True)
+    return 0.5 * gamma * grad.flatten(batch_dims).pow(2).sum(-1).mean(-1)
 
 
 def pix2pix_g_loss(fake_logits: torch.Tensor, fake: torch.Tensor, target: torch.Tensor,

@@ -7,11 +7,11 @@ generators map ``(N, latent_dim)`` (and labels ``(N,)``) to ``(N, 1, 28, 28)`` i
 """
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
 
+from labkit.segmentation.unet import count_parameters  # noqa: F401  (notebook 05 imports it from here)
 from labkit.train import to_model
 
 
@@ -147,27 +147,44 @@ class DCGANDiscriminator(nn.Module):
 
 
 class PatchDiscriminator(nn.Module):
-    """PatchGAN (pix2pix): judges (input, output) pairs patch by patch. Input: the condition
-    ``(N, c_in, H, W)`` and an image ``(N, c_out, H, W)``; output logits ``(N, 1, H/4, W/4)``
-    for ``n_layers=2`` (each logit sees a receptive field of a few pixels). Section 5."""
+    """PatchGAN: one logit per overlapping patch instead of one per image.
 
-    def __init__(self, in_channels: int = 1, out_channels: int = 1, base: int = 32, n_layers: int = 2):
+    pix2pix (section 5) judges (condition, image) pairs, concatenated along channels
+    (``in_channels + out_channels``); CycleGAN (lab 05b) judges single images (``out_channels=0``).
+    Output ``(N, 1, H/4, W/4)`` for ``n_layers=2`` (28x28 -> 7x7, each logit sees ~18x18 pixels).
+    ``norm``: ``"batch"`` (pix2pix) or ``"instance"`` (CycleGAN); ``init="dcgan"`` draws weights from
+    N(0, 0.02) (:func:`dcgan_init`), ``"default"`` keeps PyTorch's initialisation."""
+
+    def __init__(self, in_channels: int = 1, out_channels: int = 1, base: int = 32, n_layers: int = 2,
+                 norm: str = "batch", init: str = "dcgan"):
         super().__init__()
-        layers, c = [], in_channels + out_channels
+        if norm not in ("batch", "instance") or init not in ("dcgan", "default"):
+            raise ValueError(f"norm must be 'batch' or 'instance' and init 'dcgan' or 'default'; "
+                             f"got norm={norm!r}, init={init!r}")
+        self.channels = in_channels + out_channels
+        layers, c = [], self.channels
         for i in range(n_layers):
             c_next = base * 2 ** i
-            layers += [nn.Conv2d(c, c_next, 4, 2, 1), *( [nn.BatchNorm2d(c_next)] if i else []),
-                       nn.LeakyReLU(0.2)]
+            normalise = (nn.BatchNorm2d(c_next) if norm == "batch" else nn.InstanceNorm2d(c_next, affine=True))
+            layers += [nn.Conv2d(c, c_next, 4, 2, 1), *([normalise] if i else []), nn.LeakyReLU(0.2)]
             c = c_next
         layers += [nn.Conv2d(c, 1, 3, 1, 1)]
         self.net = nn.Sequential(*layers)
-        dcgan_init(self)
+        if init == "dcgan":
+            dcgan_init(self)
 
-    def forward(self, condition: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
-        if condition.shape[0] != image.shape[0] or condition.shape[2:] != image.shape[2:]:
-            raise ValueError(f"condition {tuple(condition.shape)} and image {tuple(image.shape)} must "
-                             "share batch size and height/width")
-        return self.net(torch.cat(to_model(self, condition, image), 1))
+    def forward(self, *images: torch.Tensor) -> torch.Tensor:
+        """``D(image)`` or ``D(condition, image)`` -> patch logits ``(N, 1, h, w)``."""
+        if len(images) == 2:
+            condition, image = images
+            if condition.shape[0] != image.shape[0] or condition.shape[2:] != image.shape[2:]:
+                raise ValueError(f"condition {tuple(condition.shape)} and image {tuple(image.shape)} must "
+                                 "share batch size and height/width")
+        x = torch.cat(to_model(self, *images), 1) if len(images) > 1 else to_model(self, images[0])
+        if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.channels:
+            raise ValueError(f"discriminator input must be a tensor (N, {self.channels}, H, W) in all, got "
+                             f"{tuple(x.shape) if hasattr(x, 'shape') else type(x).__name__}")
+        return self.net(x)
 
 
 class Pix2Pix(nn.Module):
@@ -185,10 +202,6 @@ class Pix2Pix(nn.Module):
     def forward(self, condition: torch.Tensor) -> torch.Tensor:
         """G's image in [0, 1], on the device of ``condition`` (compared with targets there)."""
         return torch.sigmoid(self.G(condition)).to(condition.device)
-
-
-def count_parameters(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:

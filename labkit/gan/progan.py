@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labkit.config import seeded_by
 from labkit.train import to_model
 
 __all__ = ["RESOLUTIONS", "PixelNorm", "MinibatchStd", "ProGenerator", "ProDiscriminator",
@@ -265,6 +266,7 @@ class GrowthRun:
     seconds: float = 0.0
 
 
+@seeded_by("seed")
 def train_progan(images, steps: int, progressive: bool = True, batch_size: int = 64,
                  latent_dim: int = 64, channels=(128, 64, 32), lr: float = 2e-4, device=None,
                  seed: int = 0, n_snapshots: int = 12, stage_fractions=(0.25, 0.35, 0.4),
@@ -274,7 +276,7 @@ def train_progan(images, steps: int, progressive: bool = True, batch_size: int =
     ``progressive=True`` grows 7 -> 14 -> 28 with fade-ins; ``False`` trains the same
     architecture at 28x28 from the first step (same steps, same batch size: same budget).
     """
-    from labkit.config import get_device, seed_everything
+    from labkit.config import get_device
     from labkit.train import fit
     if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != (1, 28, 28):
         raise ValueError(f"images must be a tensor (N, 1, 28, 28) in [0, 1], got "
@@ -282,7 +284,6 @@ def train_progan(images, steps: int, progressive: bool = True, batch_size: int =
     if len(images) < batch_size:
         raise ValueError(f"need at least batch_size={batch_size} images, got {len(images)}")
     device = torch.device(device) if device is not None else get_device()
-    seed_everything(seed)
     G, D = ProGenerator(latent_dim, channels).to(device), ProDiscriminator(channels).to(device)
     schedule = (GrowthSchedule(steps, tuple(stage_fractions), fade_fraction) if progressive
                 else GrowthSchedule.fixed(steps))

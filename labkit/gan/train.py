@@ -15,13 +15,14 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 from torch import nn
 
-from labkit.gan.losses import d_loss, g_loss
+from labkit.gan.losses import d_loss, g_loss, r1_penalty
+from labkit.config import seeded, seeded_by
 from labkit.train import TrainingDiverged, fit
 
 
@@ -146,9 +147,7 @@ class GANTrainer:
                 real_logits, fake_logits = logits[:len(real)], logits[len(real):]
             loss_d = d_loss(real_logits, fake_logits)
             if r1_now:                                           # R1: gamma/2 E|grad_x D(x)|^2 on real
-                (grad,) = torch.autograd.grad(real_logits.sum(), real_in, create_graph=True)
-                gamma = self.cfg.r1 * self.cfg.r1_every
-                loss_d = loss_d + 0.5 * gamma * grad.pow(2).flatten(1).sum(1).mean()
+                loss_d = loss_d + r1_penalty(real_logits, real_in, self.cfg.r1 * self.cfg.r1_every)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.opt_d.step()
@@ -260,15 +259,14 @@ MIXTURE_STEPS = {"ring": 30_000, "grid": 40_000}   # the benchmark's budget (ful
 
 
 def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype=torch.float32):
-    """One run's modules, data stream and config, exactly as :func:`train_mixture_gan` builds them."""
-    from labkit.config import seed_everything
+    """One run's modules, data stream and config, exactly as :func:`train_mixture_gan` builds them
+    (call it inside ``labkit.config.seeded(seed)``: the modules' initial weights come from it)."""
     from labkit.data.mixtures import MixtureStream, mixture_modes, sample_mixture
     from labkit.gan.models import MLPDiscriminator, MLPGenerator
     r = dict(MIXTURE_RECIPES[recipe]) if isinstance(recipe, str) else dict(recipe)
     k = r["n_categories"]
     k = k[mixture] if isinstance(k, dict) else k
     k = len(mixture_modes(mixture)[0]) if k == "modes" else int(k)
-    seed_everything(seed)
     G = MLPGenerator(r["latent_dim"], 2, r["hidden"], r["depth"], n_categories=k).to(dtype)
     D = MLPDiscriminator(2, r["hidden"], r["depth"]).to(dtype)
     n_snapshots = max(1, min(n_snapshots, steps))
@@ -280,6 +278,7 @@ def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype
     return G, D, stream, GANConfig(**cfg), n_snapshots
 
 
+@seeded_by("seed")
 def train_mixture_gan(mixture: str = "ring", recipe: str | dict = "tuned", steps: int = 2000, seed: int = 0,
                       n_snapshots: int = 10, progress: bool = False, device="cpu", rng_seed: int | None = None,
                       dtype=torch.float32, **cfg_overrides):
@@ -319,7 +318,10 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
     from torch.func import functional_call, stack_module_state, vmap
 
     from labkit.gan.losses import G_LOSSES
-    runs = [_mixture_run(mixture, recipe, steps, s, n_snapshots, cfg_overrides, dtype) for s in seeds]
+    runs = []
+    for s in seeds:
+        with seeded(s):
+            runs.append(_mixture_run(mixture, recipe, steps, s, n_snapshots, cfg_overrides, dtype))
     c, n_snapshots = runs[0][3], runs[0][4]
     Gs, Ds = [r[0].to(device) for r in runs], [r[1].to(device) for r in runs]
     streams = [iter_stream(r[2]) for r in runs]
@@ -365,8 +367,7 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
             real_logits, fake_logits = logits[:, :n], logits[:, n:]
             loss_d = (nn.functional.softplus(-real_logits).mean(1) + nn.functional.softplus(fake_logits).mean(1))
             if r1_now:
-                (grad,) = torch.autograd.grad(real_logits.sum(), real_in, create_graph=True)
-                loss_d = loss_d + 0.5 * c.r1 * c.r1_every * grad.pow(2).sum(-1).mean(1)
+                loss_d = loss_d + r1_penalty(real_logits, real_in, c.r1 * c.r1_every, batch_dims=2)
             opt_d.zero_grad(set_to_none=True)
             loss_d.sum().backward()                       # runs are independent: the sum's gradient is each run's
             opt_d.step()
@@ -476,15 +477,14 @@ def train_pix2pix(model, loader, epochs: int = 1, derive: Callable = digit_edges
 
 
 # ---- the 1-D toy of section 1 -----------------------------------------------------------------
+@seeded_by("seed")
 def train_1d_gan(steps: int = 1500, seed: int = 0, n_snapshots: int = 15, batch_size: int = 256,
                  hidden: int = 64, progress: bool = False, device="cpu", **cfg):
     """A 1-D GAN: Gaussian noise in, the two-bump target of :mod:`labkit.data.mixtures` out.
     Returns ``(G, D, history, snapshots)`` with snapshots ``{"step", "samples", "xs", "d"}``
     (generated samples and the D(x) curve) for the step slider."""
-    from labkit.config import seed_everything
     from labkit.data.mixtures import stream_1d
     from labkit.gan.models import MLPDiscriminator, MLPGenerator
-    seed_everything(seed)
     G, D = MLPGenerator(1, 1, hidden, 2), MLPDiscriminator(1, hidden, 2)
     xs = torch.linspace(-4.5, 5.5, 300)[:, None]
     gen = torch.Generator().manual_seed(seed + 1)
@@ -505,6 +505,7 @@ def train_1d_gan(steps: int = 1500, seed: int = 0, n_snapshots: int = 15, batch_
 
 
 # ---- MNIST DCGAN and conditional GAN (sections 3-4) --------------------------------------------
+@seeded_by("seed")
 def train_image_gan(data, epochs: int = 5, latent_dim: int = 64, base: int = 32, conditional: bool = False,
                     batch_size: int = 64, lr: float = 2e-4, n_fixed: int = 32, seed: int = 0,
                     progress: bool = True, device=None, **cfg):
@@ -512,10 +513,9 @@ def train_image_gan(data, epochs: int = 5, latent_dim: int = 64, base: int = 32,
     [0, 1], ``.labels``, ``.loader``). Returns ``(G, D, history, trainer, snapshots)``; after each
     epoch a snapshot ``{"epoch", "images"}`` shows the same fixed batch of z (and, if
     conditional, labels 0..9 in turn) in [0, 1]."""
-    from labkit.config import get_device, seed_everything
+    from labkit.config import get_device
     from labkit.gan.models import DCGANDiscriminator, DCGANGenerator
     device = torch.device(device) if device is not None else get_device()
-    seed_everything(seed)
     n_classes = 10 if conditional else 0
     G = DCGANGenerator(latent_dim, base, n_classes).to(device)
     D = DCGANDiscriminator(base, n_classes).to(device)

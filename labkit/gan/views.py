@@ -5,12 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from labkit.viz import image_grid
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
+from labkit.viz import image_grid, pyplot
 
 
 def _index(snapshots, step_index):
@@ -27,7 +22,7 @@ def render_1d(snapshots, step_index: int = 0, bins: int = 60, xlim=(-4.5, 5.5)):
     (``{"step", "samples" (n,), "xs" (m,), "d" (m,)}``)."""
     from labkit.data.mixtures import density_1d
     s = _index(snapshots, step_index)
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     xs = np.linspace(*xlim, 400)
     ax.fill_between(xs, density_1d(xs), color="0.8", label="data density p(x)")
@@ -82,7 +77,7 @@ def render_mixture(snapshots, step_index: int = -1, mixture: str = "ring", G=Non
     r = mode_coverage(x, mixture)
     lim = _lim(mixture)
     xs, p = decision_surface(D, lim)
-    plt = _plt()
+    plt = pyplot()
     own = ax is None
     if own:
         fig, ax = plt.subplots(figsize=(4.6, 4.0))
@@ -106,7 +101,7 @@ def plot_mixture_runs(runs: dict, mixture: str, n: int = 2500, seed: int = 0):
     """Side by side: the final samples of several runs ``{name: (G, D)}`` with their scores."""
     from labkit.data.mixtures import mixture_modes, sample_mixture
     from labkit.gan.metrics import mode_coverage
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(runs) + 1, figsize=(3.3 * (len(runs) + 1), 3.4))
     means, _ = mixture_modes(mixture)
     lim = _lim(mixture)
@@ -138,7 +133,7 @@ def render_epoch_samples(snapshots, epoch_index: int = 0, nrow: int = 8):
     """The same fixed batch of z through the generator after each epoch (``{"epoch", "images"}``
     with images in [0, 1])."""
     s = _index(snapshots, epoch_index)
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4.2 * np.ceil(len(s["images"]) / nrow) / nrow + 0.4))
     ax.imshow(image_grid(s["images"], nrow), interpolation="nearest")
     ax.set_axis_off()
@@ -161,7 +156,7 @@ def render_interpolation(G, z0: torch.Tensor, z1: torch.Tensor, t: float = 0.5, 
     ts = np.linspace(0, 1, 21)
     norms = {m: [fn(z0, z1, float(u)).norm(dim=1).mean().item() for u in ts]
              for m, fn in (("linear", lerp), ("spherical", slerp))}
-    plt = _plt()
+    plt = pyplot()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 2.6), gridspec_kw={"width_ratios": [2.2, 1]})
     a1.imshow(image_grid(imgs, nrow=len(imgs)), interpolation="nearest")
     a1.set_axis_off()
@@ -186,7 +181,7 @@ def render_perturbation(G, z: torch.Tensor, labels=None, **offsets):
         z[:, int(k[3:])] += float(v)
     G.eval()
     imgs = _to01(G(z, labels) if labels is not None else G(z))
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 1.3))
     ax.imshow(image_grid(imgs, nrow=len(imgs)), interpolation="nearest")
     ax.set_axis_off()
@@ -206,7 +201,7 @@ def render_conditional(G, digit: int = 0, z_base: torch.Tensor | None = None, cl
     labels = torch.full((len(z),), int(digit), dtype=torch.long, device=z.device)
     G.eval()
     imgs = _to01(G(z, labels))
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(imgs), figsize=(1.0 * len(imgs), 1.5))
     preds = classifier(imgs).argmax(1).tolist() if classifier is not None else [None] * len(imgs)
     for ax, im, p in zip(axes, imgs, preds):
@@ -221,7 +216,7 @@ def render_conditional(G, digit: int = 0, z_base: torch.Tensor | None = None, cl
 
 def plot_per_label_accuracy(result: dict, title: str = "judge accuracy per requested digit"):
     """Bar chart of :func:`labkit.gan.metrics.conditional_accuracy`'s per-label accuracy."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 2.6))
     d = sorted(result["per_label"])
     ax.bar(d, [100 * result["per_label"][k] for k in d])
@@ -237,7 +232,7 @@ def plot_per_label_accuracy(result: dict, title: str = "judge accuracy per reque
 
 def plot_pix2pix(inputs, outputs, targets, n: int = 8, titles=("input (edges)", "pix2pix output", "target")):
     """Rows: input, output, target (images in [0, 1])."""
-    plt = _plt()
+    plt = pyplot()
     rows = [torch.as_tensor(r[:n]).detach().cpu().float() for r in (inputs, outputs, targets)]
     fig, axes = plt.subplots(len(rows), 1, figsize=(1.0 * n, 1.25 * len(rows)))
     for ax, r, t in zip(axes, rows, titles):

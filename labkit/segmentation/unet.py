@@ -164,6 +164,7 @@ class UNet(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters of ``model`` (any module: the UNet here, the GANs of lab 05)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import seeded_by
 from ..segmentation.unet import UNet
 
 __all__ = ["FlowUNet", "flow_matching_loss", "euler_step", "train_flow", "sample", "to_pixels"]
@@ -81,6 +82,7 @@ def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     return images if images.shape[-1] == size else F.interpolate(images, size=(size, size), mode="area")
 
 
+@seeded_by("seed")
 def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | None = None,
                epochs: int = 2, batch_size: int = 64, lr: float = 2e-3, p_uncond: float = 0.1,
                seed: int = 0, progress: bool = True, loss=flow_matching_loss, device=None):
@@ -89,7 +91,6 @@ def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | Non
     learns both v(x, t, y) and v(x, t) for guidance). Images are resized to ``model.size``.
     Returns ``(history, seconds)``."""
     from ..train import fit
-    torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     y_all = labels.long() if labels is not None else torch.full((len(images),), model.n_classes)
     data = torch.utils.data.TensorDataset(2 * resize(images, getattr(model, "size", 28)) - 1, y_all)

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import seeded_by
+
 __all__ = ["causal_mask", "MaskedConv2d", "PixelCNN", "bernoulli_log_likelihood", "log_prob",
            "train_pixelcnn", "sample", "all_binary_images", "total_probability", "binarise"]
 
@@ -102,12 +104,12 @@ def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return torch.bernoulli(images.clamp(0, 1), generator=torch.Generator().manual_seed(seed))
 
 
+@seeded_by("seed")
 def train_pixelcnn(model: nn.Module, x: torch.Tensor, epochs: int = 2, batch_size: int = 64,
                    lr: float = 2e-3, seed: int = 0, progress: bool = True, device=None):
     """Maximum likelihood: minimise the mean -log p(x) (nats per image) with Adam.
     Returns ``(history, seconds)``."""
     from ..train import fit
-    torch.manual_seed(seed)
     loader = torch.utils.data.DataLoader(x, batch_size=batch_size, shuffle=True,
                                          generator=torch.Generator().manual_seed(seed))
     t0 = time.perf_counter()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 import torch
 
 __all__ = ["timed", "digit_coverage", "measure_row", "format_table", "plot_family_samples"]

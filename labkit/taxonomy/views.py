@@ -10,12 +10,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..viz import pyplot
+
 __all__ = ["render_pixel_step", "render_flow_time", "render_guidance"]
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def render_pixel_step(model, samples: torch.Tensor, index: int = 0, n: int = 3):
@@ -31,7 +28,7 @@ def render_pixel_step(model, samples: torch.Tensor, index: int = 0, n: int = 3):
     partial = x * filled
     probs = next_pixel_map(model, partial)
     shown = partial + 0.5 * (1 - filled)                       # unfilled pixels grey
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(2, len(x), figsize=(2.2 * len(x), 4.6), squeeze=False)
     r, c = divmod(min(index, H * W - 1), W)
     for j in range(len(x)):
@@ -53,7 +50,7 @@ def render_flow_time(trajectory: torch.Tensor, step: int = 0, n: int = 10):
     from ..viz import image_grid
     steps = len(trajectory) - 1
     step = int(np.clip(step, 0, steps))
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(0.75 * min(n, 10) + 0.4, 0.75 * -(-n // 10) + 0.6))
     ax.imshow(image_grid(trajectory[step, :n], nrow=10))
     ax.set_axis_off()
@@ -70,7 +67,7 @@ def render_guidance(model, w: float = 1.0, steps: int = 10, seed: int = 0, per_c
     s = getattr(model, "size", 28)
     x0 = torch.randn(len(y), 1, s, s, generator=torch.Generator().manual_seed(seed))
     x = flow.sample(model, len(y), steps=steps, y=y, w=float(w), x0=x0)
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.9, 0.8 * per_class + 0.5))
     ax.imshow(image_grid(x, nrow=10))
     ax.set_axis_off()

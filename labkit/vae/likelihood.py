@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from labkit.vae.losses import kl_normal
+
 LOG2PI = math.log(2 * math.pi)
 
 
@@ -35,11 +37,6 @@ def log_prior(z: torch.Tensor) -> torch.Tensor:
 def log_normal_diag(z, mu, logvar) -> torch.Tensor:
     """log N(z; mu, diag(exp(logvar))), summed over the last dim (broadcasts)."""
     return -0.5 * (((z - mu) ** 2) / logvar.exp() + logvar + LOG2PI).sum(-1)
-
-
-def kl_to_prior(mu, logvar) -> torch.Tensor:
-    """KL(N(mu, diag(exp(logvar))) || N(0, I)) per row, closed form."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
 
 
 # ---------------------------------------------------------------- models -----------------------
@@ -301,7 +298,7 @@ def elbo(model, x, n_samples: int = 100, generator: torch.Generator | None = Non
     generator = generator or torch.Generator().manual_seed(0)
     mu, logvar = (t.double() for t in model.encode(x))
     z = _sample_q(mu, logvar, n_samples, generator)
-    return model.loglik_paired(x, z).mean(1) - kl_to_prior(mu, logvar)
+    return model.loglik_paired(x, z).mean(1) - kl_normal(mu, logvar)
 
 
 def iw_log_px(model, x, k: int = 5000, generator: torch.Generator | None = None, chunk: int = 1000):

@@ -9,11 +9,7 @@ import numpy as np
 import torch
 
 from labkit.vae import likelihood as L
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
+from labkit.viz import pyplot
 
 
 def _np(t):
@@ -23,7 +19,7 @@ def _np(t):
 def plot_posterior_vs_q(res: "L.GridResult", image=None, ax=None, title: str | None = None):
     """The true posterior p(z|x) from the grid (shaded) and the encoder's q(z|x) (red contours)
     for one image (2-D latent); 1-D latents are drawn as two curves."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         ncols = 2 if image is not None else 1
         fig, axes = plt.subplots(1, ncols, figsize=(4.2 * ncols, 3.8), squeeze=False,
@@ -82,7 +78,7 @@ def render_posterior(index: int = 0, *, model, images, lim: float = 5.0, n_coars
 def plot_iw_curves(curves: dict, log_px, elbos, titles=None):
     """ELBO <= importance-weighted estimate (mean +- sd over repeats, per k) <= log p(x) from the
     grid: one panel per image. ``curves`` = :func:`labkit.vae.likelihood.iw_curve` output."""
-    plt = _plt()
+    plt = pyplot()
     ks = sorted(curves)
     B = curves[ks[0]].shape[0]
     fig, axes = plt.subplots(1, B, figsize=(3.6 * B, 3.4), squeeze=False)
@@ -107,7 +103,7 @@ def plot_iw_curves(curves: dict, log_px, elbos, titles=None):
 def plot_test_loglik(log_px, estimates: dict):
     """Per test image: each estimate minus log p(x) from the grid, against log p(x). The ELBO lies
     below 0 (by the KL gap), the importance-weighted estimate close to 0."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
     ref = _np(log_px).astype(np.float64)
     for name, v in estimates.items():

@@ -9,7 +9,6 @@ import torch
 
 __all__ = [
     "attribute_correlation",
-    "auroc",
     "balanced_few_labels",
     "compare_probes",
     "corrupt",
@@ -24,7 +23,6 @@ __all__ = [
     "probe_accuracy",
     "recon_errors",
     "reconstruct_all",
-    "roc_curve",
 ]
 
 
@@ -59,41 +57,6 @@ def recon_errors(model, images, kind: str = "mse") -> torch.Tensor:
         return torch.nn.functional.binary_cross_entropy(rec.clamp(1e-6, 1 - 1e-6), images,
                                                         reduction="none").flatten(1).sum(1)
     raise ValueError(f"kind must be 'mse' or 'bce', got {kind!r}")
-
-
-def _scores_labels(scores, labels):
-    s, y = _np(scores).astype(np.float64).ravel(), _np(labels).ravel()
-    if s.shape != y.shape:
-        raise ValueError(f"scores ({s.shape}) and labels ({y.shape}) must have the same length")
-    if not np.isfinite(s).all():
-        raise ValueError("scores contain NaN or inf")
-    if not np.isin(y, [0, 1]).all():
-        raise ValueError("labels must be 0 (normal) or 1 (anomaly)")
-    if y.min() == y.max():
-        raise ValueError("labels need both classes (0 = normal and 1 = anomaly) for a ROC curve")
-    return s, y.astype(bool)
-
-
-def roc_curve(scores, labels):
-    """False and true positive rates for every threshold (higher score = more anomalous).
-    Returns ``(fpr, tpr)`` numpy arrays from (0, 0) to (1, 1); ties are handled as one step."""
-    s, y = _scores_labels(scores, labels)
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]       # last index of each distinct score
-    tp = np.cumsum(y)[last]
-    fp = np.cumsum(~y)[last]
-    return np.r_[0.0, fp / fp[-1]], np.r_[0.0, tp / tp[-1]]
-
-
-def auroc(scores, labels) -> float:
-    """Area under the ROC curve = P(score of a random anomaly > score of a random normal),
-    ties counting one half (the Mann-Whitney U statistic)."""
-    s, y = _scores_labels(scores, labels)
-    from scipy.stats import rankdata
-    r = rankdata(s)
-    n1, n0 = int(y.sum()), int((~y).sum())
-    return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def corrupt(images, kind: str = "noise", strength: float = 0.5, seed: int = 0) -> torch.Tensor:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from labkit.config import seeded_by
 from labkit.train import to_model
 
 __all__ = ["ConvEncoder", "ConvDecoder", "AE", "VAE", "check_images", "check_latents", "IMAGE_SHAPE",
@@ -136,7 +137,8 @@ class _Base(nn.Module):
         return self.decode(self.embed(x)).to(x.device)             # embed validates x
 
     def extra_repr(self):
-        n = sum(p.numel() for p in self.parameters())
+        from labkit.segmentation.unet import count_parameters
+        n = count_parameters(self)
         return f"latent_dim={self.latent_dim}, width={self.width}, hidden={self.hidden}, params={n:,}"
 
 
@@ -194,6 +196,7 @@ class VAE(_Base):
         return super().extra_repr() + f", beta={self.beta:g}"
 
 
+@seeded_by("seed")
 def train_autoencoder(model, images, *, epochs: int = 2, batch_size: int = 64, lr: float = 2e-3,
                       loss_fn=None, seed: int = 0, device=None, progress: bool = True, desc: str | None = None):
     """Train an AE or VAE on ``images`` (N, 1, 28, 28) with ``labkit.train.fit`` and a seeded
@@ -204,7 +207,6 @@ def train_autoencoder(model, images, *, epochs: int = 2, batch_size: int = 64, l
     check_images(images[:1], "images")
     if loss_fn is None:
         loss_fn = vae_loss() if isinstance(model, VAE) else ae_loss("bce")
-    torch.manual_seed(seed)
     loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=True,
                                          generator=torch.Generator().manual_seed(seed))
     return fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device=device, progress=progress,

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from labkit.vae.models import check_images
-from labkit.viz import image_grid, scatter2d
+from labkit.viz import image_grid, pyplot, scatter2d
 from labkit.views import SliderView, dropdown, float_slider
 
 __all__ = ["render_reconstructions", "render_latent_scatters", "render_probe_bars", "render_denoising",
@@ -18,11 +18,6 @@ __all__ = ["render_reconstructions", "render_latent_scatters", "render_probe_bar
            "render_traversal", "render_interpolation", "render_interpolation_strip", "render_beta",
            "perturbation_view", "interpolation_view", "denoising_view", "beta_view",
            "beta_summary"]
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _dev(model):
@@ -66,7 +61,7 @@ def render_reconstructions(models: dict, images, errors: dict | None = None):
     """Ground truth (top row) and one row of reconstructions per model (``{name: model}``);
     ``errors[name]`` (e.g. the test reconstruction error) is written next to each row."""
     images = check_images(torch.as_tensor(images)[:12])
-    plt = _plt()
+    plt = pyplot()
     rows = [("ground truth", images)] + [(k, m.eval().reconstruct(images.to(_dev(m))).cpu())
                                          for k, m in models.items()]
     fig, axes = plt.subplots(len(rows), 1, figsize=(0.6 * len(images) + 1.5, 0.75 * len(rows) + 0.4))
@@ -81,7 +76,7 @@ def render_reconstructions(models: dict, images, errors: dict | None = None):
 
 def render_latent_scatters(codes: dict, labels, size: float = 3.6, s: float = 5):
     """One 2-D scatter per entry of ``{title: codes (N, 2)}``, coloured by digit label."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(codes), figsize=(size * len(codes), size))
     axes = np.atleast_1d(axes)
     for ax, (title, z) in zip(axes, codes.items()):
@@ -97,7 +92,7 @@ def render_latent_scatters(codes: dict, labels, size: float = 3.6, s: float = 5)
 
 def render_probe_bars(results: dict):
     """Bar chart of few-label probe accuracies (``labkit.vae.metrics.compare_probes``)."""
-    plt = _plt()
+    plt = pyplot()
     names = [k for k in ("encoder", "pca", "pixels") if k in results]
     fig, ax = plt.subplots(figsize=(4.2, 3))
     bars = ax.bar(names, [results[k] for k in names], color=["C0", "C1", "C7"][:len(names)])
@@ -118,7 +113,7 @@ def render_denoising(model, images, noise: float = 0.4, seed: int = 0):
     noisy = add_noise(x, float(noise), generator=torch.Generator().manual_seed(seed))
     out = model.reconstruct(noisy.to(_dev(model))).cpu()
     err_in, err_out = denoising_errors(model, x, noise, seed)
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(3, 1, figsize=(0.6 * len(x) + 1.4, 2.6))
     for ax, (name, v) in zip(axes, [("clean", x), (f"noisy\n{err_in:.0f}", noisy), (f"denoised\n{err_out:.0f}", out)]):
         _show(ax, v, nrow=len(x))
@@ -130,8 +125,8 @@ def render_denoising(model, images, noise: float = 0.4, seed: int = 0):
 
 def render_roc(curves: dict):
     """ROC curves: ``{name: (normal_scores, anomaly_scores)}``; AUROC in the legend."""
-    from labkit.vae.metrics import auroc, roc_curve
-    plt = _plt()
+    from labkit.density.models import auroc, roc_curve
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4))
     for name, (s0, s1) in curves.items():
         s = np.r_[np.asarray(s0), np.asarray(s1)]
@@ -159,7 +154,7 @@ def render_gaps(model, codes, labels, n_show: int = 10, seed: int = 0):
     pick_gap = rng.choice(gap_idx, min(n_show, len(gap_idx)), replace=False)
     z_data = torch.as_tensor(np.asarray(codes), dtype=torch.float32)
     pick_data = rng.choice(len(z_data), n_show, replace=False)
-    plt = _plt()
+    plt = pyplot()
     fig = plt.figure(figsize=(10, 4.2))
     ax = fig.add_subplot(1, 2, 1)
     scatter2d(z_data.numpy(), labels, ax=ax, s=4, title="codes of the data and gap points", legend=False)
@@ -178,7 +173,7 @@ def render_gaps(model, codes, labels, n_show: int = 10, seed: int = 0):
 def render_samples(model, n: int = 32, seed: int = 0, title: str = "samples from the prior N(0, I)"):
     """``n`` images decoded from z ~ N(0, I) (seeded)."""
     z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(0.55 * min(n, 16) + 0.5, 0.55 * -(-n // 16) + 0.6))
     _show(ax, _decode(model, z), nrow=16, title=title)
     return fig
@@ -195,7 +190,7 @@ def render_manifold(model, n: int = 15, dims=(0, 1), base=None, span: float = 0.
     z = torch.zeros(n * n, d) if base is None else torch.as_tensor(base, dtype=torch.float32).repeat(n * n, 1)
     zz = torch.cartesian_prod(torch.tensor(vals[::-1].copy()), torch.tensor(vals))   # rows: dim2 top->bottom
     z[:, dims[1]], z[:, dims[0]] = zz[:, 0], zz[:, 1]
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.imshow(image_grid(_decode(model, z), nrow=n, padding=0), extent=(vals[0], vals[-1], vals[0], vals[-1]))
     ax.set_xlabel(f"z{dims[0]}")
@@ -216,7 +211,7 @@ def render_perturbation(model, image, **z):
         if not (k.startswith("z") and k[1:].isdigit() and int(k[1:]) < model.latent_dim):
             raise ValueError(f"latent keywords are z0..z{model.latent_dim - 1}, got {k}")
         code[int(k[1:])] = float(v)
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(9, 2.4), gridspec_kw={"width_ratios": [1, 1, 1, 1.6]})
     for ax, im, t in zip(axes, [x[0], _decode(model, mu[None])[0], _decode(model, code[None])[0]],
                          ["input", "reconstruction", "decode(z)"]):
@@ -243,7 +238,7 @@ def render_traversal(model, image, dims=None, values=None, order_by_kl: bool = F
     z = mu.repeat(len(dims) * len(values), 1)
     for r, j in enumerate(dims):
         z[r * len(values):(r + 1) * len(values), j] = torch.as_tensor(values, dtype=torch.float32)
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(0.6 * len(values) + 1, 0.6 * len(dims) + 0.8))
     ax.imshow(image_grid(_decode(model, z), nrow=len(values), padding=1), interpolation="nearest")
     ax.set_yticks(14 + 29 * np.arange(len(dims)))
@@ -276,7 +271,7 @@ def render_interpolation(ae, vae, x_a, x_b, t: float = 0.5, ae_codes=None, vae_c
     Per model (rows AE, VAE): the 2-D codes with the path and the current point, decode(z(t)),
     and (if codes are given) the distance from the path to the nearest code of a real image,
     in units of the codes' typical spacing (large = the path is in a gap)."""
-    plt = _plt()
+    plt = pyplot()
     with_codes = ae_codes is not None and vae_codes is not None
     ncol = 3 if with_codes else 2
     fig, axes = plt.subplots(2, ncol, figsize=(3.4 * ncol + 0.6, 6.4),
@@ -315,7 +310,7 @@ def render_interpolation_strip(ae, vae, x_a, x_b, steps: int = 9):
     for m in (ae, vae):
         za, zb = _embed(m, _one_image(x_a)), _embed(m, _one_image(x_b))
         rows.append(_decode(m, (1 - ts) * za + ts * zb))
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(2, 1, figsize=(0.6 * steps + 1.2, 1.9))
     for ax, name, x in zip(axes, ["AE", "VAE"], rows):
         _show(ax, x, steps)
@@ -363,7 +358,7 @@ def render_beta(models: dict, summaries: dict, beta, image, values=None):
     z = mu.repeat(len(order) * len(values), 1)
     for r, j in enumerate(order):
         z[r * len(values):(r + 1) * len(values), j] = torch.as_tensor(values, dtype=torch.float32)
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(11, 0.55 * len(order) + 1.6),
                              gridspec_kw={"width_ratios": [1.4, 0.8, 1.1]})
     names = [f"z{j}" + (" (unused)" if s["kl"][j] < 0.05 else "") for j in order]

@@ -430,12 +430,16 @@ W.plot_outlier_scores(scores, "MNIST test digits");
 # probability that a random digit scores higher than a random outlier: 1 is perfect, 0.5 is chance.
 
 # %%
+def digit_auroc(s_digits, s_outliers):     # label 1 = digit: P(a random digit scores higher)
+    return D.auroc(np.r_[s_digits, s_outliers], np.r_[np.ones(len(s_digits)), np.zeros(len(s_outliers))])
+
+
 digits = scores["MNIST test digits"]
 median_digit = np.median(digits["log_px"])
 print(f"{'outliers':16s} {'AUROC confidence':>17s} {'AUROC log p(x)':>15s} {'log p(x) > median digit':>24s}")
 for name, s in list(scores.items())[1:]:
-    print(f"{name:16s} {D.auroc(digits['confidence'], s['confidence']):17.3f} "
-          f"{D.auroc(digits['log_px'], s['log_px']):15.3f} {np.mean(s['log_px'] > median_digit):24.1%}")
+    print(f"{name:16s} {digit_auroc(digits['confidence'], s['confidence']):17.3f} "
+          f"{digit_auroc(digits['log_px'], s['log_px']):15.3f} {np.mean(s['log_px'] > median_digit):24.1%}")
 gap = digits["log_px"].min() - scores["uniform noise"]["log_px"].max()
 print(f"gap between the least likely digit and the most likely noise image: {gap:,.0f} nats")
 
@@ -450,7 +454,7 @@ print(f"gap between the least likely digit and the most likely noise image: {gap
 # what they don't know?". A density is a good outlier score only as far as the model is good.
 
 # %% tags=["claim"]
-auc = {n: (D.auroc(digits["confidence"], s["confidence"]), D.auroc(digits["log_px"], s["log_px"]))
+auc = {n: (digit_auroc(digits["confidence"], s["confidence"]), digit_auroc(digits["log_px"], s["log_px"]))
        for n, s in list(scores.items())[1:]}
 above = {n: np.mean(s["log_px"] > median_digit) for n, s in list(scores.items())[1:]}
 assert max(c for c, _ in auc.values()) < 0.9, f"confidence should separate only moderately: {auc}"

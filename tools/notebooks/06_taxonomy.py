@@ -485,11 +485,15 @@ outliers = {k: P.binarise(torch.as_tensor(v), seed=9) for k, v in outliers.items
 digits = xb_test[:S.n_out]
 score = {"PixelCNN exact log p(x)": lambda x: P.log_prob(pcnn, x),
          "VAE bound (IW)": lambda x: L.iw_log_px(vae_lik, x, k=min(S.k_iw, 500))}
+def digit_auroc(s_in, s_out):                # label 1 = digit: P(a random digit scores higher)
+    return D.auroc(torch.cat([s_in, s_out]), torch.cat([torch.ones(len(s_in)), torch.zeros(len(s_out))]))
+
+
 aurocs = {}
 print(f"{'score':24s} " + " ".join(f"{k:>15s}" for k in outliers))
 for name, f in score.items():
     s_in = f(digits)
-    aurocs[name] = {k: D.auroc(s_in, f(x)) for k, x in outliers.items()}
+    aurocs[name] = {k: digit_auroc(s_in, f(x)) for k, x in outliers.items()}
     print(f"{name:24s} " + " ".join(f"{a:15.3f}" for a in aurocs[name].values()))
 show_images(torch.cat([x[:8] for x in outliers.values()]), nrow=8, title="binarised outliers: noise, strokes, letters");
 
