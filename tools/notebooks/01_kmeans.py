@@ -430,7 +430,9 @@ assert abs(lk.inertia_ - sk.inertia_) / sk.inertia_ < 1e-3, f"same start, same L
 # %% [markdown]
 # Inside, the assignment step computes $\lVert x\rVert^2 - 2\,x\cdot c + \lVert c\rVert^2$ as one matrix
 # product per chunk of rows (so a million points fit in memory), and the update step adds points into
-# their centre with `index_add_`.
+# their centre with `index_add_`. On the CPU, `KMeans` also skips the points that cannot have changed
+# cluster (Hamerly's distance bounds) and settles near-ties exactly, so its labels are those of exact
+# arithmetic.
 
 # %% [markdown]
 # ## Summary
