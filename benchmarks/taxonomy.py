@@ -68,15 +68,15 @@ def run(mode: str) -> dict:
 
     torch.manual_seed(0)
     pcnn = P.PixelCNN(S["pc_channels"], S["pc_layers"], S["pc_first_k"])
-    _, train_pc = P.train_pixelcnn(pcnn, xb_train, epochs=S["pc_epochs"], progress=False)
+    train_pc = P.train_pixelcnn(pcnn, xb_train, epochs=S["pc_epochs"], progress=False).seconds
     lp_pc = P.log_prob(pcnn, xb_test[:S["n_nll"]]).mean().item()
     x_pc = P.sample(pcnn, S["n_gen"], seed=1)
     s_pc = P.sample.last_seconds
 
     torch.manual_seed(0)
     flow = FL.FlowUNet(base=S["fl_base"], depth=2, emb=S["fl_emb"], size=S["fl_size"])
-    _, train_fl = FL.train_flow(flow, train.images, train.labels, epochs=S["fl_epochs"], batch_size=S["fl_batch"],
-                                lr=S["fl_lr"], progress=False)
+    train_fl = FL.train_flow(flow, train.images, train.labels, epochs=S["fl_epochs"], batch_size=S["fl_batch"],
+                             lr=S["fl_lr"], progress=False).seconds
     want = torch.arange(S["n_gen"]) % 10
     guidance = {}
     for w in (0.0, 1.0, S["w_table"], 4.0):

@@ -9,6 +9,7 @@ import math
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -49,6 +50,14 @@ class History(dict):
 
     def last(self) -> dict:
         return {k: v[-1] for k, v in self.items() if v}
+
+
+@dataclass
+class FitResult:
+    """What a lab trainer returns when the model was passed in: the per-epoch :class:`History`
+    and the wall time of the training in ``seconds``."""
+    history: History
+    seconds: float
 
 
 def supervised(criterion: Callable) -> Callable:

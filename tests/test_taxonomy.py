@@ -135,11 +135,11 @@ def test_train_flow_and_pixelcnn_reduce_their_loss():
     torch.manual_seed(0)
     pc = P.PixelCNN(channels=4, n_layers=1, first_k=3)
     before = -P.log_prob(pc, imgs).mean()
-    hist, sec = P.train_pixelcnn(pc, imgs, epochs=3, batch_size=16, progress=False)
-    assert -P.log_prob(pc, imgs).mean() < before and sec > 0
+    run = P.train_pixelcnn(pc, imgs, epochs=3, batch_size=16, progress=False)
+    assert -P.log_prob(pc, imgs).mean() < before and run.seconds > 0
     fl = FL.FlowUNet(base=4, depth=1, emb=8)
-    hist, _ = FL.train_flow(fl, imgs, torch.arange(64) % 10, epochs=2, batch_size=16, progress=False)
-    assert all(math.isfinite(v) for v in hist["loss"])
+    run = FL.train_flow(fl, imgs, torch.arange(64) % 10, epochs=2, batch_size=16, progress=False)
+    assert all(math.isfinite(v) for v in run.history["loss"])
 
 
 class _Judge(torch.nn.Module):

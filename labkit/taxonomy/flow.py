@@ -89,8 +89,8 @@ def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | Non
     """Train the velocity field on ``images (N, 1, H, W)`` in [0, 1] (scaled to [-1, 1]); with
     ``labels``, each label is replaced by "no label" with probability ``p_uncond`` (so one network
     learns both v(x, t, y) and v(x, t) for guidance). Images are resized to ``model.size``.
-    Returns ``(history, seconds)``."""
-    from ..train import fit
+    Returns a :class:`labkit.train.FitResult` (``.history``, ``.seconds``)."""
+    from ..train import FitResult, fit
     g = torch.Generator().manual_seed(seed)
     y_all = labels.long() if labels is not None else torch.full((len(images),), model.n_classes)
     data = torch.utils.data.TensorDataset(2 * resize(images, getattr(model, "size", 28)) - 1, y_all)
@@ -109,7 +109,7 @@ def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | Non
     hist = fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device=device, progress=progress,
                desc="flow matching")
     model.eval()
-    return hist, time.perf_counter() - t0
+    return FitResult(hist, time.perf_counter() - t0)
 
 
 def guided_velocity(model: FlowUNet, y: torch.Tensor | None = None, w: float = 1.0):

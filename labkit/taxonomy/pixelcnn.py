@@ -108,15 +108,15 @@ def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
 def train_pixelcnn(model: nn.Module, x: torch.Tensor, epochs: int = 2, batch_size: int = 64,
                    lr: float = 2e-3, seed: int = 0, progress: bool = True, device=None):
     """Maximum likelihood: minimise the mean -log p(x) (nats per image) with Adam.
-    Returns ``(history, seconds)``."""
-    from ..train import fit
+    Returns a :class:`labkit.train.FitResult` (``.history``, ``.seconds``)."""
+    from ..train import FitResult, fit
     loader = torch.utils.data.DataLoader(x, batch_size=batch_size, shuffle=True,
                                          generator=torch.Generator().manual_seed(seed))
     t0 = time.perf_counter()
     hist = fit(model, loader, loss_fn=lambda m, b: -bernoulli_log_likelihood(m(b), b).mean(),
                epochs=epochs, lr=lr, device=device, progress=progress, desc="PixelCNN")
     model.eval()
-    return hist, time.perf_counter() - t0
+    return FitResult(hist, time.perf_counter() - t0)
 
 
 @torch.no_grad()

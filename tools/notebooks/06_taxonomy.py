@@ -173,17 +173,17 @@ assert abs(total_leak - 1) > 1e-3, f"a leaky mask should break normalisation: {t
 # %%
 torch.manual_seed(0)
 pcnn = P.PixelCNN(channels=S.pc_channels, n_layers=S.pc_layers, first_k=S.pc_first_k)
-hist_pc, train_s_pc = P.train_pixelcnn(pcnn, xb_train, epochs=S.pc_epochs)
+pc_run = P.train_pixelcnn(pcnn, xb_train, epochs=S.pc_epochs)
 with torch.no_grad():                       # your function on the model's logits (on its device)
     x100 = xb_test[:100].to(next(pcnn.parameters()).device)
     mine = bernoulli_log_likelihood(pcnn(x100), x100).cpu()
 lp_pc = P.log_prob(pcnn, xb_test[:S.n_nll])
-print(f"trained in {train_s_pc:.1f} s; your log-likelihood vs labkit's on 100 test images: "
+print(f"trained in {pc_run.seconds:.1f} s; your log-likelihood vs labkit's on 100 test images: "
       f"max difference {(mine - P.log_prob(pcnn, xb_test[:100])).abs().max():.2e} nats")
 print(f"test log p(x) = {lp_pc.mean():.2f} nats per image "
       f"({-lp_pc.mean() / (784 * np.log(2)):.3f} bits per pixel), {S.n_nll} test images")
 print("published PixelCNN, binarised MNIST (van den Oord et al., 2016): -81.3 nats per image")
-plot_history(hist_pc, title="PixelCNN: -log p(x) per training image (nats)");
+plot_history(pc_run.history, title="PixelCNN: -log p(x) per training image (nats)");
 
 # %% [markdown]
 # **Read it:** the training curve is the exact negative log-likelihood, not a bound. Each point averages
@@ -293,10 +293,10 @@ assert check.euler_step(euler_step, seed=6)
 # %%
 torch.manual_seed(0)
 flow = FL.FlowUNet(base=S.fl_base, depth=2, emb=S.fl_emb, size=S.fl_size)
-hist_fl, train_s_fl = FL.train_flow(flow, train.images, train.labels, epochs=S.fl_epochs, batch_size=S.fl_batch,
-                                   lr=S.fl_lr, loss=flow_matching_loss)
-print(f"UNet velocity field: {sum(p.numel() for p in flow.parameters()):,} parameters, trained in {train_s_fl:.1f} s")
-plot_history(hist_fl, title="flow matching: mean squared velocity error");
+fl_run = FL.train_flow(flow, train.images, train.labels, epochs=S.fl_epochs, batch_size=S.fl_batch,
+                       lr=S.fl_lr, loss=flow_matching_loss)
+print(f"UNet velocity field: {sum(p.numel() for p in flow.parameters()):,} parameters, trained in {fl_run.seconds:.1f} s")
+plot_history(fl_run.history, title="flow matching: mean squared velocity error");
 
 # %% [markdown]
 # **Read it:** unlike a GAN's losses, this is a plain regression loss that goes down steadily. It
@@ -423,9 +423,9 @@ s_flc = FL.sample.last_seconds
 x_vae, s_vae = T.timed(lambda: vae.sample(S.n_gen, torch.Generator().manual_seed(7)).cpu())
 x_dc, s_dc = T.timed(gan_samples, G_dc, S.n_gen)
 x_cg, s_cg = T.timed(generate_digits, G_cg, want, seed=8)
-add_row("PixelCNN", x_pc, sample_s_pc, train_s_pc, f"{lp_pc.mean():.1f} (exact)")
-add_row("flow (no label)", x_flu, s_flu, train_s_fl)
-add_row(f"flow (label, w={S.w_table:g})", x_flc, s_flc, train_s_fl, labels=want)
+add_row("PixelCNN", x_pc, sample_s_pc, pc_run.seconds, f"{lp_pc.mean():.1f} (exact)")
+add_row("flow (no label)", x_flu, s_flu, fl_run.seconds)
+add_row(f"flow (label, w={S.w_table:g})", x_flc, s_flc, fl_run.seconds, labels=want)
 add_row("VAE", x_vae, s_vae, train_s_vae, f"{iw_vae:.1f} (IW), {elbo_vae:.1f} (ELBO)")
 add_row("DCGAN", x_dc, s_dc, train_s_dc)
 add_row("conditional GAN", x_cg, s_cg, train_s_cg, labels=want)
