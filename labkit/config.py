@@ -59,9 +59,12 @@ def by_mode(fast: dict, full: dict) -> SimpleNamespace:
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
-def env_flag(name: str) -> bool:
-    """A boolean ``LABKIT_*`` switch, parsed one way everywhere: 1/true/yes/on or 0/false/no/off/unset."""
-    value = os.environ.get(name, "").strip().lower()
+def env_flag(name: str, default: bool = False) -> bool:
+    """A boolean ``LABKIT_*`` switch, parsed one way everywhere: 1/true/yes/on or 0/false/no/off
+    (unset: ``default``)."""
+    if name not in os.environ:
+        return default
+    value = os.environ[name].strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -70,9 +73,22 @@ def env_flag(name: str) -> bool:
                      f"Fix: os.environ[{name!r}] = '1' (or '0').")
 
 
-def offline() -> bool:
-    """``LABKIT_OFFLINE``: never download (data, weights); use what is on disk."""
-    return env_flag("LABKIT_OFFLINE")
+def offline(default: bool = False) -> bool:
+    """``LABKIT_OFFLINE``: never download (data, weights); use what is on disk. ``default`` when
+    unset (the grader passes True: a grading kernel never downloads unless told to)."""
+    return env_flag("LABKIT_OFFLINE", default)
+
+
+def data_setting() -> str | None:
+    """``LABKIT_DATA`` exactly as set (None when unset), for passing on to a child process;
+    use :func:`data_dir` to find the data."""
+    return os.environ.get("LABKIT_DATA") or None
+
+
+def autograder_root() -> str:
+    """``LABKIT_AUTOGRADER_ROOT``: where a Gradescope autograder looks (default ``/autograder``;
+    set only by tests that run it in a temporary folder)."""
+    return os.environ.get("LABKIT_AUTOGRADER_ROOT", "/autograder")
 
 
 def grading_requested() -> bool:

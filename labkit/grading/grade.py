@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from labkit import config
 from .nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, is_autograded_test, is_claim, nbgrader_meta,
                      source_text, validate_notebook)
 from .release import strip_solution
@@ -424,14 +425,14 @@ def kernel_env(opts: Options, hide: list[Path]) -> dict:
             v = os.pathsep.join(e for e in v.split(os.pathsep) if not any(h in e for h in hide_s))
         env[k] = v
     threads = str(max(1, (os.cpu_count() or 1) // max(1, opts.jobs)))
-    data = os.environ.get("LABKIT_DATA")
+    data = config.data_setting()
     if not data:
         try:
             from labkit.config import data_dir
             data = str(data_dir(create=False))
         except Exception:
             data = ""
-    env.update(LABKIT_MODE=opts.mode, LABKIT_GRADING="1", LABKIT_OFFLINE=os.environ.get("LABKIT_OFFLINE", "1"),
+    env.update(LABKIT_MODE=opts.mode, LABKIT_GRADING="1", LABKIT_OFFLINE="1" if config.offline(default=True) else "0",
                MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS=threads,
                MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, TQDM_DISABLE="1")
     if data and not any(h in data for h in hide_s):

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 
+from labkit import config
 from .nbmeta import BEGIN_HIDDEN, is_autograded_test, nbgrader_meta, source_text
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -181,7 +182,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m labkit.grading.gradescope")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="grade /autograder/submission (what run_autograder calls)")
-    r.add_argument("--root", default=os.environ.get("LABKIT_AUTOGRADER_ROOT", "/autograder"))
+    r.add_argument("--root", default=config.autograder_root())
     args = ap.parse_args(argv)
     res = run(args.root)
     print(f"score {res['score']:g} / {sum(t['max_score'] for t in res['tests']):g}")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 
+from labkit import config
 from .nbmeta import (BEGIN_SOLUTION, END_SOLUTION, is_autograded_test, is_claim, nbgrader_meta, source_text)
 
 ASSIGNMENT = "labkit"
@@ -143,7 +144,7 @@ def make_submission(released, source, kind: str, wrong_dir: Path | None = None) 
 
 # ----------------------------------------------------------------------------- running
 def _env() -> dict:
-    env = dict(os.environ, LABKIT_MODE="fast", LABKIT_OFFLINE=os.environ.get("LABKIT_OFFLINE", "1"),
+    env = dict(os.environ, LABKIT_MODE="fast", LABKIT_OFFLINE="1" if config.offline(default=True) else "0",
                MPLBACKEND="Agg", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env.pop("LABKIT_GRADING", None)            # plain nbgrader: no grading switch
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")   # alembic
