@@ -4,6 +4,7 @@
 the course's promise for a 2-core laptop in fast mode (GAN notebooks and lab 06: 3 minutes); an
 over-budget notebook is flagged, not failed (timing targets live in benchmarks, not in tests).
 """
+
 import time
 from pathlib import Path
 
@@ -14,7 +15,7 @@ LONG = ("05_gan", "05b_gan_beyond", "06_taxonomy")
 
 
 def _notebook(nodeid: str) -> str | None:
-    path = nodeid.split("::", 1)[0]          # only the course notebooks, not test fixtures
+    path = nodeid.split("::", 1)[0]  # only the course notebooks, not test fixtures
     return Path(path).stem if path.endswith(".ipynb") and path.startswith("notebooks/") else None
 
 

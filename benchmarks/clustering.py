@@ -16,6 +16,7 @@ OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some course machines) slow numpy's 
 BLAS: the script restarts itself without them; the JSON records the BLAS kernels (threadpoolctl)
 and the load average, since a shared machine makes every time larger and noisier.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,11 @@ import time
 from pathlib import Path
 
 _BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if __name__ == "__main__" and any(v in os.environ for v in _BLAS_VARS):   # before numpy loads BLAS
+if __name__ == "__main__" and any(v in os.environ for v in _BLAS_VARS):  # before numpy loads BLAS
     env = {k: v for k, v in os.environ.items() if k not in _BLAS_VARS}
-    env["LABKIT_BENCH_UNSET"] = ",".join(f"{v}={os.environ[v]}" for v in _BLAS_VARS if v in os.environ)
+    env["LABKIT_BENCH_UNSET"] = ",".join(
+        f"{v}={os.environ[v]}" for v in _BLAS_VARS if v in os.environ
+    )
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 import numpy as np
@@ -53,14 +56,21 @@ def timed(fn, repeats=1):
 
 def env_info():
     from threadpoolctl import threadpool_info
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "sklearn": __import__("sklearn").__version__, "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-            "blas": [f"{i.get('internal_api')} {i.get('architecture', '')} threads={i.get('num_threads')}"
-                     for i in threadpool_info()],
-            "unset_for_this_run": os.environ.get("LABKIT_BENCH_UNSET", ""),
-            "loadavg_start": os.getloadavg()}
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "sklearn": __import__("sklearn").__version__,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "blas": [
+            f"{i.get('internal_api')} {i.get('architecture', '')} threads={i.get('num_threads')}"
+            for i in threadpool_info()
+        ],
+        "unset_for_this_run": os.environ.get("LABKIT_BENCH_UNSET", ""),
+        "loadavg_start": os.getloadavg(),
+    }
 
 
 def bench_kmeans(n, d, k, repeats, device, threads):
@@ -73,18 +83,21 @@ def bench_kmeans(n, d, k, repeats, device, threads):
     from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
     from threadpoolctl import threadpool_limits
+
     X, _ = make_blobs(n, n_features=d, centers=40, cluster_std=3.0, random_state=0)
     X = X.astype(np.float32)
     C0 = X[np.random.RandomState(0).choice(n, k, replace=False)]
-    runs = {"sklearn_lloyd": lambda: SKKMeans(k, init=C0, n_init=1, algorithm="lloyd").fit(X),
-            "sklearn_elkan": lambda: SKKMeans(k, init=C0, n_init=1, algorithm="elkan").fit(X),
-            "labkit": lambda: KMeans(k, init=C0, device=device, n_threads=threads).fit(X)}
+    runs = {
+        "sklearn_lloyd": lambda: SKKMeans(k, init=C0, n_init=1, algorithm="lloyd").fit(X),
+        "sklearn_elkan": lambda: SKKMeans(k, init=C0, n_init=1, algorithm="elkan").fit(X),
+        "labkit": lambda: KMeans(k, init=C0, device=device, n_threads=threads).fit(X),
+    }
     wall, cpu, load, fitted = {m: [] for m in runs}, {m: [] for m in runs}, [], {}
     torch_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     with threadpool_limits(threads):
         for _ in range(repeats):
-            for name, fit in runs.items():                  # interleaved: the load hits all alike
+            for name, fit in runs.items():  # interleaved: the load hits all alike
                 load.append(os.getloadavg()[0])
                 t, c = time.perf_counter(), time.process_time()
                 fitted[name] = fit()
@@ -94,44 +107,68 @@ def bench_kmeans(n, d, k, repeats, device, threads):
     plain = KMeans(k, init=C0, device=device, algorithm="lloyd").fit(X)
     lk, med = fitted["labkit"], {m: statistics.median(v) for m, v in wall.items()}
     ref = min(("sklearn_lloyd", "sklearn_elkan"), key=med.get)
-    row = {"task": f"KMeans {n}x{d} f32 k={k} {threads} thr", "device": device, "repeats": repeats,
-           "threads": threads,
-           "wall_s": wall, "cpu_s": cpu, "median_wall_s": med,
-           "median_cpu_s": {m: statistics.median(v) for m, v in cpu.items()},
-           "sklearn_s": med[ref], "labkit_s": med["labkit"], "reference": ref,
-           "time_ratio": med["labkit"] / med[ref],
-           "time_ratio_lloyd": med["labkit"] / med["sklearn_lloyd"],
-           "time_ratio_elkan": med["labkit"] / med["sklearn_elkan"],
-           "cpu_ratio": statistics.median(cpu["labkit"]) / statistics.median(cpu[ref]),
-           "loadavg_1min_during": [min(load), statistics.median(load), max(load)],
-           "labkit_inertia": lk.inertia_, "labkit_n_iter": int(lk.n_iter_),
-           "labels_equal_plain_lloyd": bool(np.array_equal(lk.labels_, plain.labels_)
-                                             and np.array_equal(lk.cluster_centers_, plain.cluster_centers_)),
-           "target": "time_ratio <= 0.8, ari 1.0, |inertia_rel_diff| <= 1e-5 (both sklearn algorithms)"}
+    row = {
+        "task": f"KMeans {n}x{d} f32 k={k} {threads} thr",
+        "device": device,
+        "repeats": repeats,
+        "threads": threads,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "median_wall_s": med,
+        "median_cpu_s": {m: statistics.median(v) for m, v in cpu.items()},
+        "sklearn_s": med[ref],
+        "labkit_s": med["labkit"],
+        "reference": ref,
+        "time_ratio": med["labkit"] / med[ref],
+        "time_ratio_lloyd": med["labkit"] / med["sklearn_lloyd"],
+        "time_ratio_elkan": med["labkit"] / med["sklearn_elkan"],
+        "cpu_ratio": statistics.median(cpu["labkit"]) / statistics.median(cpu[ref]),
+        "loadavg_1min_during": [min(load), statistics.median(load), max(load)],
+        "labkit_inertia": lk.inertia_,
+        "labkit_n_iter": int(lk.n_iter_),
+        "labels_equal_plain_lloyd": bool(
+            np.array_equal(lk.labels_, plain.labels_)
+            and np.array_equal(lk.cluster_centers_, plain.cluster_centers_)
+        ),
+        "target": "time_ratio <= 0.8, ari 1.0, |inertia_rel_diff| <= 1e-5 (both sklearn algorithms)",
+    }
     for m in ("sklearn_lloyd", "sklearn_elkan"):
         sk = fitted[m]
-        row[m] = {"inertia": float(sk.inertia_), "n_iter": int(sk.n_iter_),
-                  "inertia_rel_diff": (lk.inertia_ - sk.inertia_) / sk.inertia_,
-                  "ari": adjusted_rand_score(sk.labels_, lk.labels_),
-                  "labels_differing": int((sk.labels_ != lk.labels_).sum())}
+        row[m] = {
+            "inertia": float(sk.inertia_),
+            "n_iter": int(sk.n_iter_),
+            "inertia_rel_diff": (lk.inertia_ - sk.inertia_) / sk.inertia_,
+            "ari": adjusted_rand_score(sk.labels_, lk.labels_),
+            "labels_differing": int((sk.labels_ != lk.labels_).sum()),
+        }
     row["inertia_rel_diff"] = row[ref]["inertia_rel_diff"]
     # scikit-learn's own two algorithms, same run: float32 sums in thread order can flip near-ties
-    row["sklearn_lloyd_vs_elkan_ari"] = adjusted_rand_score(fitted["sklearn_lloyd"].labels_,
-                                                            fitted["sklearn_elkan"].labels_)
+    row["sklearn_lloyd_vs_elkan_ari"] = adjusted_rand_score(
+        fitted["sklearn_lloyd"].labels_, fitted["sklearn_elkan"].labels_
+    )
     row["time_met"] = bool(row["time_ratio"] <= 0.8)
-    row["inertia_met"] = all(abs(row[m]["inertia_rel_diff"]) <= 1e-5 for m in ("sklearn_lloyd", "sklearn_elkan"))
+    row["inertia_met"] = all(
+        abs(row[m]["inertia_rel_diff"]) <= 1e-5 for m in ("sklearn_lloyd", "sklearn_elkan")
+    )
     row["ari_met"] = all(row[m]["ari"] == 1.0 for m in ("sklearn_lloyd", "sklearn_elkan"))
-    row["met"] = row["time_met"] and row["inertia_met"] and row["ari_met"] and row["labels_equal_plain_lloyd"]
+    row["met"] = (
+        row["time_met"]
+        and row["inertia_met"]
+        and row["ari_met"]
+        and row["labels_equal_plain_lloyd"]
+    )
     return row
 
 
 def blobs(n):
     from sklearn.datasets import make_blobs
+
     return make_blobs(n_samples=n, centers=6, cluster_std=0.8, random_state=0)[0]
 
 
 def image_features(stride):
     from sklearn.datasets import load_sample_image
+
     return load_sample_image("china.jpg")[::stride, ::stride].reshape(-1, 3) / 255.0
 
 
@@ -139,27 +176,43 @@ def bench_meanshift(name, X, quantile, n_samples, device, run_sklearn=True):
     from sklearn.cluster import MeanShift as SKMeanShift
     from sklearn.cluster import estimate_bandwidth
     from sklearn.metrics import adjusted_rand_score
+
     bw = estimate_bandwidth(X, quantile=quantile, n_samples=n_samples, random_state=0)
     tl, lk = timed(lambda: MeanShift(bandwidth=bw, device=device).fit(X))
-    row = {"task": f"MeanShift {name} {X.shape[0]}x{X.shape[1]}", "bandwidth": bw, "labkit_s": tl,
-           "labkit_clusters": len(lk.cluster_centers_), "labkit_n_iter": lk.n_iter_, "device": device}
+    row = {
+        "task": f"MeanShift {name} {X.shape[0]}x{X.shape[1]}",
+        "bandwidth": bw,
+        "labkit_s": tl,
+        "labkit_clusters": len(lk.cluster_centers_),
+        "labkit_n_iter": lk.n_iter_,
+        "device": device,
+    }
     if run_sklearn:
         ts, sk = timed(lambda: SKMeanShift(bandwidth=bw, n_jobs=2).fit(X))
-        row.update(sklearn_s=ts, speedup=ts / tl, sklearn_clusters=len(sk.cluster_centers_),
-                   sklearn_n_iter=int(sk.n_iter_), ari=adjusted_rand_score(sk.labels_, lk.labels_),
-                   target="speedup >= 10 and ari >= 0.99")
+        row.update(
+            sklearn_s=ts,
+            speedup=ts / tl,
+            sklearn_clusters=len(sk.cluster_centers_),
+            sklearn_n_iter=int(sk.n_iter_),
+            ari=adjusted_rand_score(sk.labels_, lk.labels_),
+            target="speedup >= 10 and ari >= 0.99",
+        )
         row["met"] = bool(row["speedup"] >= 10 and row["ari"] >= 0.99)
     return row
 
 
-KEPT = []   # with --only: the other family's rows of the previous file, each with its own env
+KEPT = []  # with --only: the other family's rows of the previous file, each with its own env
 
 
 def keep_other_rows(only):
     if only and OUT.exists():
         old = json.loads(OUT.read_text())
         family = {"kmeans": "KMeans", "meanshift": "MeanShift"}[only]
-        KEPT[:] = [dict(r, env=r.get("env", old["env"])) for r in old["results"] if not r["task"].startswith(family)]
+        KEPT[:] = [
+            dict(r, env=r.get("env", old["env"]))
+            for r in old["results"]
+            if not r["task"].startswith(family)
+        ]
 
 
 def save(rows, info):
@@ -172,18 +225,38 @@ def table(rows):
     print(f"\n{'task':38s} {'sklearn s':>10s} {'labkit s':>9s} {'ratio':>8s}  quality")
     for r in rows:
         if "time_ratio" in r:
-            q = (f"vs {r['reference']}; lloyd {r['time_ratio_lloyd']:.2f}x, elkan {r['time_ratio_elkan']:.2f}x; "
-                 + ", ".join(f"{m[8:]}: ARI {r[m]['ari']:.6f} ({r[m]['labels_differing']} labels differ), "
-                             f"inertia {r[m]['inertia_rel_diff']:+.1e}" for m in ("sklearn_lloyd", "sklearn_elkan"))
-                 + f"; = plain lloyd: {r['labels_equal_plain_lloyd']}; load {r['loadavg_1min_during'][1]:.1f}")
+            q = (
+                f"vs {r['reference']}; lloyd {r['time_ratio_lloyd']:.2f}x, elkan {r['time_ratio_elkan']:.2f}x; "
+                + ", ".join(
+                    f"{m[8:]}: ARI {r[m]['ari']:.6f} ({r[m]['labels_differing']} labels differ), "
+                    f"inertia {r[m]['inertia_rel_diff']:+.1e}"
+                    for m in ("sklearn_lloyd", "sklearn_elkan")
+                )
+                + f"; = plain lloyd: {r['labels_equal_plain_lloyd']}; load {r['loadavg_1min_during'][1]:.1f}"
+            )
             ratio = f"{r['time_ratio']:.2f}x"
         else:
-            q = (f"ARI {r['ari']:.4f}, clusters {r['sklearn_clusters']}/{r['labkit_clusters']}"
-                 if "ari" in r else f"clusters {r['labkit_clusters']}")
+            q = (
+                f"ARI {r['ari']:.4f}, clusters {r['sklearn_clusters']}/{r['labkit_clusters']}"
+                if "ari" in r
+                else f"clusters {r['labkit_clusters']}"
+            )
             ratio = f"{r['speedup']:.1f}x faster" if "speedup" in r else "-"
         sk = f"{r['sklearn_s']:.2f}" if "sklearn_s" in r else "-"
-        flag = "" if "met" not in r else ("  target met" if r["met"] else "  TARGET MISSED" + "".join(
-            f" ({k[:-4]})" for k in ("time_met", "inertia_met", "ari_met") if k in r and not r[k]))
+        flag = (
+            ""
+            if "met" not in r
+            else (
+                "  target met"
+                if r["met"]
+                else "  TARGET MISSED"
+                + "".join(
+                    f" ({k[:-4]})"
+                    for k in ("time_met", "inertia_met", "ari_met")
+                    if k in r and not r[k]
+                )
+            )
+        )
         print(f"{r['task']:38s} {sk:>10s} {r['labkit_s']:9.2f} {ratio:>8s}  {q}{flag}")
 
 
@@ -193,9 +266,17 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small sizes only")
     ap.add_argument("--only", choices=["kmeans", "meanshift"], default=None)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--repeats", type=int, default=7, help="KMeans: interleaved repetitions (medians)")
-    ap.add_argument("--threads", default=f"{torch.get_num_threads()},1", help="KMeans: thread counts to compare at")
-    ap.add_argument("--sizes", default="2500,5000,10000,20000", help="MeanShift blob sizes (n-scaling)")
+    ap.add_argument(
+        "--repeats", type=int, default=7, help="KMeans: interleaved repetitions (medians)"
+    )
+    ap.add_argument(
+        "--threads",
+        default=f"{torch.get_num_threads()},1",
+        help="KMeans: thread counts to compare at",
+    )
+    ap.add_argument(
+        "--sizes", default="2500,5000,10000,20000", help="MeanShift blob sizes (n-scaling)"
+    )
     ap.add_argument("--no-image", action="store_true", help="skip the colour-image MeanShift case")
     ap.add_argument("--out", default=str(OUT), help="where to write the JSON results")
     args = ap.parse_args()
@@ -207,14 +288,18 @@ def main():
     if args.only in (None, "kmeans"):
         n = 20000 if args.quick else 200000
         for threads in (int(t) for t in args.threads.split(",")):
-            rows.append(bench_kmeans(n, 16, 32, 1 if args.quick else args.repeats, args.device, threads))
+            rows.append(
+                bench_kmeans(n, 16, 32, 1 if args.quick else args.repeats, args.device, threads)
+            )
             table(rows[-1:])
             save(rows, info)
     if args.only in (None, "meanshift"):
         sizes = [int(s) for s in args.sizes.split(",")] if not args.quick else [1000, 2000]
         if not args.no_image:
             img = image_features(8 if args.quick else 4)
-            rows.append(bench_meanshift("colour image (china.jpg RGB)", img, 0.1, 3000, args.device))
+            rows.append(
+                bench_meanshift("colour image (china.jpg RGB)", img, 0.1, 3000, args.device)
+            )
             table(rows[-1:])
             save(rows, info)
         for n in sizes:

@@ -14,6 +14,7 @@ mode, Colab), otherwise disjoint parts of the official 10k test split (8k train 
 
     LABKIT_DATA=../shared/data/mnist .venv/bin/python benchmarks/vae.py [--epochs 10] [--threads 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,15 +24,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from labkit.data import mnist_splits  # noqa: E402
-from labkit.vae.losses import ae_loss, evaluate_elbo, vae_loss  # noqa: E402
 from labkit.density.models import auroc  # noqa: E402
+from labkit.vae.losses import ae_loss, evaluate_elbo, vae_loss  # noqa: E402
 from labkit.vae.metrics import compare_probes, corrupt, recon_errors  # noqa: E402
 from labkit.vae.models import AE, VAE, train_autoencoder  # noqa: E402
 
@@ -73,7 +73,11 @@ def examples_loss(model, batch):
 def blas_info():
     try:
         from threadpoolctl import threadpool_info
-        return [{k: d.get(k) for k in ("internal_api", "num_threads", "architecture")} for d in threadpool_info()]
+
+        return [
+            {k: d.get(k) for k in ("internal_api", "num_threads", "architecture")}
+            for d in threadpool_info()
+        ]
     except Exception as e:  # pragma: no cover
         return str(e)
 
@@ -83,9 +87,10 @@ def paired_gain(a, b, images, seed=0):
     """Per-image ELBO of model a minus model b (same images, same noise seed): mean and its
     standard error (paired, so much tighter than comparing the two means)."""
     from labkit.vae.losses import elbo_terms
+
     d = []
     for i in range(0, len(images), 500):
-        x = images[i:i + 500]
+        x = images[i : i + 500]
         ea = elbo_terms(a, x, 1, torch.Generator().manual_seed(seed + i))["elbo"]
         eb = elbo_terms(b, x, 1, torch.Generator().manual_seed(seed + i))["elbo"]
         d.append(ea - eb)
@@ -95,8 +100,17 @@ def paired_gain(a, b, images, seed=0):
 
 def train(model, images, epochs, loss_fn, lr, batch_size, seed=0):
     t = time.perf_counter()
-    hist = train_autoencoder(model, images, epochs=epochs, batch_size=batch_size, lr=lr, loss_fn=loss_fn,
-                             seed=seed, device="cpu", progress=False)
+    hist = train_autoencoder(
+        model,
+        images,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        loss_fn=loss_fn,
+        seed=seed,
+        device="cpu",
+        progress=False,
+    )
     return time.perf_counter() - t, hist
 
 
@@ -110,18 +124,37 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--n-train", type=int, default=None, help="default: all available")
-    ap.add_argument("--n-test", type=int, default=None, help="default: all available (2k of the 10k if only test)")
+    ap.add_argument(
+        "--n-test",
+        type=int,
+        default=None,
+        help="default: all available (2k of the 10k if only test)",
+    )
     ap.add_argument("--heldout-class", type=int, default=7)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vae.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     train_set, test_set = mnist_splits(args.n_train, args.n_test)
-    print(f"data: {len(train_set)} train / {len(test_set)} test | source {train_set.source} | {train_set.note or 'official split'}")
+    print(
+        f"data: {len(train_set)} train / {len(test_set)} test | source {train_set.source} | {train_set.note or 'official split'}"
+    )
     x_tr, x_te = train_set.images, test_set.images
-    res = {"data": {"n_train": len(train_set), "n_test": len(test_set), "train_split": train_set.split,
-                    "test_split": test_set.split, "note": train_set.note},
-           "epochs": args.epochs, "threads": args.threads, "seed": args.seed, "command": " ".join(sys.argv), "blas": blas_info(),
-           "machine": platform.platform(), "torch": torch.__version__}
+    res = {
+        "data": {
+            "n_train": len(train_set),
+            "n_test": len(test_set),
+            "train_split": train_set.split,
+            "test_split": test_set.split,
+            "note": train_set.note,
+        },
+        "epochs": args.epochs,
+        "threads": args.threads,
+        "seed": args.seed,
+        "command": " ".join(sys.argv),
+        "blas": blas_info(),
+        "machine": platform.platform(),
+        "torch": torch.__version__,
+    }
 
     # 1. ELBO: reference MLP VAE vs labkit conv VAE, same data, same epochs, same evaluation
     torch.manual_seed(args.seed)
@@ -136,33 +169,66 @@ def main(argv=None):
     pg, pg_se = paired_gain(vae, ref, x_te)
     n_par = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     res["elbo"] = {
-        "reference": {**e_ref, "train_s": t_ref, "params": n_par(ref), "train_neg_elbo": h_ref["neg_elbo"],
-                      "model": "pytorch/examples MLP VAE 784-400-20, Adam 1e-3, batch 128"},
-        "labkit": {**e_vae, "train_s": t_vae, "params": n_par(vae), "train_neg_elbo": h_vae["neg_elbo"],
-                   "model": f"labkit VAE(latent_dim={args.latent}, width={args.width}), Adam {args.lr:g}, "
-                            f"batch {args.batch_size}"},
-        "gain_nats_per_image": gain, "paired_gain": pg, "paired_gain_se": pg_se,
-        "target_gain": 3.0, "met": bool(gain >= 3.0)}
+        "reference": {
+            **e_ref,
+            "train_s": t_ref,
+            "params": n_par(ref),
+            "train_neg_elbo": h_ref["neg_elbo"],
+            "model": "pytorch/examples MLP VAE 784-400-20, Adam 1e-3, batch 128",
+        },
+        "labkit": {
+            **e_vae,
+            "train_s": t_vae,
+            "params": n_par(vae),
+            "train_neg_elbo": h_vae["neg_elbo"],
+            "model": f"labkit VAE(latent_dim={args.latent}, width={args.width}), Adam {args.lr:g}, "
+            f"batch {args.batch_size}",
+        },
+        "gain_nats_per_image": gain,
+        "paired_gain": pg,
+        "paired_gain_se": pg_se,
+        "target_gain": 3.0,
+        "met": bool(gain >= 3.0),
+    }
 
     # 2. few-label probe: encoder features (VAE mu, and a 16-D AE) vs pixels vs PCA
     torch.manual_seed(args.seed)
     ae = AE(latent_dim=16, width=args.width, hidden=256)
     t_ae, _ = train(ae, x_tr, args.epochs, ae_loss("bce"), args.lr, args.batch_size, args.seed)
-    res["probe"] = {"vae": compare_probes(vae, train_set, test_set, 100), "ae16": compare_probes(ae, train_set, test_set, 100)}
-    res["probe"]["met"] = bool(res["probe"]["ae16"]["encoder"] > res["probe"]["ae16"]["pixels"]
-                               and res["probe"]["vae"]["encoder"] > res["probe"]["vae"]["pixels"])
+    res["probe"] = {
+        "vae": compare_probes(vae, train_set, test_set, 100),
+        "ae16": compare_probes(ae, train_set, test_set, 100),
+    }
+    res["probe"]["met"] = bool(
+        res["probe"]["ae16"]["encoder"] > res["probe"]["ae16"]["pixels"]
+        and res["probe"]["vae"]["encoder"] > res["probe"]["vae"]["pixels"]
+    )
 
     # 3. anomaly detection by reconstruction error (AE-16)
     normal = recon_errors(ae, x_te)
     an = {}
-    for name, kind, s in [("noise_0.3", "noise", 0.3), ("patch_0.3", "patch", 0.3), ("noise_0.1", "noise", 0.1)]:
+    for name, kind, s in [
+        ("noise_0.3", "noise", 0.3),
+        ("patch_0.3", "patch", 0.3),
+        ("noise_0.1", "noise", 0.1),
+    ]:
         bad = recon_errors(ae, corrupt(x_te, kind, s, seed=1))
-        an[name] = auroc(torch.cat([normal, bad]), torch.cat([torch.zeros(len(normal)), torch.ones(len(bad))]))
+        an[name] = auroc(
+            torch.cat([normal, bad]), torch.cat([torch.zeros(len(normal)), torch.ones(len(bad))])
+        )
     # held-out class: an AE trained without digit k; anomalies = test images of digit k
     k = args.heldout_class
     torch.manual_seed(args.seed)
     ae_k = AE(latent_dim=16, width=args.width, hidden=256)
-    train(ae_k, x_tr[train_set.labels != k], args.epochs, ae_loss("bce"), args.lr, args.batch_size, args.seed)
+    train(
+        ae_k,
+        x_tr[train_set.labels != k],
+        args.epochs,
+        ae_loss("bce"),
+        args.lr,
+        args.batch_size,
+        args.seed,
+    )
     err_k = recon_errors(ae_k, x_te)
     is_k = (test_set.labels == k).float()
     an[f"heldout_class_{k}"] = auroc(err_k, is_k)
@@ -171,20 +237,34 @@ def main(argv=None):
     # table
     r, l = res["elbo"]["reference"], res["elbo"]["labkit"]
     print(f"\n{'':34s}{'reference':>12s}{'labkit':>12s}{'labkit-ref':>12s}")
-    print(f"{'test ELBO (nats/image, higher=better)':34s}{r['elbo']:12.2f}{l['elbo']:12.2f}{gain:12.2f}  (target >= +3)")
-    print(f"{'  reconstruction -log p(x|z)':34s}{r['recon']:12.2f}{l['recon']:12.2f}{l['recon'] - r['recon']:12.2f}")
+    print(
+        f"{'test ELBO (nats/image, higher=better)':34s}{r['elbo']:12.2f}{l['elbo']:12.2f}{gain:12.2f}  (target >= +3)"
+    )
+    print(
+        f"{'  reconstruction -log p(x|z)':34s}{r['recon']:12.2f}{l['recon']:12.2f}{l['recon'] - r['recon']:12.2f}"
+    )
     print(f"{'  KL':34s}{r['kl']:12.2f}{l['kl']:12.2f}{l['kl'] - r['kl']:12.2f}")
-    print(f"{'  std. error of the mean':34s}{r['elbo_sem']:12.2f}{l['elbo_sem']:12.2f}"
-          f"   paired gain {pg:.2f} +- {pg_se:.2f}")
-    print(f"{'parameters':34s}{r['params']:12,d}{l['params']:12,d}{l['params'] / r['params']:11.2f}x")
-    print(f"{'train time (s, ' + str(args.threads) + ' threads)':34s}{r['train_s']:12.1f}{l['train_s']:12.1f}{l['train_s'] / r['train_s']:11.2f}x")
+    print(
+        f"{'  std. error of the mean':34s}{r['elbo_sem']:12.2f}{l['elbo_sem']:12.2f}"
+        f"   paired gain {pg:.2f} +- {pg_se:.2f}"
+    )
+    print(
+        f"{'parameters':34s}{r['params']:12,d}{l['params']:12,d}{l['params'] / r['params']:11.2f}x"
+    )
+    print(
+        f"{'train time (s, ' + str(args.threads) + ' threads)':34s}{r['train_s']:12.1f}{l['train_s']:12.1f}{l['train_s'] / r['train_s']:11.2f}x"
+    )
     for name, p in res["probe"].items():
         if isinstance(p, dict):
-            print(f"probe 100 labels, {name:5s}: encoder {p['encoder']:.3f} | pixels {p['pixels']:.3f} | "
-                  f"PCA({p['latent_dim']}) {p['pca']:.3f}")
+            print(
+                f"probe 100 labels, {name:5s}: encoder {p['encoder']:.3f} | pixels {p['pixels']:.3f} | "
+                f"PCA({p['latent_dim']}) {p['pca']:.3f}"
+            )
     print("anomaly AUROC (AE-16): " + ", ".join(f"{k}={v:.3f}" for k, v in an.items()))
-    print(f"targets met: ELBO +3 nats: {res['elbo']['met']}, probe: {res['probe']['met']}, "
-          f"AUROC>=0.95: {res['anomaly_auroc']['met']}")
+    print(
+        f"targets met: ELBO +3 nats: {res['elbo']['met']}, probe: {res['probe']['met']}, "
+        f"AUROC>=0.95: {res['anomaly_auroc']['met']}"
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2, default=float))

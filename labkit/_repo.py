@@ -4,6 +4,7 @@ Rewritten by ``labkit course set-repo URL --tag TAG`` (then every notebook is re
 ``labkit release --repo URL --tag TAG`` points the student notebooks elsewhere without
 touching this file.
 """
+
 REPO_URL = "https://github.com/labkit-course/labkit"
 REPO_TAG = "v0.1.0"
 
@@ -23,5 +24,7 @@ def pip_spec(url: str | None = None, tag: str | None = None) -> str:
 
 
 def colab_url(notebook: str, url: str | None = None, tag: str | None = None) -> str:
-    return (f"https://colab.research.google.com/github/{github_path(url)}/blob/{tag or REPO_TAG}"
-            f"/notebooks/{notebook}")
+    return (
+        f"https://colab.research.google.com/github/{github_path(url)}/blob/{tag or REPO_TAG}"
+        f"/notebooks/{notebook}"
+    )

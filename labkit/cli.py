@@ -1,4 +1,5 @@
 """``labkit`` command line: ``info``, ``release SRC DEST``, ``grade SUBMISSIONS ...``."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,9 @@ def main(argv=None) -> int:
         grading_cli.add_parsers(sub)
     args = p.parse_args(argv)
     if args.cmd == "info":
-        from .preflight import preflight
         from .config import setup
+        from .preflight import preflight
+
         setup()
         preflight()
         return 0

@@ -4,6 +4,7 @@
 two minutes) or ``full`` (published-quality sizes, meant for a GPU). Default:
 ``full`` when CUDA is available, else ``fast``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,6 +26,7 @@ DEFAULT_SEED = 0
 def _cuda_available() -> bool:
     try:
         import torch
+
         return torch.cuda.is_available()
     except Exception:  # pragma: no cover - torch missing is reported by preflight
         return False
@@ -38,7 +40,8 @@ def get_mode() -> str:
     if mode not in MODES:
         raise ValueError(
             f"LABKIT_MODE={mode!r} is not a run mode; expected one of {MODES}. "
-            "Fix: os.environ['LABKIT_MODE'] = 'fast' (or unset it) before calling labkit.setup().")
+            "Fix: os.environ['LABKIT_MODE'] = 'fast' (or unset it) before calling labkit.setup()."
+        )
     return mode
 
 
@@ -52,7 +55,9 @@ def by_mode(fast: dict, full: dict) -> SimpleNamespace:
     Both dicts must have the same keys, so a notebook reads the same names in both modes.
     """
     if set(fast) != set(full):
-        raise ValueError(f"fast and full sizes must have the same keys; only in one: {set(fast) ^ set(full)}")
+        raise ValueError(
+            f"fast and full sizes must have the same keys; only in one: {set(fast) ^ set(full)}"
+        )
     return SimpleNamespace(**(fast if is_fast() else full))
 
 
@@ -69,8 +74,10 @@ def env_flag(name: str, default: bool = False) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(f"{name}={os.environ[name]!r} is not a switch; expected one of {_TRUE + _FALSE[1:]}. "
-                     f"Fix: os.environ[{name!r}] = '1' (or '0').")
+    raise ValueError(
+        f"{name}={os.environ[name]!r} is not a switch; expected one of {_TRUE + _FALSE[1:]}. "
+        f"Fix: os.environ[{name!r}] = '1' (or '0')."
+    )
 
 
 def offline(default: bool = False) -> bool:
@@ -99,6 +106,7 @@ def grading_requested() -> bool:
 def get_device(prefer: str | None = None):
     """The torch device to use: ``prefer`` if given, else ``LABKIT_DEVICE``, else cuda > mps > cpu."""
     import torch
+
     name = prefer or os.environ.get("LABKIT_DEVICE")
     if name:
         return torch.device(name)
@@ -121,6 +129,7 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = False) -> in
     os.environ["PYTHONHASHSEED"] = str(seed)
     try:
         import torch
+
         torch.manual_seed(seed)
         if torch.cuda.is_available():
             torch.cuda.manual_seed_all(seed)
@@ -139,6 +148,7 @@ def seeded(seed: int):
     Library trainers use this instead of reseeding: a notebook's global random state changes
     only in ``setup()``, once per notebook."""
     import torch
+
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
@@ -149,6 +159,7 @@ def seeded(seed: int):
 
 def seeded_by(arg: str = "seed"):
     """Decorator: the function runs inside :func:`seeded` with the value of its ``arg`` argument."""
+
     def decorate(fn):
         signature = inspect.signature(fn)
 
@@ -158,7 +169,9 @@ def seeded_by(arg: str = "seed"):
             bound.apply_defaults()
             with seeded(bound.arguments[arg]):
                 return fn(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
@@ -176,10 +189,15 @@ def data_dir(create: bool = True) -> Path:
         if not path.exists():
             raise FileNotFoundError(
                 f"LABKIT_DATA={env!r} does not exist. Fix: point LABKIT_DATA at an existing folder "
-                "(or unset it to use the default data/ folder).")
+                "(or unset it to use the default data/ folder)."
+            )
         return path
     root = _repo_root()
-    path = root / "data" if root else Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "labkit"
+    path = (
+        root / "data"
+        if root
+        else Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "labkit"
+    )
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
@@ -218,11 +236,16 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
-def setup(seed: int = DEFAULT_SEED, deterministic: bool = False, quiet: bool = False,
-          threads: int | None = None) -> Setup:
+def setup(
+    seed: int = DEFAULT_SEED,
+    deterministic: bool = False,
+    quiet: bool = False,
+    threads: int | None = None,
+) -> Setup:
     """One call for the first cell of every notebook: seeds everything, picks mode and
     device, and prints them with how to change them."""
     import torch
+
     mode = get_mode()
     device = get_device()
     seed_everything(seed, deterministic)
@@ -230,18 +253,26 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = False, quiet: bool = F
         torch.set_num_threads(threads)
         try:  # BLAS threads too (scikit-learn, numpy): oversubscribed BLAS can be 10-100x slower
             from threadpoolctl import threadpool_limits
+
             threadpool_limits(limits=threads)
         except ImportError:  # pragma: no cover
             pass
     ddir = data_dir()
     from .data.mnist import describe_source
+
     source = describe_source()
     if not quiet:
-        print(f"labkit {__import__('labkit').__version__} | mode: {mode} | device: {device} | seed: {seed}")
+        print(
+            f"labkit {__import__('labkit').__version__} | mode: {mode} | device: {device} | seed: {seed}"
+        )
         print(f"data dir: {ddir}")
         print(f"MNIST source: {source}")
-        print("Change with: os.environ['LABKIT_MODE'] = 'fast'|'full' / 'LABKIT_DEVICE' / "
-              "'LABKIT_DATA' before labkit.setup(); setup(seed=...)")
+        print(
+            "Change with: os.environ['LABKIT_MODE'] = 'fast'|'full' / 'LABKIT_DEVICE' / "
+            "'LABKIT_DATA' before labkit.setup(); setup(seed=...)"
+        )
         if mode == "full" and device.type == "cpu":
-            print("Warning: full mode on a CPU is slow (minutes to hours). Use fast mode or a GPU runtime.")
+            print(
+                "Warning: full mode on a CPU is slow (minutes to hours). Use fast mode or a GPU runtime."
+            )
     return Setup(mode, device, seed, ddir, source)

@@ -3,6 +3,7 @@
 ``fit(model, loader, loss_fn=...)`` covers supervised models and autoencoders;
 ``fit(model, loader, step=...)`` lets a lab run its own update (GANs: one D and one G step).
 """
+
 from __future__ import annotations
 
 import math
@@ -56,15 +57,18 @@ class History(dict):
 class FitResult:
     """What a lab trainer returns when the model was passed in: the per-epoch :class:`History`
     and the wall time of the training in ``seconds``."""
+
     history: History
     seconds: float
 
 
 def supervised(criterion: Callable) -> Callable:
     """Loss for ``(x, y)`` batches: ``criterion(model(x), y)``."""
+
     def loss_fn(model, batch):
         x, y = batch
         return criterion(model(x), y)
+
     return loss_fn
 
 
@@ -89,7 +93,9 @@ def _check_finite(values: dict, epoch: int, step: int, history: History):
                 f"Training diverged: '{k}' became {v} at epoch {epoch + 1}, step {step + 1}. "
                 "Typical fixes: lower the learning rate, check the inputs for NaN, clip gradients, "
                 "or check the loss for log(0) / division by zero. History so far is kept in "
-                "err.history.", history)
+                "err.history.",
+                history,
+            )
 
 
 def save_checkpoint(path, model, optimizer=None, history=None, **extra):
@@ -100,7 +106,11 @@ def save_checkpoint(path, model, optimizer=None, history=None, **extra):
     if optimizer is not None:
         state["optimizer"] = optimizer.state_dict()
     if history is not None:
-        state["history"] = {"epochs": dict(history), "steps": history.steps, "seconds": history.seconds}
+        state["history"] = {
+            "epochs": dict(history),
+            "steps": history.steps,
+            "seconds": history.seconds,
+        }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(fd)
     try:
@@ -116,7 +126,9 @@ def load_checkpoint(path, model, optimizer=None, map_location="cpu") -> History:
     """Load weights (and optimizer state) saved by ``save_checkpoint``; returns the history."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"No checkpoint at {path}. Train first (fit(..., checkpoint=path)).")
+        raise FileNotFoundError(
+            f"No checkpoint at {path}. Train first (fit(..., checkpoint=path))."
+        )
     state = torch.load(path, map_location=map_location, weights_only=False)
     model.load_state_dict(state["model"])
     if optimizer is not None and "optimizer" in state:
@@ -127,13 +139,25 @@ def load_checkpoint(path, model, optimizer=None, map_location="cpu") -> History:
     return h
 
 
-def fit(model: torch.nn.Module, loader, *, loss_fn: Callable | None = None,
-        step: Callable | None = None, optimizer: torch.optim.Optimizer | None = None,
-        lr: float = 1e-3, epochs: int = 1, val_loader=None,
-        metrics: Callable | None = None, device=None, checkpoint=None,
-        progress: bool = True, max_steps_per_epoch: int | None = None,
-        on_epoch_end: Callable | None = None, desc: str = "train",
-        clip_grad: float | None = None) -> History:
+def fit(
+    model: torch.nn.Module,
+    loader,
+    *,
+    loss_fn: Callable | None = None,
+    step: Callable | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    epochs: int = 1,
+    val_loader=None,
+    metrics: Callable | None = None,
+    device=None,
+    checkpoint=None,
+    progress: bool = True,
+    max_steps_per_epoch: int | None = None,
+    on_epoch_end: Callable | None = None,
+    desc: str = "train",
+    clip_grad: float | None = None,
+) -> History:
     """Train ``model`` for ``epochs`` passes over ``loader``.
 
     - ``loss_fn(model, batch) -> loss`` (a scalar tensor, or ``(loss, {name: value})``), or
@@ -145,10 +169,13 @@ def fit(model: torch.nn.Module, loader, *, loss_fn: Callable | None = None,
     Returns a :class:`History`. A NaN/inf value stops training with :class:`TrainingDiverged`.
     """
     if (loss_fn is None) == (step is None):
-        raise ValueError("Give exactly one of loss_fn=(model, batch) -> loss or step=(batch) -> dict.")
+        raise ValueError(
+            "Give exactly one of loss_fn=(model, batch) -> loss or step=(batch) -> dict."
+        )
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     from .config import get_device
+
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     if loss_fn is not None and optimizer is None:
@@ -162,8 +189,13 @@ def fit(model: torch.nn.Module, loader, *, loss_fn: Callable | None = None,
         model.train()
         sums: dict[str, float] = {}
         count = 0
-        bar = tqdm(loader, total=n_batches, desc=f"{desc} {epoch + 1}/{epochs}",
-                   disable=not progress, leave=False)
+        bar = tqdm(
+            loader,
+            total=n_batches,
+            desc=f"{desc} {epoch + 1}/{epochs}",
+            disable=not progress,
+            leave=False,
+        )
         for i, batch in enumerate(bar):
             if max_steps_per_epoch and i >= max_steps_per_epoch:
                 break
@@ -172,7 +204,7 @@ def fit(model: torch.nn.Module, loader, *, loss_fn: Callable | None = None,
                 values = {k: _as_float(v) for k, v in step(batch).items()}
             else:
                 out = loss_fn(model, batch)
-                loss, extra = (out if isinstance(out, tuple) else (out, {}))
+                loss, extra = out if isinstance(out, tuple) else (out, {})
                 if not torch.isfinite(loss.detach()):
                     _check_finite({"loss": _as_float(loss)}, epoch, i, history)
                 optimizer.zero_grad(set_to_none=True)
@@ -197,8 +229,11 @@ def fit(model: torch.nn.Module, loader, *, loss_fn: Callable | None = None,
         history.seconds.append(time.perf_counter() - t0)
         history.log_epoch(epoch_vals)
         if progress:
-            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k}={v:.4g}" for k, v in epoch_vals.items())
-                  + f" ({history.seconds[-1]:.1f}s)")
+            print(
+                f"epoch {epoch + 1}/{epochs}: "
+                + ", ".join(f"{k}={v:.4g}" for k, v in epoch_vals.items())
+                + f" ({history.seconds[-1]:.1f}s)"
+            )
         if checkpoint:
             save_checkpoint(checkpoint, model, optimizer, history, epoch=epoch + 1)
         if on_epoch_end is not None and on_epoch_end(epoch, history):
@@ -212,6 +247,10 @@ def to_model(module: torch.nn.Module, *tensors):
     ``module``'s parameters, so a student who trained on the GPU can still pass CPU tensors.
     Returns one tensor for one argument, else a tuple."""
     p = next(module.parameters(), None)
-    out = tuple(t.to(p.device) if isinstance(t, torch.Tensor) and p is not None and t.device != p.device else t
-                for t in tensors)
+    out = tuple(
+        t.to(p.device)
+        if isinstance(t, torch.Tensor) and p is not None and t.device != p.device
+        else t
+        for t in tensors
+    )
     return out[0] if len(out) == 1 else out

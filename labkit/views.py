@@ -6,6 +6,7 @@ whose ``.value`` is replaced in place (no flicker, no stacked figures). Callback
 ``@out.capture()`` of a small ``Output`` so an error is shown in the notebook (JupyterLab drops
 callback tracebacks otherwise). Only core widgets and APIs shared by ipywidgets 7.7 and 8.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,15 @@ import numpy as np
 
 from labkit.viz import fig_to_png
 
-__all__ = ["to_png", "SliderView", "int_slider", "float_slider", "dropdown", "static_grid",
-           "render_sine"]
+__all__ = [
+    "to_png",
+    "SliderView",
+    "int_slider",
+    "float_slider",
+    "dropdown",
+    "static_grid",
+    "render_sine",
+]
 
 
 def to_png(obj) -> bytes:
@@ -28,8 +36,11 @@ def to_png(obj) -> bytes:
         return fig_to_png(obj)
     arr = np.asarray(obj)
     if arr.ndim not in (2, 3):
-        raise ValueError(f"render functions must return a Figure, PNG bytes or an (H, W[, C]) array; got shape {arr.shape}")
+        raise ValueError(
+            f"render functions must return a Figure, PNG bytes or an (H, W[, C]) array; got shape {arr.shape}"
+        )
     import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 1)
@@ -42,30 +53,60 @@ def to_png(obj) -> bytes:
 
 def _w():
     import ipywidgets as widgets
+
     return widgets
 
 
 def int_slider(description, min, max, value=None, step=1, continuous_update=False, width="420px"):
     w = _w()
-    return w.IntSlider(value=min if value is None else value, min=min, max=max, step=step,
-                       description=description, continuous_update=continuous_update,
-                       style={"description_width": "initial"}, layout=w.Layout(width=width))
+    return w.IntSlider(
+        value=min if value is None else value,
+        min=min,
+        max=max,
+        step=step,
+        description=description,
+        continuous_update=continuous_update,
+        style={"description_width": "initial"},
+        layout=w.Layout(width=width),
+    )
 
 
-def float_slider(description, min, max, value=None, step=0.01, continuous_update=False,
-                 width="420px", readout_format=".2f"):
+def float_slider(
+    description,
+    min,
+    max,
+    value=None,
+    step=0.01,
+    continuous_update=False,
+    width="420px",
+    readout_format=".2f",
+):
     w = _w()
-    return w.FloatSlider(value=min if value is None else value, min=min, max=max, step=step,
-                         description=description, continuous_update=continuous_update,
-                         readout_format=readout_format,
-                         style={"description_width": "initial"}, layout=w.Layout(width=width))
+    return w.FloatSlider(
+        value=min if value is None else value,
+        min=min,
+        max=max,
+        step=step,
+        description=description,
+        continuous_update=continuous_update,
+        readout_format=readout_format,
+        style={"description_width": "initial"},
+        layout=w.Layout(width=width),
+    )
 
 
 def dropdown(description, options, value=None):
     w = _w()
-    return w.Dropdown(options=options, value=value if value is not None else list(options)[0]
-                      if not isinstance(options, dict) else list(options.values())[0],
-                      description=description, style={"description_width": "initial"})
+    return w.Dropdown(
+        options=options,
+        value=value
+        if value is not None
+        else list(options)[0]
+        if not isinstance(options, dict)
+        else list(options.values())[0],
+        description=description,
+        style={"description_width": "initial"},
+    )
 
 
 class SliderView:
@@ -78,8 +119,14 @@ class SliderView:
     ``render(**values)`` gets one keyword per control (plus ``fixed`` keywords).
     """
 
-    def __init__(self, render: Callable, fixed: dict | None = None, title: str | None = None,
-                 width: int | None = None, **controls):
+    def __init__(
+        self,
+        render: Callable,
+        fixed: dict | None = None,
+        title: str | None = None,
+        width: int | None = None,
+        **controls,
+    ):
         w = _w()
         self.render = render
         self.fixed = dict(fixed or {})
@@ -126,6 +173,7 @@ class SliderView:
 
     def _ipython_display_(self):
         from IPython.display import display
+
         display(self.widget)
 
     def _repr_mimebundle_(self, **kw):
@@ -135,25 +183,39 @@ class SliderView:
         return None
 
 
-def static_grid(render: Callable, param_list: list[dict], ncols: int = 4, titles=None,
-                figsize_per=(3, 3), fixed: dict | None = None):
+def static_grid(
+    render: Callable,
+    param_list: list[dict],
+    ncols: int = 4,
+    titles=None,
+    figsize_per=(3, 3),
+    fixed: dict | None = None,
+):
     """The static version of a slider view (shown in fast mode so nbval runs the same code):
     render each parameter set and show them side by side. Returns the Figure."""
     import matplotlib.pyplot as plt
     from PIL import Image
+
     n = len(param_list)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(figsize_per[0] * ncols, figsize_per[1] * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(figsize_per[0] * ncols, figsize_per[1] * nrows), squeeze=False
+    )
     for ax in axes.flat:
         ax.set_axis_off()
     for i, params in enumerate(param_list):
         img = Image.open(io.BytesIO(to_png(render(**{**(fixed or {}), **params}))))
         ax = axes.flat[i]
         ax.imshow(np.asarray(img))
-        ax.set_title(titles[i] if titles else ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                                          for k, v in params.items()), fontsize=9)
+        ax.set_title(
+            titles[i]
+            if titles
+            else ", ".join(
+                f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+            ),
+            fontsize=9,
+        )
     fig.tight_layout()
     return fig
 
@@ -161,6 +223,7 @@ def static_grid(render: Callable, param_list: list[dict], ncols: int = 4, titles
 def render_sine(freq: float = 1.0, phase: float = 0.0):
     """The course's smallest widget example (notebook 00): a sine wave."""
     import matplotlib.pyplot as plt
+
     t = np.linspace(0, 2 * np.pi, 400)
     fig, ax = plt.subplots(figsize=(4.5, 2.5))
     ax.plot(t, np.sin(freq * t + phase))

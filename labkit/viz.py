@@ -1,4 +1,5 @@
 """Plots every lab shares: image grids, training curves, 2-D scatters, PNG export."""
+
 from __future__ import annotations
 
 import io
@@ -8,8 +9,15 @@ import matplotlib
 import numpy as np
 import torch
 
-_STYLE = {"figure.figsize": (5, 3.5), "figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3,
-          "axes.spines.top": False, "axes.spines.right": False, "font.size": 10}
+_STYLE = {
+    "figure.figsize": (5, 3.5),
+    "figure.dpi": 90,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+}
 
 
 def use_style():
@@ -21,6 +29,7 @@ def pyplot():
     """``matplotlib.pyplot``, imported on first use (importing labkit stays light and leaves the
     backend alone). Every labkit figure gets pyplot from here."""
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -30,11 +39,15 @@ def _as_images(images) -> torch.Tensor:
     if x.ndim == 2:
         x = x[None, None]
     elif x.ndim == 3:
-        x = x[:, None]                                   # (N, H, W) -> (N, 1, H, W)
+        x = x[:, None]  # (N, H, W) -> (N, 1, H, W)
     if x.ndim != 4:
-        raise ValueError(f"images must have shape (N, C, H, W), (N, H, W) or (H, W); got {tuple(x.shape)}")
+        raise ValueError(
+            f"images must have shape (N, C, H, W), (N, H, W) or (H, W); got {tuple(x.shape)}"
+        )
     if x.shape[1] not in (1, 3):
-        raise ValueError(f"images must have 1 or 3 channels in dim 1 (N, C, H, W); got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"images must have 1 or 3 channels in dim 1 (N, C, H, W); got shape {tuple(x.shape)}"
+        )
     if torch.isnan(x).any():
         raise ValueError("images contain NaN: check the model output (did training diverge?)")
     return x
@@ -43,6 +56,7 @@ def _as_images(images) -> torch.Tensor:
 def image_grid(images, nrow: int = 8, padding: int = 2, pad_value: float = 1.0) -> np.ndarray:
     """(N, C, H, W) tensor in [0, 1] -> (H', W', 3) numpy grid (torchvision ``make_grid``)."""
     from torchvision.utils import make_grid
+
     x = _as_images(images).clamp(0, 1)
     g = make_grid(x, nrow=nrow, padding=padding, pad_value=pad_value)
     return g.permute(1, 2, 0).numpy()

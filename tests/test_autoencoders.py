@@ -1,4 +1,5 @@
 """labkit.vae.models: shapes, ranges, the shared interface, bad input messages."""
+
 import pytest
 import torch
 
@@ -55,7 +56,9 @@ def test_encoder_decoder_blocks_and_repr():
     # an untrained decoder starts from dark images (bias -2)
     with torch.no_grad():
         assert float(torch.sigmoid(dec(torch.zeros(1, 3))).mean()) < 0.3
-    assert "latent_dim=4" in repr(VAE(4, width=4, hidden=8, beta=2.0)) and "beta=2" in repr(VAE(4, 4, 8, 2.0))
+    assert "latent_dim=4" in repr(VAE(4, width=4, hidden=8, beta=2.0)) and "beta=2" in repr(
+        VAE(4, 4, 8, 2.0)
+    )
 
 
 def test_gradients_reach_every_parameter():
@@ -67,16 +70,19 @@ def test_gradients_reach_every_parameter():
         assert p.grad is not None and torch.isfinite(p.grad).all(), name
 
 
-@pytest.mark.parametrize("bad, msg", [
-    (torch.rand(4, 784), "x.view(-1, 1, 28, 28)"),
-    (torch.rand(4, 28, 28), "unsqueeze(1)"),
-    (torch.rand(1, 28, 28), "unsqueeze(1)"),
-    (torch.rand(4, 3, 28, 28), "(B, 1, 28, 28)"),
-    (torch.randint(0, 255, (2, 1, 28, 28), dtype=torch.uint8), "255"),
-    (torch.rand(2, 1, 28, 28) * 255, "[0, 1]"),
-    (torch.full((2, 1, 28, 28), float("nan")), "NaN"),
-    ([[0.0]], "torch.Tensor"),
-])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        (torch.rand(4, 784), "x.view(-1, 1, 28, 28)"),
+        (torch.rand(4, 28, 28), "unsqueeze(1)"),
+        (torch.rand(1, 28, 28), "unsqueeze(1)"),
+        (torch.rand(4, 3, 28, 28), "(B, 1, 28, 28)"),
+        (torch.randint(0, 255, (2, 1, 28, 28), dtype=torch.uint8), "255"),
+        (torch.rand(2, 1, 28, 28) * 255, "[0, 1]"),
+        (torch.full((2, 1, 28, 28), float("nan")), "NaN"),
+        ([[0.0]], "torch.Tensor"),
+    ],
+)
 def test_bad_images_give_clear_errors(bad, msg):
     m = VAE(latent_dim=2, width=4, hidden=8)
     with pytest.raises(ValueError, match=None) as e:

@@ -1,5 +1,6 @@
 """The full-mode code path of notebook 04 and the benchmark, exercised on whatever MNIST is here
 (CI: only the official 10k test split, so mnist_splits gives disjoint parts of it)."""
+
 import os
 
 import pytest
@@ -23,6 +24,7 @@ def test_lab_sizes_per_mode(monkeypatch):
 @pytest.mark.skipif(not HAS_MNIST, reason="needs LABKIT_DATA with the official MNIST files")
 def test_full_mode_sizes_train_and_evaluate(monkeypatch):
     from labkit.data import mnist_splits
+
     monkeypatch.setenv("LABKIT_MODE", "full")
     cfg = lab_sizes()
     train, test = mnist_splits(cfg.n_train, cfg.n_test)
@@ -31,8 +33,16 @@ def test_full_mode_sizes_train_and_evaluate(monkeypatch):
     torch.manual_seed(0)
     m = VAE(latent_dim=20, width=cfg.width, hidden=cfg.hidden)
     # a few full-size steps: same code as the notebook and the benchmark, just shorter
-    hist = train_autoencoder(m, train.images[: 4 * cfg.batch_size], epochs=1, batch_size=cfg.batch_size,
-                             lr=cfg.lr, loss_fn=vae_loss(), progress=False, device="cpu")
+    hist = train_autoencoder(
+        m,
+        train.images[: 4 * cfg.batch_size],
+        epochs=1,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        loss_fn=vae_loss(),
+        progress=False,
+        device="cpu",
+    )
     assert hist["neg_elbo"][0] > 0
     res = evaluate_elbo(m, test.images[:500])
     assert -600 < res["elbo"] < -100 and res["n"] == 500
@@ -41,11 +51,14 @@ def test_full_mode_sizes_train_and_evaluate(monkeypatch):
 def test_benchmark_reference_model_interface():
     import importlib.util
     from pathlib import Path
-    spec = importlib.util.spec_from_file_location("bench_vae", Path(__file__).parents[1] / "benchmarks" / "vae.py")
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_vae", Path(__file__).parents[1] / "benchmarks" / "vae.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     ref = bench.ExamplesVAE()
-    assert sum(p.numel() for p in ref.parameters()) == 652_824      # 784-400-20 as in pytorch/examples
+    assert sum(p.numel() for p in ref.parameters()) == 652_824  # 784-400-20 as in pytorch/examples
     x = torch.rand(3, 1, 28, 28)
     mu, logvar = ref.encode(x)
     assert mu.shape == (3, 20) and ref.decode(mu).shape == (3, 1, 28, 28)

@@ -1,4 +1,5 @@
 """The notebook 01/02 self-checks accept correct answers and reject the typical wrong ones."""
+
 import inspect
 
 import pytest
@@ -21,8 +22,8 @@ def assign_matrix(X, C):
     return torch.cdist(X, C)
 
 
-def assign_wrong_axis(X, C):                     # distances summed over the points, not the features
-    return ((X[:, None] - C[None]) ** 2).sum(0).argmin(1).repeat(len(X))[:len(X)]
+def assign_wrong_axis(X, C):  # distances summed over the points, not the features
+    return ((X[:, None] - C[None]) ** 2).sum(0).argmin(1).repeat(len(X))[: len(X)]
 
 
 def update_ok(X, labels, k):
@@ -56,7 +57,7 @@ def pp_farthest(X, C):
     return d2 / d2.sum()
 
 
-def pp_summed(X, C):                             # distance to all chosen centres, not the nearest
+def pp_summed(X, C):  # distance to all chosen centres, not the nearest
     d2 = ((X[:, None] - C[None]) ** 2).sum(-1).sum(1)
     return d2 / d2.sum()
 
@@ -72,7 +73,7 @@ def step_ok(X, S, bw):
     return torch.where(n > 0, inside @ X / n.clamp(min=1), S)
 
 
-def step_nan(X, S, bw):                          # divides by zero for a lonely seed
+def step_nan(X, S, bw):  # divides by zero for a lonely seed
     inside = (torch.cdist(S, X) <= bw).double()
     return inside @ X / inside.sum(1, keepdim=True)
 
@@ -86,7 +87,7 @@ def step_all(X, S, bw):
 
 
 def step_gaussian(X, S, bw):
-    w = torch.exp(-torch.cdist(S, X) ** 2 / (2 * bw * bw))
+    w = torch.exp(-(torch.cdist(S, X) ** 2) / (2 * bw * bw))
     return w @ X / w.sum(1, keepdim=True)
 
 
@@ -94,10 +95,16 @@ def todo(*args):
     raise NotImplementedError()
 
 
-CASES = [(ck.assign, assign_ok, [assign_argmax, assign_matrix, assign_wrong_axis]),
-         (ck.update, update_ok, [update_sums, update_all]),
-         (ck.kmeanspp_probs, pp_ok, [pp_not_squared, pp_not_normalised, pp_farthest, pp_summed, pp_matrix]),
-         (cm.step, step_ok, [step_nan, step_vector, step_all, step_gaussian])]
+CASES = [
+    (ck.assign, assign_ok, [assign_argmax, assign_matrix, assign_wrong_axis]),
+    (ck.update, update_ok, [update_sums, update_all]),
+    (
+        ck.kmeanspp_probs,
+        pp_ok,
+        [pp_not_squared, pp_not_normalised, pp_farthest, pp_summed, pp_matrix],
+    ),
+    (cm.step, step_ok, [step_nan, step_vector, step_all, step_gaussian]),
+]
 
 
 @pytest.mark.parametrize("check, good, bads", CASES)
@@ -116,8 +123,10 @@ def test_student_mode(check, good, bads, monkeypatch, capsys):
 def test_grading_mode(check, good, bads, monkeypatch):
     monkeypatch.setenv("LABKIT_GRADING", "1")
     assert check(good) is True
-    hidden = dict(seed=7) if "seed" in inspect.signature(check).parameters else dict(seeds=(7, 8, 9))
-    assert check(good, **hidden) is True                         # the hidden-test cases
+    hidden = (
+        dict(seed=7) if "seed" in inspect.signature(check).parameters else dict(seeds=(7, 8, 9))
+    )
+    assert check(good, **hidden) is True  # the hidden-test cases
     for bad in bads:
         with pytest.raises(CheckFailed):
             check(bad, **hidden)
@@ -173,9 +182,14 @@ def test_kmeans_hints_never_reveal_the_solution(monkeypatch, capsys):
 WRONG = __import__("pathlib").Path(__file__).parent / "grading_fixtures" / "wrong"
 
 
-@pytest.mark.parametrize("gid, check, name", [("kmeans-assign", ck.assign, "assign"),
-                                              ("kmeans-update", ck.update, "update"),
-                                              ("kmeans-pp-probs", ck.kmeanspp_probs, "kmeanspp_probs")])
+@pytest.mark.parametrize(
+    "gid, check, name",
+    [
+        ("kmeans-assign", ck.assign, "assign"),
+        ("kmeans-update", ck.update, "update"),
+        ("kmeans-pp-probs", ck.kmeanspp_probs, "kmeanspp_probs"),
+    ],
+)
 def test_typical_wrong_answer_fixture_is_rejected(gid, check, name, monkeypatch):
     """tests/grading_fixtures/wrong/<grade_id>.py (the nbgrader round trip's wrong answer) fails its check."""
     monkeypatch.delenv("LABKIT_GRADING", raising=False)

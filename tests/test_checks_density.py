@@ -1,4 +1,5 @@
 """labkit.checks.density: each check accepts a correct answer and rejects typical wrong ones."""
+
 import numpy as np
 import pytest
 
@@ -28,26 +29,47 @@ def stub(*args):
 
 
 CASES = {
-    "normalise": (C.normalise, good_normalise, {
-        "forgot the cell area": (lambda v, a: v / v.sum(), "cell area"),
-        "multiplied by the area": (lambda v, a: v / v.sum() * a, "integrates to"),
-        "unnormalised": (lambda v, a: v, "integrates to"),
-        "in place": (lambda v, a: np.divide(v, v.sum() * a, out=v), "in place"),
-        "wrong shape": (lambda v, a: (v / (v.sum() * a))[None], "shape"),
-    }),
-    "bayes": (C.bayes, good_bayes, {
-        "joint, no division": (lambda pyx, px, py: pyx * px[:, None], "divide by P(y)"),
-        "multiplied by P(y)": (lambda pyx, px, py: pyx * px[:, None] * py, "multiplied by P(y)"),
-        "transposed": (lambda pyx, px, py: (pyx * px[:, None] / py).T, "one column per class"),
-        "divided by P(x)": (lambda pyx, px, py: pyx / px[:, None] * py, "off"),
-    }),
-    "abstain": (C.abstain, good_abstain, {
-        "inverted": (lambda p, lp, t: np.where(lp >= t, -1, p.argmax(1)), "ABOVE"),
-        "never abstains": (lambda p, lp, t: p.argmax(1), "should get -1"),
-        "argmax over points": (lambda p, lp, t: np.where(lp < t, -1, p.argmin(1)), "most probable"),
-        "float labels": (lambda p, lp, t: np.where(lp < t, -1.0, p.argmax(1).astype(float)), "dtype"),
-        "wrong shape": (lambda p, lp, t: np.where(lp < t, -1, p.argmax(1))[:, None], "shape"),
-    }),
+    "normalise": (
+        C.normalise,
+        good_normalise,
+        {
+            "forgot the cell area": (lambda v, a: v / v.sum(), "cell area"),
+            "multiplied by the area": (lambda v, a: v / v.sum() * a, "integrates to"),
+            "unnormalised": (lambda v, a: v, "integrates to"),
+            "in place": (lambda v, a: np.divide(v, v.sum() * a, out=v), "in place"),
+            "wrong shape": (lambda v, a: (v / (v.sum() * a))[None], "shape"),
+        },
+    ),
+    "bayes": (
+        C.bayes,
+        good_bayes,
+        {
+            "joint, no division": (lambda pyx, px, py: pyx * px[:, None], "divide by P(y)"),
+            "multiplied by P(y)": (
+                lambda pyx, px, py: pyx * px[:, None] * py,
+                "multiplied by P(y)",
+            ),
+            "transposed": (lambda pyx, px, py: (pyx * px[:, None] / py).T, "one column per class"),
+            "divided by P(x)": (lambda pyx, px, py: pyx / px[:, None] * py, "off"),
+        },
+    ),
+    "abstain": (
+        C.abstain,
+        good_abstain,
+        {
+            "inverted": (lambda p, lp, t: np.where(lp >= t, -1, p.argmax(1)), "ABOVE"),
+            "never abstains": (lambda p, lp, t: p.argmax(1), "should get -1"),
+            "argmax over points": (
+                lambda p, lp, t: np.where(lp < t, -1, p.argmin(1)),
+                "most probable",
+            ),
+            "float labels": (
+                lambda p, lp, t: np.where(lp < t, -1.0, p.argmax(1).astype(float)),
+                "dtype",
+            ),
+            "wrong shape": (lambda p, lp, t: np.where(lp < t, -1, p.argmax(1))[:, None], "shape"),
+        },
+    ),
 }
 
 
@@ -115,8 +137,12 @@ def test_check_uses_its_own_generator_and_seed_changes_the_cases(name, monkeypat
 def test_typical_wrong_answer_fixture_is_rejected(name):
     """tests/grading_fixtures/wrong/density-<name>.py (the nbgrader round trip's wrong answer) fails."""
     from pathlib import Path
+
     ns = {"np": np}
-    exec((Path(__file__).parent / "grading_fixtures" / "wrong" / f"density-{name}.py").read_text(), ns)
+    exec(
+        (Path(__file__).parent / "grading_fixtures" / "wrong" / f"density-{name}.py").read_text(),
+        ns,
+    )
     check = CASES[name][0]
     assert check(ns[name]) is False
     assert check(ns[name], seed=1) is False

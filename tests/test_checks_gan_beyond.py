@@ -1,4 +1,5 @@
 """Lab 05b checks accept correct answers and reject typical wrong ones with the right hint."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -28,35 +29,77 @@ def stub(*a, **k):
 
 
 CASES = [
-    (check.fade_in, good_fade, [
-        (lambda o, n, a: a * up(o) + (1 - a) * n, "swapped"),
-        (lambda o, n, a: (1 - a) * o + a * n, "resolution"),
-        (lambda o, n, a: (1 - a) * o.repeat(1, 1, 2, 2) + a * n, "alpha = 0"),
-        (lambda o, n, a: (1 - a) * F.interpolate(o, scale_factor=2, mode="bilinear") + a * n, "nearest"),
-        (lambda o, n, a: up(o) + a * n, "alpha = 1"),
-        (lambda o, n, a: ((1 - a) * up(o) + a * n).detach(), "gradient"),
-        (lambda o, n, a: (1 - a) * up(o).detach() + a * n, "gradient"),
-        (lambda o, n, a: 0.5 * up(o) + 0.5 * n, "alpha = 0"),
-    ]),
-    (check.cycle_loss, good_cycle, [
-        (lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).abs().mean(), "A -> B -> A"),
-        (lambda xa, xb, ab, ba: (ab(ba(xb)) - xb).abs().mean(), "B -> A -> B"),
-        (lambda xa, xb, ab, ba: ((ba(ab(xa)) - xa) ** 2).mean() + ((ab(ba(xb)) - xb) ** 2).mean(), "squared"),
-        (lambda xa, xb, ab, ba: (ab(xa) - xa).abs().mean() + (ba(xb) - xb).abs().mean(), "BOTH generators"),
-        (lambda xa, xb, ab, ba: (ab(ba(xa)) - xa).abs().mean() + (ba(ab(xb)) - xb).abs().mean(), "wrong order"),
-        (lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).mean() + (ab(ba(xb)) - xb).mean(), "absolute"),
-        (lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).abs().sum() + (ab(ba(xb)) - xb).abs().sum(), "off"),
-        (lambda xa, xb, ab, ba: good_cycle(xa, xb, ab, ba).detach(), "gradient"),
-        (lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).abs().mean(dim=(1, 2, 3)), "shape"),
-    ]),
-    (check.identity_loss, good_identity, [
-        (lambda xa, xb, ab, ba: (ab(xa) - xa).abs().mean() + (ba(xb) - xb).abs().mean(), "SOURCE"),
-        (lambda xa, xb, ab, ba: good_cycle(xa, xb, ab, ba), "round trip"),
-        (lambda xa, xb, ab, ba: (ab(xb) - xb).abs().mean(), "one of the two"),
-        (lambda xa, xb, ab, ba: (ba(xa) - xa).abs().mean(), "one of the two"),
-        (lambda xa, xb, ab, ba: ((ab(xb) - xb) ** 2).mean() + ((ba(xa) - xa) ** 2).mean(), "squared"),
-        (lambda xa, xb, ab, ba: good_identity(xa, xb, ab, ba).detach(), "gradient"),
-    ]),
+    (
+        check.fade_in,
+        good_fade,
+        [
+            (lambda o, n, a: a * up(o) + (1 - a) * n, "swapped"),
+            (lambda o, n, a: (1 - a) * o + a * n, "resolution"),
+            (lambda o, n, a: (1 - a) * o.repeat(1, 1, 2, 2) + a * n, "alpha = 0"),
+            (
+                lambda o, n, a: (1 - a) * F.interpolate(o, scale_factor=2, mode="bilinear") + a * n,
+                "nearest",
+            ),
+            (lambda o, n, a: up(o) + a * n, "alpha = 1"),
+            (lambda o, n, a: ((1 - a) * up(o) + a * n).detach(), "gradient"),
+            (lambda o, n, a: (1 - a) * up(o).detach() + a * n, "gradient"),
+            (lambda o, n, a: 0.5 * up(o) + 0.5 * n, "alpha = 0"),
+        ],
+    ),
+    (
+        check.cycle_loss,
+        good_cycle,
+        [
+            (lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).abs().mean(), "A -> B -> A"),
+            (lambda xa, xb, ab, ba: (ab(ba(xb)) - xb).abs().mean(), "B -> A -> B"),
+            (
+                lambda xa, xb, ab, ba: (
+                    ((ba(ab(xa)) - xa) ** 2).mean() + ((ab(ba(xb)) - xb) ** 2).mean()
+                ),
+                "squared",
+            ),
+            (
+                lambda xa, xb, ab, ba: (ab(xa) - xa).abs().mean() + (ba(xb) - xb).abs().mean(),
+                "BOTH generators",
+            ),
+            (
+                lambda xa, xb, ab, ba: (
+                    (ab(ba(xa)) - xa).abs().mean() + (ba(ab(xb)) - xb).abs().mean()
+                ),
+                "wrong order",
+            ),
+            (
+                lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).mean() + (ab(ba(xb)) - xb).mean(),
+                "absolute",
+            ),
+            (
+                lambda xa, xb, ab, ba: (
+                    (ba(ab(xa)) - xa).abs().sum() + (ab(ba(xb)) - xb).abs().sum()
+                ),
+                "off",
+            ),
+            (lambda xa, xb, ab, ba: good_cycle(xa, xb, ab, ba).detach(), "gradient"),
+            (lambda xa, xb, ab, ba: (ba(ab(xa)) - xa).abs().mean(dim=(1, 2, 3)), "shape"),
+        ],
+    ),
+    (
+        check.identity_loss,
+        good_identity,
+        [
+            (
+                lambda xa, xb, ab, ba: (ab(xa) - xa).abs().mean() + (ba(xb) - xb).abs().mean(),
+                "SOURCE",
+            ),
+            (lambda xa, xb, ab, ba: good_cycle(xa, xb, ab, ba), "round trip"),
+            (lambda xa, xb, ab, ba: (ab(xb) - xb).abs().mean(), "one of the two"),
+            (lambda xa, xb, ab, ba: (ba(xa) - xa).abs().mean(), "one of the two"),
+            (
+                lambda xa, xb, ab, ba: ((ab(xb) - xb) ** 2).mean() + ((ba(xa) - xa) ** 2).mean(),
+                "squared",
+            ),
+            (lambda xa, xb, ab, ba: good_identity(xa, xb, ab, ba).detach(), "gradient"),
+        ],
+    ),
 ]
 
 
@@ -99,6 +142,7 @@ def test_cases_depend_on_the_seed():
     def spy(old, new, alpha):
         seen.append(tuple(old.shape))
         return good_fade(old, new, alpha)
+
     check.fade_in(spy, seed=0)
     check.fade_in(spy, seed=1)
     assert seen[0] != seen[-1]

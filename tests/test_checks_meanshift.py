@@ -1,5 +1,6 @@
 """labkit.checks.meanshift (notebook 02): each check accepts the right answer, rejects each typical
 mistake with the hint that names it, varies its cases with the seed, and never reseeds globally."""
+
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ def merge_ok(modes, intensity, bw):
     return modes[kept]
 
 
-def merge_vectorised(modes, intensity, bw):            # another right answer: a boolean mask
+def merge_vectorised(modes, intensity, bw):  # another right answer: a boolean mask
     order = torch.argsort(intensity, descending=True)
     m = modes[order]
     d = torch.cdist(m, m)
@@ -49,10 +50,13 @@ def merge_ascending(modes, intensity, bw):
     return modes[kept]
 
 
-def merge_against_all(modes, intensity, bw):             # a dropped mode still removes its neighbours
+def merge_against_all(modes, intensity, bw):  # a dropped mode still removes its neighbours
     order = torch.argsort(intensity, descending=True).tolist()
-    kept = [i for k, i in enumerate(order)
-            if all(float((modes[i] - modes[j]).norm()) > bw for j in order[:k])]
+    kept = [
+        i
+        for k, i in enumerate(order)
+        if all(float((modes[i] - modes[j]).norm()) > bw for j in order[:k])
+    ]
     return modes[kept]
 
 
@@ -60,7 +64,7 @@ def merge_nothing(modes, intensity, bw):
     return modes[torch.argsort(intensity, descending=True)]
 
 
-def merge_index_order(modes, intensity, bw):             # right modes, returned in input order
+def merge_index_order(modes, intensity, bw):  # right modes, returned in input order
     keep = merge_ok(modes, intensity, bw)
     mask = torch.cdist(modes, keep).min(1).values < 1e-12
     return modes[mask]
@@ -74,7 +78,7 @@ def features_ok(image, spatial):
     return np.column_stack([image.reshape(-1, 3), spatial * r.ravel() / S, spatial * c.ravel() / S])
 
 
-def features_torch(image, spatial):                       # a tensor is fine too
+def features_torch(image, spatial):  # a tensor is fine too
     return torch.as_tensor(features_ok(image, spatial))
 
 
@@ -88,7 +92,9 @@ def features_no_spatial(image, spatial):
 
 
 def features_pixels(image, spatial):
-    return features_ok(image, spatial) * np.array([1, 1, 1, max(image.shape[:2])] * 1 + [max(image.shape[:2])])
+    return features_ok(image, spatial) * np.array(
+        [1, 1, 1, max(image.shape[:2])] * 1 + [max(image.shape[:2])]
+    )
 
 
 def features_per_side(image, spatial):
@@ -103,11 +109,13 @@ def features_linspace(image, spatial):
     return np.column_stack([image.reshape(-1, 3), spatial * r.ravel(), spatial * c.ravel()])
 
 
-def features_fortran(image, spatial):                      # pixels column by column
+def features_fortran(image, spatial):  # pixels column by column
     H, W, _ = image.shape
     r, c = np.meshgrid(np.arange(H), np.arange(W), indexing="ij")
     S = max(H, W)
-    return np.column_stack([image.reshape(-1, 3, order="F"), spatial * r.ravel("F") / S, spatial * c.ravel("F") / S])
+    return np.column_stack(
+        [image.reshape(-1, 3, order="F"), spatial * r.ravel("F") / S, spatial * c.ravel("F") / S]
+    )
 
 
 def features_image_shaped(image, spatial):
@@ -120,15 +128,32 @@ def todo(*a, **k):
 
 
 CASES = {
-    "merge": (cm.merge, [merge_ok, merge_vectorised],
-              [(merge_unsorted, "strongest first"), (merge_ascending, "strongest first"),
-               (merge_against_all, "KEPT"), (merge_nothing, "nothing was merged"),
-               (merge_index_order, "wrong order")], dict(seeds=(5, 6, 7))),
-    "features": (cm.features, [features_ok, features_torch],
-                 [(features_swapped, "swapped"), (features_no_spatial, "spatial weight"),
-                  (features_pixels, "in pixels"), (features_per_side, "same length"),
-                  (features_linspace, "same length"), (features_fortran, "row-major"),
-                  (features_image_shaped, "one ROW per pixel")], dict(seed=3)),
+    "merge": (
+        cm.merge,
+        [merge_ok, merge_vectorised],
+        [
+            (merge_unsorted, "strongest first"),
+            (merge_ascending, "strongest first"),
+            (merge_against_all, "KEPT"),
+            (merge_nothing, "nothing was merged"),
+            (merge_index_order, "wrong order"),
+        ],
+        dict(seeds=(5, 6, 7)),
+    ),
+    "features": (
+        cm.features,
+        [features_ok, features_torch],
+        [
+            (features_swapped, "swapped"),
+            (features_no_spatial, "spatial weight"),
+            (features_pixels, "in pixels"),
+            (features_per_side, "same length"),
+            (features_linspace, "same length"),
+            (features_fortran, "row-major"),
+            (features_image_shaped, "one ROW per pixel"),
+        ],
+        dict(seed=3),
+    ),
 }
 
 
@@ -203,11 +228,14 @@ def test_seeds_change_the_cases_and_leave_global_rng_alone():
     assert seen[0] != seen[1] and seen[2] != seen[4]
 
 
-@pytest.mark.parametrize("grade_id, check, name", [
-    ("meanshift-step", cm.step, "shift_step"),
-    ("meanshift-merge", cm.merge, "merge_modes"),
-    ("meanshift-features", cm.features, "pixel_features"),
-])
+@pytest.mark.parametrize(
+    "grade_id, check, name",
+    [
+        ("meanshift-step", cm.step, "shift_step"),
+        ("meanshift-merge", cm.merge, "merge_modes"),
+        ("meanshift-features", cm.features, "pixel_features"),
+    ],
+)
 def test_wrong_fixture_is_rejected(grade_id, check, name, monkeypatch):
     """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check rejects."""
     monkeypatch.delenv("LABKIT_GRADING", raising=False)

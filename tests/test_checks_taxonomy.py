@@ -1,4 +1,5 @@
 """Lab 06 checks accept the right answers and reject typical wrong ones (incl. the fixtures)."""
+
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,18 @@ from labkit.taxonomy import flow as FL
 from labkit.taxonomy import pixelcnn as P
 
 WRONG = Path(__file__).parent / "grading_fixtures" / "wrong"
-NAMES = {"taxonomy-mask": ("causal_mask", check.causal_mask),
-         "taxonomy-bernoulli": ("bernoulli_log_likelihood", check.bernoulli_log_likelihood),
-         "taxonomy-fm-loss": ("flow_matching_loss", check.flow_matching_loss),
-         "taxonomy-euler": ("euler_step", check.euler_step)}
-RIGHT = {"taxonomy-mask": P.causal_mask, "taxonomy-bernoulli": P.bernoulli_log_likelihood,
-         "taxonomy-fm-loss": FL.flow_matching_loss, "taxonomy-euler": FL.euler_step}
+NAMES = {
+    "taxonomy-mask": ("causal_mask", check.causal_mask),
+    "taxonomy-bernoulli": ("bernoulli_log_likelihood", check.bernoulli_log_likelihood),
+    "taxonomy-fm-loss": ("flow_matching_loss", check.flow_matching_loss),
+    "taxonomy-euler": ("euler_step", check.euler_step),
+}
+RIGHT = {
+    "taxonomy-mask": P.causal_mask,
+    "taxonomy-bernoulli": P.bernoulli_log_likelihood,
+    "taxonomy-fm-loss": FL.flow_matching_loss,
+    "taxonomy-euler": FL.euler_step,
+}
 
 
 @pytest.mark.parametrize("gid", sorted(NAMES))
@@ -52,7 +59,7 @@ def mask_no_centre_b(k, kind):
     return P.causal_mask(k, "A")
 
 
-def mask_left_half(k, kind):                  # only the centre row
+def mask_left_half(k, kind):  # only the centre row
     m = torch.zeros(k, k)
     m[k // 2, : k // 2 + (kind == "B")] = 1
     return m
@@ -62,12 +69,12 @@ def mask_future(k, kind):
     return 1 - P.causal_mask(k, kind)
 
 
-def ll_naive(logits, x):                      # right maths, underflows for confident logits
+def ll_naive(logits, x):  # right maths, underflows for confident logits
     p = torch.sigmoid(logits)
     return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
 
 
-def ll_total(logits, x):                      # one number for the batch
+def ll_total(logits, x):  # one number for the batch
     return (x * logits - F.softplus(logits)).sum()
 
 
@@ -93,18 +100,21 @@ def euler_no_dt(velocity, x, t, dt):
     return x + velocity(x, t)
 
 
-@pytest.mark.parametrize("chk,fn,hint", [
-    (check.causal_mask, mask_no_centre_b, "excludes the centre"),
-    (check.causal_mask, mask_left_half, "hides pixels"),
-    (check.causal_mask, mask_future, "BELOW"),
-    (check.bernoulli_log_likelihood, ll_naive, "inf/NaN"),
-    (check.bernoulli_log_likelihood, ll_total, "one log-likelihood per image"),
-    (check.bernoulli_log_likelihood, ll_sign, "positive"),
-    (check.flow_matching_loss, fm_reversed_path, "wrong way"),
-    (check.flow_matching_loss, fm_sum, "times the expected"),
-    (check.euler_step, euler_backwards, "against the velocity"),
-    (check.euler_step, euler_no_dt, "off"),
-])
+@pytest.mark.parametrize(
+    "chk,fn,hint",
+    [
+        (check.causal_mask, mask_no_centre_b, "excludes the centre"),
+        (check.causal_mask, mask_left_half, "hides pixels"),
+        (check.causal_mask, mask_future, "BELOW"),
+        (check.bernoulli_log_likelihood, ll_naive, "inf/NaN"),
+        (check.bernoulli_log_likelihood, ll_total, "one log-likelihood per image"),
+        (check.bernoulli_log_likelihood, ll_sign, "positive"),
+        (check.flow_matching_loss, fm_reversed_path, "wrong way"),
+        (check.flow_matching_loss, fm_sum, "times the expected"),
+        (check.euler_step, euler_backwards, "against the velocity"),
+        (check.euler_step, euler_no_dt, "off"),
+    ],
+)
 def test_typical_mistakes_get_a_hint(chk, fn, hint, capsys):
     assert not chk(fn)
     assert hint in capsys.readouterr().out

@@ -1,4 +1,5 @@
 """labkit.checks.unet: each check accepts a correct answer and rejects typical wrong ones."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -10,23 +11,47 @@ from labkit.checks import unet as checks
 
 # ---------------------------------------------------------------- double conv
 def double_conv_ok(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(),
-                         nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+        nn.Conv2d(cout, cout, 3, padding=1),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    )
 
 
 def double_conv_nobias(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-                         nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
 
 
 def double_conv_nopad(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.BatchNorm2d(cout), nn.ReLU(),
-                         nn.Conv2d(cout, cout, 3), nn.BatchNorm2d(cout), nn.ReLU())
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+        nn.Conv2d(cout, cout, 3),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    )
 
 
 def double_conv_relu_before_bn(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(cout),
-                         nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(cout))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1),
+        nn.ReLU(),
+        nn.BatchNorm2d(cout),
+        nn.Conv2d(cout, cout, 3, padding=1),
+        nn.ReLU(),
+        nn.BatchNorm2d(cout),
+    )
 
 
 def double_conv_one(cin, cout):
@@ -34,7 +59,12 @@ def double_conv_one(cin, cout):
 
 
 def double_conv_no_bn(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU())
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(cout, cout, 3, padding=1),
+        nn.ReLU(),
+    )
 
 
 # ---------------------------------------------------------------- up step
@@ -56,7 +86,7 @@ def up_no_crop(x, skip, up, conv):
     return conv(torch.cat([skip, up(x)], dim=1))
 
 
-def up_interpolate(x, skip, up, conv):      # resizes instead of padding/cropping: values differ
+def up_interpolate(x, skip, up, conv):  # resizes instead of padding/cropping: values differ
     y = F.interpolate(up(x), size=skip.shape[-2:])
     return conv(torch.cat([skip, y], dim=1))
 
@@ -106,11 +136,17 @@ def todo(*a, **k):
 
 
 CASES = [
-    (checks.double_conv, [double_conv_ok, double_conv_nobias],
-     [double_conv_nopad, double_conv_relu_before_bn, double_conv_one, double_conv_no_bn]),
+    (
+        checks.double_conv,
+        [double_conv_ok, double_conv_nobias],
+        [double_conv_nopad, double_conv_relu_before_bn, double_conv_one, double_conv_no_bn],
+    ),
     (checks.up_step, [up_ok], [up_swapped, up_no_crop, up_interpolate, up_add]),
-    (checks.dice_loss, [dice_ok], [dice_coefficient, dice_no_softmax, dice_no_eps, dice_per_class_vector,
-                                   dice_detached]),
+    (
+        checks.dice_loss,
+        [dice_ok],
+        [dice_coefficient, dice_no_softmax, dice_no_eps, dice_per_class_vector, dice_detached],
+    ),
 ]
 
 
@@ -167,7 +203,7 @@ def test_checks_vary_with_seed(monkeypatch):
     assert checks.double_conv(double_conv_ok, seed=0) and checks.double_conv(double_conv_ok, seed=2)
     assert checks.up_step(spy_up, seed=0) and checks.up_step(spy_up, seed=1)
     assert checks.dice_loss(dice_ok, seed=3)
-    assert shapes[:3] != shapes[3:]                      # other seeds, other cases (values and shapes)
+    assert shapes[:3] != shapes[3:]  # other seeds, other cases (values and shapes)
     assert {s[:2] for s in shapes[:3]} != {s[:2] for s in shapes[3:]}
 
 
@@ -175,24 +211,28 @@ def test_checks_do_not_reseed_globally(monkeypatch):
     """Cases come from the check's own generator: the global RNG is never reseeded (a student's
     nn.Conv2d may still draw from it when it initialises its weights)."""
     import inspect
+
     src = inspect.getsource(checks)
     assert "torch.manual_seed" not in src and "np.random.seed" not in src
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
     torch.manual_seed(123)
     want = torch.rand(3)
     torch.manual_seed(123)
-    checks.dice_loss(dice_ok, seed=1)                    # the student's function draws nothing here
+    checks.dice_loss(dice_ok, seed=1)  # the student's function draws nothing here
     assert torch.equal(torch.rand(3), want)
 
 
 WRONG = __import__("pathlib").Path(__file__).parent / "grading_fixtures" / "wrong"
 
 
-@pytest.mark.parametrize("grade_id, check, name", [
-    ("unet-double-conv", checks.double_conv, "double_conv"),
-    ("unet-up-step", checks.up_step, "up_step"),
-    ("unet-dice", checks.dice_loss, "dice_loss"),
-])
+@pytest.mark.parametrize(
+    "grade_id, check, name",
+    [
+        ("unet-double-conv", checks.double_conv, "double_conv"),
+        ("unet-up-step", checks.up_step, "up_step"),
+        ("unet-dice", checks.dice_loss, "dice_loss"),
+    ],
+)
 def test_wrong_fixture_is_rejected(grade_id, check, name, monkeypatch):
     """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check rejects,
     on the public and on the hidden seed."""

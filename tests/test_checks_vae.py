@@ -1,5 +1,6 @@
 """labkit.checks.vae: accepts correct answers, rejects typical wrong ones with a useful hint,
 raises in grading mode, and reports stubs as not implemented."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -44,22 +45,27 @@ KL_WRONG = {
     "not summed": lambda mu, lv: 0.5 * (mu.pow(2) + lv.exp() - 1 - lv),
     "mean over dims": lambda mu, lv: 0.5 * (mu.pow(2) + lv.exp() - 1 - lv).mean(1),
     "batch mean": lambda mu, lv: kl_ok(mu, lv).mean(),
-    "logvar as variance": lambda mu, lv: 0.5 * (mu.pow(2) + lv - 1 - lv.clamp_min(1e-6).log()).sum(1),
+    "logvar as variance": lambda mu, lv: (
+        0.5 * (mu.pow(2) + lv - 1 - lv.clamp_min(1e-6).log()).sum(1)
+    ),
     "minus mu^2": lambda mu, lv: 0.5 * (-mu.pow(2) + lv.exp() - 1 - lv).sum(1),
 }
 
 
 # ---- ELBO ----
 def elbo_ok(logits, x, mu, logvar):
-    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1) - kl_ok(mu, logvar)
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(
+        1
+    ) - kl_ok(mu, logvar)
 
 
 ELBO_WRONG = {
     "loss (sign)": lambda l, x, m, v: -elbo_ok(l, x, m, v),
     "KL added": lambda l, x, m, v: elbo_ok(l, x, m, v) + 2 * kl_ok(m, v),
     "no KL": lambda l, x, m, v: elbo_ok(l, x, m, v) + kl_ok(m, v),
-    "pixel mean": lambda l, x, m, v: -F.binary_cross_entropy_with_logits(l, x, reduction="none").flatten(1).mean(1)
-                                     - kl_ok(m, v),
+    "pixel mean": lambda l, x, m, v: (
+        -F.binary_cross_entropy_with_logits(l, x, reduction="none").flatten(1).mean(1) - kl_ok(m, v)
+    ),
     "batch mean": lambda l, x, m, v: elbo_ok(l, x, m, v).mean(),
     "sigmoid twice": lambda l, x, m, v: elbo_ok(torch.sigmoid(l), x, m, v),
 }
@@ -80,8 +86,12 @@ SCORE_WRONG = {
     "absolute error": lambda m, x: (m.reconstruct(x) - x).abs().flatten(1).sum(1),
 }
 
-CASES = [(C.reparameterize, rep_ok, REP_WRONG), (C.kl_divergence, kl_ok, KL_WRONG),
-         (C.elbo, elbo_ok, ELBO_WRONG), (C.anomaly_scores, score_ok, SCORE_WRONG)]
+CASES = [
+    (C.reparameterize, rep_ok, REP_WRONG),
+    (C.kl_divergence, kl_ok, KL_WRONG),
+    (C.elbo, elbo_ok, ELBO_WRONG),
+    (C.anomaly_scores, score_ok, SCORE_WRONG),
+]
 
 
 @pytest.mark.parametrize("check, ok, _", CASES, ids=lambda v: getattr(v, "__name__", ""))
@@ -90,13 +100,16 @@ def test_accepts_correct_answer(check, ok, _, capsys):
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("check, wrong", [(c, w) for c, _, ws in CASES for w in ws.values()],
-                         ids=[f"{c.__name__}-{k}" for c, _, ws in CASES for k in ws])
+@pytest.mark.parametrize(
+    "check, wrong",
+    [(c, w) for c, _, ws in CASES for w in ws.values()],
+    ids=[f"{c.__name__}-{k}" for c, _, ws in CASES for k in ws],
+)
 def test_rejects_typical_mistakes(check, wrong, capsys):
     assert check(wrong) is False
     out = capsys.readouterr().out
     assert "failed" in out
-    assert "def " not in out and "0.5 * (mu" not in out        # no reference code leaks
+    assert "def " not in out and "0.5 * (mu" not in out  # no reference code leaks
 
 
 def test_hints_name_the_mistake(capsys):
@@ -135,7 +148,7 @@ def test_crashing_answer_is_reported(capsys):
     assert "AttributeError" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 7, 8])   # 2-8: the hidden tests of 04
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 7, 8])  # 2-8: the hidden tests of 04
 @pytest.mark.parametrize("check, ok, wrongs", CASES, ids=lambda v: getattr(v, "__name__", ""))
 def test_other_seeds_accept_right_and_reject_wrong(check, ok, wrongs, seed):
     """Hidden tests call the checks with other seeds: the same verdicts there."""
@@ -169,6 +182,14 @@ def test_hints_do_not_give_the_solution(capsys):
         for wrong in wrongs.values():
             check(wrong)
     out = capsys.readouterr().out
-    for leak in ("exp(0.5", "exp(logvar / 2)", "mu + std", "randn_like", "binary_cross_entropy",
-                 "logvar.exp() - 1", ".pow(2).flatten", "reconstruct(x)"):
+    for leak in (
+        "exp(0.5",
+        "exp(logvar / 2)",
+        "mu + std",
+        "randn_like",
+        "binary_cross_entropy",
+        "logvar.exp() - 1",
+        ".pow(2).flatten",
+        "reconstruct(x)",
+    ):
         assert leak not in out, leak

@@ -1,4 +1,5 @@
 """labkit.cluster.KMeans against sklearn.cluster.KMeans (several seeds), the sklearn API, bad input."""
+
 import itertools
 
 import numpy as np
@@ -59,7 +60,10 @@ def test_seeded_runs_repeat_and_n_init_keeps_best():
     a = KMeans(5, init="random", random_state=3, device="cpu").fit(X)
     b = KMeans(5, init="random", random_state=3, device="cpu").fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
-    runs = [KMeans(5, init="random", n_init=1, random_state=s, device="cpu").fit(X).inertia_ for s in range(4)]
+    runs = [
+        KMeans(5, init="random", n_init=1, random_state=s, device="cpu").fit(X).inertia_
+        for s in range(4)
+    ]
     best = KMeans(5, init="random", n_init=6, random_state=0, device="cpu").fit(X).inertia_
     assert best <= max(runs) + 1e-9
 
@@ -77,12 +81,14 @@ def test_steps_and_functions():
     hist = lloyd_steps(X, X[:4], n_steps=5)
     assert len(hist) == 6 and hist[0][0].shape == (4, 2) and hist[0][1].shape == (600,)
     inertias = [((X - c[l]) ** 2).sum() for c, l in hist]
-    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(inertias))   # Lloyd never increases inertia
+    assert all(
+        b <= a + 1e-9 for a, b in itertools.pairwise(inertias)
+    )  # Lloyd never increases inertia
 
 
 def test_empty_cluster_is_relocated():
     X = np.array([[0.0, 0], [0.1, 0], [10, 0], [10.1, 0], [20, 0]])
-    init = np.array([[0.0, 0], [100.0, 100], [10.0, 0]])             # centre 1 gets no point
+    init = np.array([[0.0, 0], [100.0, 100], [10.0, 0]])  # centre 1 gets no point
     lk = KMeans(3, init=init, device="cpu").fit(X)
     sk = SKKMeans(3, init=init, n_init=1).fit(X)
     assert len(np.unique(lk.labels_)) == 3
@@ -110,22 +116,29 @@ def test_sklearn_api_clone_pipeline_gridsearch():
     pipe = make_pipeline(StandardScaler(), KMeans(4, random_state=0, device="cpu")).fit(X)
     assert pipe.predict(X).shape == (600,)
     gs = GridSearchCV(KMeans(random_state=0, device="cpu"), {"n_clusters": [2, 4, 6]}, cv=3).fit(X)
-    assert gs.best_params_["n_clusters"] == 6            # score = -inertia: more clusters, higher score
-    assert list(make_pipeline(KMeans(3, device="cpu")).fit(X).get_feature_names_out()) == \
-        ["kmeans0", "kmeans1", "kmeans2"]
+    assert gs.best_params_["n_clusters"] == 6  # score = -inertia: more clusters, higher score
+    assert list(make_pipeline(KMeans(3, device="cpu")).fit(X).get_feature_names_out()) == [
+        "kmeans0",
+        "kmeans1",
+        "kmeans2",
+    ]
 
 
 def test_sklearn_check_estimator():
     from sklearn.utils.estimator_checks import check_estimator
+
     check_estimator(KMeans(n_clusters=2, device="cpu", random_state=0))
 
 
-@pytest.mark.parametrize("bad, match", [
-    (np.array([1.0, 2.0, 3.0]), "reshape"),
-    (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
-    (torch.tensor([1.0, 2.0]), "reshape"),
-    (torch.tensor([[1.0, float("nan")], [0.0, 1.0]]), "NaN"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.array([1.0, 2.0, 3.0]), "reshape"),
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
+        (torch.tensor([1.0, 2.0]), "reshape"),
+        (torch.tensor([[1.0, float("nan")], [0.0, 1.0]]), "NaN"),
+    ],
+)
 def test_bad_input(bad, match):
     with pytest.raises(ValueError, match=match):
         KMeans(1, device="cpu").fit(bad)
@@ -155,9 +168,11 @@ def test_cuda_matches_cpu():
 
 # --- the bounded (Hamerly) algorithm and the exact assignment it relies on -------------------------
 
+
 def exact_nearest(X, C):
     """Reference: nearest centre in exact rational arithmetic, ties to the lower index."""
     from fractions import Fraction
+
     Cf = [[Fraction(float(v)) for v in c] for c in C]
     out = []
     for x in X:
@@ -178,7 +193,9 @@ def near_ties(seed, dtype, n_per=40, K=5, D=3, offset=1000.0):
         a, b = g.choice(K, 2, replace=False)
         mid = ((C[a].astype(np.float64) + C[b]) / 2).astype(dtype)
         for k in (-3, -1, 0, 1, 3):
-            rows.append((mid + (k * eps * offset) * (C[b] - C[a]) / np.abs(C[b] - C[a]).max()).astype(dtype))
+            rows.append(
+                (mid + (k * eps * offset) * (C[b] - C[a]) / np.abs(C[b] - C[a]).max()).astype(dtype)
+            )
     X = np.concatenate([np.array(rows, dtype=dtype), C, C[:2]])
     return X, C
 
@@ -192,17 +209,23 @@ def test_assignment_is_exact_on_near_ties(seed, dtype):
     np.testing.assert_array_equal(got, want)
     # the same labels whatever the chunking (MKL rounds a row differently in different batches)
     for chunk in (1, 7, 64):
-        np.testing.assert_array_equal(assign_labels(torch.from_numpy(X), torch.from_numpy(C), chunk).numpy(), want)
+        np.testing.assert_array_equal(
+            assign_labels(torch.from_numpy(X), torch.from_numpy(C), chunk).numpy(), want
+        )
     # a duplicated centre never wins: exact tie, the lower index takes the point
     C2 = np.concatenate([C, C[1:2]])
-    np.testing.assert_array_equal(assign_labels(torch.from_numpy(X), torch.from_numpy(C2)).numpy(), want)
+    np.testing.assert_array_equal(
+        assign_labels(torch.from_numpy(X), torch.from_numpy(C2)).numpy(), want
+    )
 
 
 def tie_datasets(seed, dtype):
     """Data whose points keep falling on or near the boundaries between clusters during the fit."""
     g = np.random.default_rng(seed)
-    grid = np.stack(np.meshgrid(np.arange(16), np.arange(16)), -1).reshape(-1, 2) + 500.0   # many exact ties
-    grid = np.concatenate([grid, grid[g.choice(len(grid), 100)]])                           # and duplicates
+    grid = (
+        np.stack(np.meshgrid(np.arange(16), np.arange(16)), -1).reshape(-1, 2) + 500.0
+    )  # many exact ties
+    grid = np.concatenate([grid, grid[g.choice(len(grid), 100)]])  # and duplicates
     half = g.normal(size=(300, 3)) * [2.0, 1.0, 1.0] + [3.0, 0, 0]
     mirror = np.concatenate([half, half * [-1, 1, 1], np.c_[np.zeros(80), g.normal(size=(80, 2))]])
     X, _ = make_blobs(600, n_features=6, centers=8, cluster_std=4.0, random_state=seed)
@@ -218,12 +241,18 @@ def test_bounded_equals_plain_on_near_ties(seed, dtype):
             kw = {"init": init, "device": "cpu", "tol": 0.0, "max_iter": 60}
             plain = KMeans(k, algorithm="lloyd", **kw).fit(X)
             for chunk, threads in ((None, None), (37, 3)):
-                fast = KMeans(k, algorithm="hamerly", chunk_size=chunk, n_threads=threads, **kw).fit(X)
+                fast = KMeans(
+                    k, algorithm="hamerly", chunk_size=chunk, n_threads=threads, **kw
+                ).fit(X)
                 where = f"dataset {i}, k={k}, chunk={chunk}"
                 np.testing.assert_array_equal(fast.labels_, plain.labels_, err_msg=where)
-                np.testing.assert_array_equal(fast.cluster_centers_, plain.cluster_centers_, err_msg=where)
+                np.testing.assert_array_equal(
+                    fast.cluster_centers_, plain.cluster_centers_, err_msg=where
+                )
                 assert fast.n_iter_ == plain.n_iter_, where
-                assert fast.inertia_ == pytest.approx(plain.inertia_, rel=1e-12), where   # float64 sum order
+                assert fast.inertia_ == pytest.approx(plain.inertia_, rel=1e-12), (
+                    where
+                )  # float64 sum order
         np.testing.assert_array_equal(plain.labels_, exact_nearest(X, plain.cluster_centers_))
 
 
@@ -231,9 +260,11 @@ def test_algorithm_param_and_auto():
     X, _ = data(0, dtype=np.float32)
     C0 = X[:4]
     threads = torch.get_num_threads()
-    labels = {a: KMeans(4, init=C0, algorithm=a, device="cpu", n_threads=t).fit(X).labels_
-              for a, t in (("auto", None), ("lloyd", 1), ("hamerly", 3), ("elkan", 1))}
-    assert torch.get_num_threads() == threads                       # fit restores torch's setting
+    labels = {
+        a: KMeans(4, init=C0, algorithm=a, device="cpu", n_threads=t).fit(X).labels_
+        for a, t in (("auto", None), ("lloyd", 1), ("hamerly", 3), ("elkan", 1))
+    }
+    assert torch.get_num_threads() == threads  # fit restores torch's setting
     for lab in labels.values():
         np.testing.assert_array_equal(lab, labels["lloyd"])
     with pytest.raises(ValueError, match="algorithm"):

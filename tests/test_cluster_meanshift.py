@@ -1,5 +1,6 @@
 """labkit.cluster.MeanShift against sklearn.cluster.MeanShift (several seeds), the fast grid path
 against brute force, the sklearn API, bad input."""
+
 import numpy as np
 import pytest
 import torch
@@ -14,7 +15,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import labkit.cluster.meanshift as msm
-from labkit.cluster import MeanShift, estimate_bandwidth, get_bin_seeds, mean_shift_step, mean_shift_trajectories
+from labkit.cluster import (
+    MeanShift,
+    estimate_bandwidth,
+    get_bin_seeds,
+    mean_shift_step,
+    mean_shift_trajectories,
+)
 
 
 def blobs(seed, n=200, d=2, std=0.8):
@@ -42,7 +49,7 @@ def test_grid_path_equals_brute_force(monkeypatch):
     X = blobs(3, n=1500)
     bw = 1.2
     fast = MeanShift(bandwidth=bw, device="cpu").fit(X)
-    monkeypatch.setattr(msm, "_GRID_MIN_PAIRS", 0)             # grid for every iteration
+    monkeypatch.setattr(msm, "_GRID_MIN_PAIRS", 0)  # grid for every iteration
     grid = MeanShift(bandwidth=bw, device="cpu").fit(X)
     monkeypatch.setattr(msm, "_GRID_MIN_PAIRS", float("inf"))  # never the grid
     brute = MeanShift(bandwidth=bw, device="cpu").fit(X)
@@ -53,14 +60,16 @@ def test_grid_path_equals_brute_force(monkeypatch):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_bin_seeding_and_cluster_all(seed):
-    X = np.vstack([blobs(seed), [[40.0, 40.0]]])             # one far-away orphan
+    X = np.vstack([blobs(seed), [[40.0, 40.0]]])  # one far-away orphan
     bw = 2.0
     for kw in ({"bin_seeding": True, "min_bin_freq": 1 + seed}, {"cluster_all": False}):
         sk = SKMeanShift(bandwidth=bw, **kw).fit(X)
         lk = MeanShift(bandwidth=bw, device="cpu", **kw).fit(X)
         assert adjusted_rand_score(sk.labels_, lk.labels_) == 1.0, kw
         np.testing.assert_array_equal(sk.labels_ == -1, lk.labels_ == -1)
-    np.testing.assert_allclose(np.sort(get_bin_seeds(X, 1.5, 2), 0), np.sort(sk_get_bin_seeds(X, 1.5, 2), 0))
+    np.testing.assert_allclose(
+        np.sort(get_bin_seeds(X, 1.5, 2), 0), np.sort(sk_get_bin_seeds(X, 1.5, 2), 0)
+    )
 
 
 def test_explicit_seeds_and_predict():
@@ -78,8 +87,9 @@ def test_estimate_bandwidth_matches_sklearn():
     X = blobs(5, n=300)
     for q, ns in ((0.3, None), (0.1, None), (0.2, 300)):
         assert estimate_bandwidth(X, quantile=q, n_samples=ns) == pytest.approx(
-            sk_estimate_bandwidth(X, quantile=q, n_samples=ns, random_state=0), rel=1e-9)
-    lk = MeanShift(device="cpu").fit(X)                      # bandwidth=None: estimated as sklearn
+            sk_estimate_bandwidth(X, quantile=q, n_samples=ns, random_state=0), rel=1e-9
+        )
+    lk = MeanShift(device="cpu").fit(X)  # bandwidth=None: estimated as sklearn
     sk = SKMeanShift().fit(X)
     assert adjusted_rand_score(sk.labels_, lk.labels_) == 1.0
     assert lk.bandwidth_ == pytest.approx(sk_estimate_bandwidth(X), rel=1e-9)
@@ -111,21 +121,29 @@ def test_sklearn_api():
     assert clone(ms).get_params() == ms.get_params()
     pipe = make_pipeline(StandardScaler(), MeanShift(bandwidth=0.5, device="cpu")).fit(X)
     assert pipe.predict(X).shape == (200,)
-    gs = GridSearchCV(MeanShift(device="cpu"), {"bandwidth": [0.5, 2.0]}, cv=2,
-                      scoring=lambda est, X, y=None: -len(est.cluster_centers_)).fit(X)
+    gs = GridSearchCV(
+        MeanShift(device="cpu"),
+        {"bandwidth": [0.5, 2.0]},
+        cv=2,
+        scoring=lambda est, X, y=None: -len(est.cluster_centers_),
+    ).fit(X)
     assert gs.best_params_["bandwidth"] == 2.0
 
 
 def test_sklearn_check_estimator():
     from sklearn.utils.estimator_checks import check_estimator
+
     check_estimator(MeanShift(device="cpu"))
 
 
-@pytest.mark.parametrize("bad, match", [
-    (np.array([1.0, 2.0, 3.0]), "reshape"),
-    (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
-    (torch.tensor([[1.0, float("inf")], [0.0, 1.0]]), "infinity"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.array([1.0, 2.0, 3.0]), "reshape"),
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
+        (torch.tensor([[1.0, float("inf")], [0.0, 1.0]]), "infinity"),
+    ],
+)
 def test_bad_input(bad, match):
     with pytest.raises(ValueError, match=match):
         MeanShift(bandwidth=1.0, device="cpu").fit(bad)

@@ -1,4 +1,5 @@
 """labkit.cluster.metrics against scikit-learn and hand-computed values."""
+
 import numpy as np
 import pytest
 import torch
@@ -13,8 +14,10 @@ def test_silhouette_matches_sklearn(seed):
     X, y = make_blobs(300, centers=3 + seed, random_state=seed)
     assert silhouette(X, y, sample_size=None) == pytest.approx(silhouette_score(X, y), abs=1e-9)
     y2 = y.copy()
-    y2[:5] = 99                                                    # a small extra cluster
-    assert silhouette(torch.tensor(X), y2, sample_size=None) == pytest.approx(silhouette_score(X, y2), abs=1e-9)
+    y2[:5] = 99  # a small extra cluster
+    assert silhouette(torch.tensor(X), y2, sample_size=None) == pytest.approx(
+        silhouette_score(X, y2), abs=1e-9
+    )
 
 
 def test_inertia_and_labels_by_hand():

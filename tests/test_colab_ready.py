@@ -1,6 +1,7 @@
 """Colab readiness: badge + standard first cell in every notebook, the first cell's install path,
 preflight advice without a GPU, and no ipywidgets-8-only API in the widget code (Colab ships
 ipywidgets 7.7.1). Also run under ipywidgets 7.7.1 by `make widgets7`."""
+
 import json
 import re
 import subprocess
@@ -40,17 +41,21 @@ def test_repo_settings_are_consistent():
     assert re.fullmatch(r"[\w.-]+/[\w.-]+", _repo.GITHUB_PATH)
     assert _repo.pip_spec() == f"git+{_repo.REPO_URL}@{_repo.REPO_TAG}"
     assert _repo.colab_url("x.ipynb") == (
-        f"https://colab.research.google.com/github/{_repo.GITHUB_PATH}/blob/{_repo.REPO_TAG}/notebooks/x.ipynb")
+        f"https://colab.research.google.com/github/{_repo.GITHUB_PATH}/blob/{_repo.REPO_TAG}/notebooks/x.ipynb"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_the_colab_badge_for_itself(path):
     first = _cells(path)[0]
-    assert first["cell_type"] == "markdown", f"{path.name}: the first cell must be the markdown header"
+    assert first["cell_type"] == "markdown", (
+        f"{path.name}: the first cell must be the markdown header"
+    )
     badge = f"[![Open In Colab]({BADGE_IMG})]({_repo.colab_url(path.name)})"
     assert _src(first).startswith(badge), (
         f"{path.name}: the header must start with the Open-in-Colab badge built from labkit/_repo.py "
-        f"({badge}); regenerate it with tools/notebooks/<name>.py")
+        f"({badge}); regenerate it with tools/notebooks/<name>.py"
+    )
     assert re.search(r"^# ", _src(first), re.M), f"{path.name}: the header needs a '# title'"
 
 
@@ -60,10 +65,16 @@ def test_notebook_starts_with_the_standard_setup_cell(path):
     assert code, f"{path.name} has no code cell"
     src = _src(code[0])
     m = re.search(r"labkit\.setup\(seed=0(?:, threads=(\d+))?\)", src)
-    assert m, f"{path.name}: the first code cell must be the standard setup cell (tools/nbbuild.py setup_source)"
+    assert m, (
+        f"{path.name}: the first code cell must be the standard setup cell (tools/nbbuild.py setup_source)"
+    )
     threads = int(m.group(1)) if m.group(1) else None
-    assert src == setup_source(threads), f"{path.name}: the setup cell differs from nbbuild.setup_source()"
-    assert _cells(path).index(code[0]) == 1, f"{path.name}: the setup cell must come right after the header"
+    assert src == setup_source(threads), (
+        f"{path.name}: the setup cell differs from nbbuild.setup_source()"
+    )
+    assert _cells(path).index(code[0]) == 1, (
+        f"{path.name}: the setup cell must come right after the header"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -78,11 +89,11 @@ def _run_setup_cell(monkeypatch, labkit_installed: bool):
     calls = []
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     if not labkit_installed:
-        monkeypatch.setitem(sys.modules, "labkit", None)          # import labkit -> ImportError
+        monkeypatch.setitem(sys.modules, "labkit", None)  # import labkit -> ImportError
 
     def fake_run(cmd, check=False, **kw):
         calls.append(cmd)
-        sys.modules["labkit"] = labkit                             # "installed"
+        sys.modules["labkit"] = labkit  # "installed"
         return subprocess.CompletedProcess(cmd, 0)
 
     monkeypatch.setattr(subprocess, "run", fake_run)
@@ -108,6 +119,7 @@ def test_setup_cell_never_installs_the_pypi_labkit_or_pins_torch_or_widgets():
 
 def test_preflight_without_gpu_in_colab_says_how_to_get_one(monkeypatch, capsys):
     import torch
+
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     info = preflight()
@@ -119,6 +131,7 @@ def test_preflight_without_gpu_in_colab_says_how_to_get_one(monkeypatch, capsys)
 
 def test_preflight_without_gpu_outside_colab(monkeypatch):
     import torch
+
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     info = preflight(verbose=False)
@@ -136,7 +149,9 @@ def test_preflight_flags_ipywidgets_8_in_colab(monkeypatch):
 
 
 # --------------------------------------------------------------- ipywidgets 7.7 / 8 common API
-WIDGET_SOURCES = sorted((ROOT / "labkit" / "widgets").glob("*.py")) + sorted((ROOT / "tools" / "notebooks").glob("*.py"))
+WIDGET_SOURCES = sorted((ROOT / "labkit" / "widgets").glob("*.py")) + sorted(
+    (ROOT / "tools" / "notebooks").glob("*.py")
+)
 # APIs that exist only in ipywidgets 8 or break in Colab (DESIGN.md, ECOSYSTEM.md)
 FORBIDDEN = {
     r"\btooltip\s*=": "tooltip= (8 only; 7.7 has description_tooltip)",

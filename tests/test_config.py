@@ -38,6 +38,7 @@ def test_by_mode(monkeypatch):
 def test_seed_everything_repeats():
     def draw():
         return random.random(), np.random.rand(), torch.rand(1).item()
+
     config.seed_everything(123)
     a = draw()
     config.seed_everything(123)
@@ -70,10 +71,17 @@ def test_setup_prints_everything(capsys, monkeypatch):
 
 def test_switches_parse_one_way(monkeypatch):
     from labkit import config
-    for value, want in (("1", True), ("true", True), ("YES", True), ("0", False), ("", False), ("no", False)):
+
+    for value, want in (
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        ("0", False),
+        ("", False),
+        ("no", False),
+    ):
         monkeypatch.setenv("LABKIT_OFFLINE", value)
         assert config.offline() is want, value
     monkeypatch.setenv("LABKIT_OFFLINE", "maybe")
     with pytest.raises(ValueError, match="LABKIT_OFFLINE"):
         config.offline()
-

@@ -1,4 +1,5 @@
 """labkit.density.models and labkit.density.views (notebook 00b)."""
+
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
@@ -13,8 +14,16 @@ def toy():
     grid = D.Grid(-8, 8, -8, 8, 101, 101)
     clf = D.fit_classifier(X, y)
     dens = D.fit_density(X)
-    return dict(X=X, y=y, Xt=Xt, yt=yt, grid=grid, clf=clf, dens=dens,
-                class_dens=D.fit_class_densities(X, y))
+    return dict(
+        X=X,
+        y=y,
+        Xt=Xt,
+        yt=yt,
+        grid=grid,
+        clf=clf,
+        dens=dens,
+        class_dens=D.fit_class_densities(X, y),
+    )
 
 
 def test_make_toy_shapes_and_seed():
@@ -51,7 +60,7 @@ def test_grid_integrates_a_gaussian_to_one():
     assert np.allclose(g.integrate(np.c_[p, 2 * p]), [1.0, 2.0], atol=2e-4)
     idx = g.cell_of(np.array([[0.5, 1.0], [100.0, -100.0]]))
     assert np.allclose(g.points[idx[0]], [0.5, 1.0], atol=0.06)
-    assert idx[1] == g.nx - 1                               # clipped to the last column, row 0
+    assert idx[1] == g.nx - 1  # clipped to the last column, row 0
     with pytest.raises(ValueError, match="one per grid cell"):
         g.integrate(np.ones(10))
     with pytest.raises(ValueError, match="bad grid"):
@@ -100,7 +109,7 @@ def test_normalise_and_add_mass():
     v = np.exp(-((g.points - 1) ** 2).sum(1))
     p = D.normalise_on_grid(v, g)
     assert g.integrate(p) == pytest.approx(1.0)
-    assert np.allclose(p / v, p[0] / v[0])                   # proportions kept
+    assert np.allclose(p / v, p[0] / v[0])  # proportions kept
     with pytest.raises(ValueError, match="non-negative"):
         D.normalise_on_grid(-v, g)
     with pytest.raises(ValueError, match="integrate to 0"):
@@ -108,7 +117,7 @@ def test_normalise_and_add_mass():
     for w in (0.0, 0.3, 0.9):
         q = D.add_mass(p, g, (-2.5, -2.5), w, width=0.3)
         assert g.integrate(q) == pytest.approx(1.0)
-        far = ((g.points - [-2.5, -2.5]) ** 2).sum(1) > 3.0 ** 2   # where the bump is ~0
+        far = ((g.points - [-2.5, -2.5]) ** 2).sum(1) > 3.0**2  # where the bump is ~0
         assert np.allclose(q[far], (1 - w) * p[far], atol=1e-12)
     with pytest.raises(ValueError, match="weight"):
         D.add_mass(p, g, (0, 0), 1.5)
@@ -119,9 +128,12 @@ def test_normalise_and_add_mass():
 def test_bayes_rule_recovers_exact_class_conditionals():
     """Two known Gaussians: P(y|x) and P(x) in closed form, Bayes must give back P(x|y)."""
     g = D.Grid(-6, 6, -6, 6, 60, 60)
-    comps = [multivariate_normal([-1, 0], 0.8), multivariate_normal([1.5, 1], [[1, 0.4], [0.4, 0.6]])]
+    comps = [
+        multivariate_normal([-1, 0], 0.8),
+        multivariate_normal([1.5, 1], [[1, 0.4], [0.4, 0.6]]),
+    ]
     py = np.array([0.3, 0.7])
-    pxy = np.stack([c.pdf(g.points) for c in comps], 1)      # (M, 2)
+    pxy = np.stack([c.pdf(g.points) for c in comps], 1)  # (M, 2)
     px = pxy @ py
     pyx = pxy * py / px[:, None]
     assert np.allclose(D.bayes_rule(pyx, px, py), pxy, rtol=1e-10, atol=1e-14)
@@ -170,7 +182,12 @@ def test_abstain_predict_and_report():
     pred = D.abstain_predict(proba, np.array([0.0, -5.0, -1.0, 2.0]), threshold=-2.0)
     assert pred.tolist() == [0, D.ABSTAIN, 0, 1]
     r = D.abstention_report(pred, np.array([0, 1, 1, 1]))
-    assert r == {"n": 4, "abstained": 0.25, "accuracy": 0.5, "accuracy_accepted": pytest.approx(2 / 3)}
+    assert r == {
+        "n": 4,
+        "abstained": 0.25,
+        "accuracy": 0.5,
+        "accuracy_accepted": pytest.approx(2 / 3),
+    }
     assert D.abstention_report(pred)["abstained"] == 0.25
     assert np.isnan(D.abstention_report(np.array([-1, -1]), np.array([0, 1]))["accuracy_accepted"])
     with pytest.raises(ValueError, match="log_px"):
@@ -184,14 +201,21 @@ def test_abstaining_classifier_rejects_far_points(toy):
     far = D.abstention_report(ab.predict(D.far_points(300, seed=5)))
     assert 0.0 < test["abstained"] < 0.15 and test["accuracy_accepted"] > 0.9
     assert far["abstained"] == 1.0
-    plain = D.AbstainingClassifier(toy["clf"], toy["dens"])          # threshold -inf: never abstains
+    plain = D.AbstainingClassifier(toy["clf"], toy["dens"])  # threshold -inf: never abstains
     assert D.abstention_report(plain.predict(D.far_points(50)))["abstained"] == 0.0
     with pytest.raises(ValueError, match="reject"):
         ab.fit_threshold(toy["X"], reject=1.0)
 
 
-@pytest.mark.parametrize("make", [D.stroke_images, D.letter_images, D.noise_images,
-                                  lambda n, seed: D.noise_images(n, seed, kind="blobs")])
+@pytest.mark.parametrize(
+    "make",
+    [
+        D.stroke_images,
+        D.letter_images,
+        D.noise_images,
+        lambda n, seed: D.noise_images(n, seed, kind="blobs"),
+    ],
+)
 def test_outlier_images(make):
     a = make(12, seed=0)
     assert a.shape == (12, 1, 28, 28) and a.dtype == np.float32
@@ -206,7 +230,7 @@ def test_strokes_and_letters_fill_a_20px_box_like_mnist():
         rows, cols = ink.any(2), ink.any(1)
         extent = np.maximum(rows.sum(1), cols.sum(1))
         assert 16 <= extent.min() and extent.max() <= 23
-        assert not ink[:, :2].any() and not ink[:, -2:].any()       # a margin as in MNIST
+        assert not ink[:, :2].any() and not ink[:, -2:].any()  # a margin as in MNIST
 
 
 def test_noise_images_bad_kind():
@@ -217,9 +241,12 @@ def test_noise_images_bad_kind():
 def test_pca_density_matches_probabilistic_pca():
     """n_mixture=1 is probabilistic PCA: compare with scikit-learn's PCA.score_samples."""
     from sklearn.decomposition import PCA
+
     rng = np.random.default_rng(0)
     W = rng.normal(size=(784, 5))
-    X = (rng.normal(size=(400, 5)) @ W.T * 0.05 + 0.02 * rng.normal(size=(400, 784)) + 0.3).astype(np.float32)
+    X = (rng.normal(size=(400, 5)) @ W.T * 0.05 + 0.02 * rng.normal(size=(400, 784)) + 0.3).astype(
+        np.float32
+    )
     ours = D.PCADensity(n_components=5).fit(X.reshape(-1, 1, 28, 28))
     ref = PCA(5).fit(X.astype(np.float64))
     a, b = ours.score_samples(X.reshape(-1, 1, 28, 28)), ref.score_samples(X.astype(np.float64))
@@ -228,17 +255,21 @@ def test_pca_density_matches_probabilistic_pca():
 
 def test_mnist_density_scores_noise_below_digits():
     from labkit.data import mnist_splits
+
     train, test = mnist_splits(600, 200)
     dens = D.PCADensity(n_components=20).fit(train.images)
     ll_digits = dens.score_samples(test.images)
     ll_noise = dens.score_samples(D.noise_images(100, seed=0))
-    assert D.auroc(np.r_[ll_digits, ll_noise], np.r_[np.ones(len(ll_digits)), np.zeros(len(ll_noise))]) > 0.99
+    assert (
+        D.auroc(np.r_[ll_digits, ll_noise], np.r_[np.ones(len(ll_digits)), np.zeros(len(ll_noise))])
+        > 0.99
+    )
     clf = D.fit_image_classifier(train.images, train.labels, max_iter=15)
     assert clf.score(D.flatten_images(test.images), test.labels.numpy()) > 0.7
 
 
 def test_auroc():
-    assert D.auroc([2, 3, 4, 0, 1], [1, 1, 1, 0, 0]) == 1.0       # label 1 = the class scored higher
+    assert D.auroc([2, 3, 4, 0, 1], [1, 1, 1, 0, 0]) == 1.0  # label 1 = the class scored higher
     assert D.auroc([0, 1, 2, 3, 4], [1, 1, 0, 0, 0]) == 0.0
     assert D.auroc([1, 1, 1, 1], [1, 1, 0, 0]) == 0.5
     with pytest.raises(ValueError):
@@ -247,13 +278,16 @@ def test_auroc():
 
 # ---------------------------------------------------------------- widgets ----------------------
 
+
 def _png(fig):
     from labkit.views import to_png
+
     return to_png(fig)
 
 
 def test_render_add_mass(toy):
     from labkit.density import views as W
+
     g = toy["grid"]
     px = D.density_on_grid(toy["dens"], g)
     regions = D.class_probs_on_grid(toy["clf"], g).argmax(1)
@@ -264,22 +298,38 @@ def test_render_add_mass(toy):
 
 def test_render_outlier_and_threshold(toy):
     from labkit.density import views as W
+
     thr = np.quantile(toy["dens"].score_samples(toy["X"]), 0.01)
-    kw = dict(clf=toy["clf"], density=toy["dens"], grid=toy["grid"], threshold=thr, X_train=toy["X"])
+    kw = dict(
+        clf=toy["clf"], density=toy["dens"], grid=toy["grid"], threshold=thr, X_train=toy["X"]
+    )
     assert _png(W.render_outlier(6.0, -5.0, **kw)) != _png(W.render_outlier(-1.5, -1.0, **kw))
-    kw = dict(clf=toy["clf"], density=toy["dens"], grid=toy["grid"], X_train=toy["X"], X_test=toy["Xt"],
-              y_test=toy["yt"], X_far=D.far_points(50))
+    kw = dict(
+        clf=toy["clf"],
+        density=toy["dens"],
+        grid=toy["grid"],
+        X_train=toy["X"],
+        X_test=toy["Xt"],
+        y_test=toy["yt"],
+        X_far=D.far_points(50),
+    )
     assert _png(W.render_threshold(0.0, **kw)) != _png(W.render_threshold(0.2, **kw))
 
 
 def test_slider_views_update_headless(toy):
-    from labkit.views import SliderView, float_slider
     from labkit.density import views as W
+    from labkit.views import SliderView, float_slider
+
     thr = np.quantile(toy["dens"].score_samples(toy["X"]), 0.01)
-    view = SliderView(W.render_outlier, title="outlier",
-                      fixed=dict(clf=toy["clf"], density=toy["dens"], grid=toy["grid"], threshold=thr,
-                                 X_train=toy["X"]),
-                      x=float_slider("point x", -7.5, 7.5, 6.0), y=float_slider("point y", -7.5, 7.5, -5.0))
+    view = SliderView(
+        W.render_outlier,
+        title="outlier",
+        fixed=dict(
+            clf=toy["clf"], density=toy["dens"], grid=toy["grid"], threshold=thr, X_train=toy["X"]
+        ),
+        x=float_slider("point x", -7.5, 7.5, 6.0),
+        y=float_slider("point y", -7.5, 7.5, -5.0),
+    )
     before = view.image.value
     view.controls["x"].value = 0.0
     assert view.image.value != before and view.n_renders == 2 and view.last_error is None
@@ -287,17 +337,28 @@ def test_slider_views_update_headless(toy):
 
 def test_static_figures(toy):
     import matplotlib.pyplot as plt
+
     from labkit.density import views as W
+
     g = toy["grid"]
     proba, px = D.class_probs_on_grid(toy["clf"], g), D.density_on_grid(toy["dens"], g)
     pxy = np.stack([D.density_on_grid(m, g) for m in toy["class_dens"]], 1)
-    figs = [W.plot_supervised_vs_unsupervised(toy["X"], toy["y"]),
-            W.plot_three_models(g, proba, px, pxy, toy["X"], toy["y"]),
-            W.plot_bayes(g, pxy, pxy, [D.sample_from_grid(pxy[:, k], g, 10) for k in range(3)], [0, 0, 0]),
-            W.plot_image_sets({"noise": D.noise_images(4), "strokes": D.stroke_images(4)}),
-            W.plot_outlier_scores({"a": dict(confidence=np.random.rand(20), log_px=np.random.randn(20)),
-                                   "b": dict(confidence=np.random.rand(20), log_px=np.random.randn(20))}, "a"),
-            W.plot_taxonomy()]
+    figs = [
+        W.plot_supervised_vs_unsupervised(toy["X"], toy["y"]),
+        W.plot_three_models(g, proba, px, pxy, toy["X"], toy["y"]),
+        W.plot_bayes(
+            g, pxy, pxy, [D.sample_from_grid(pxy[:, k], g, 10) for k in range(3)], [0, 0, 0]
+        ),
+        W.plot_image_sets({"noise": D.noise_images(4), "strokes": D.stroke_images(4)}),
+        W.plot_outlier_scores(
+            {
+                "a": dict(confidence=np.random.rand(20), log_px=np.random.randn(20)),
+                "b": dict(confidence=np.random.rand(20), log_px=np.random.randn(20)),
+            },
+            "a",
+        ),
+        W.plot_taxonomy(),
+    ]
     for f in figs:
         assert _png(f)[:4] == b"\x89PNG"
     assert W.region_image(proba, g).shape == (g.ny, g.nx, 4)

@@ -1,19 +1,40 @@
 """Lab 05: GAN losses (hand-computed values), models (shapes, DCGAN init), the alternating
 trainer (one step, divergence reported in words), pix2pix."""
-import math
-import warnings
 
-import numpy as np
+import math
+
 import pytest
 import torch
 from torch import nn
 
-from labkit.gan.train import (GANConfig, GANDiverged, GANTrainer, Pix2PixTrainer, digit_edges, digit_masks,
-                              train_gan, train_mixture_gan)
-from labkit.gan.losses import (d_accuracy, d_loss, g_loss, g_loss_nonsaturating, g_loss_saturating,
-                               pix2pix_g_loss, r1_penalty)
-from labkit.gan.models import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator,
-                               PatchDiscriminator, Pix2Pix, dcgan_init, lerp, slerp)
+from labkit.gan.losses import (
+    d_accuracy,
+    d_loss,
+    g_loss,
+    g_loss_nonsaturating,
+    g_loss_saturating,
+    pix2pix_g_loss,
+    r1_penalty,
+)
+from labkit.gan.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    PatchDiscriminator,
+    Pix2Pix,
+    lerp,
+    slerp,
+)
+from labkit.gan.train import (
+    GANConfig,
+    GANDiverged,
+    GANTrainer,
+    Pix2PixTrainer,
+    digit_edges,
+    digit_masks,
+    train_mixture_gan,
+)
 
 torch.set_num_threads(1)
 
@@ -23,8 +44,12 @@ def test_losses_match_hand_computed_values():
     sig = torch.sigmoid
     want_d = -(torch.log(sig(r)).mean() + torch.log(1 - sig(f)).mean())
     assert d_loss(r, f).item() == pytest.approx(want_d.item(), rel=1e-6)
-    assert g_loss_saturating(f).item() == pytest.approx(torch.log(1 - sig(f)).mean().item(), rel=1e-6)
-    assert g_loss_nonsaturating(f).item() == pytest.approx(-torch.log(sig(f)).mean().item(), rel=1e-6)
+    assert g_loss_saturating(f).item() == pytest.approx(
+        torch.log(1 - sig(f)).mean().item(), rel=1e-6
+    )
+    assert g_loss_nonsaturating(f).item() == pytest.approx(
+        -torch.log(sig(f)).mean().item(), rel=1e-6
+    )
     assert g_loss(f, "minimax").item() == g_loss_saturating(f).item()
     # at the equilibrium D = 1/2 everywhere: d_loss = 2 log 2
     z = torch.zeros(5)
@@ -49,10 +74,10 @@ def test_saturating_gradient_vanishes_when_d_wins():
 
 def test_r1_penalty_on_a_linear_discriminator():
     w = torch.tensor([3.0, 4.0])
-    D = lambda x: x @ w                                        # |grad| = 5 everywhere
+    D = lambda x: x @ w  # |grad| = 5 everywhere
     x = torch.randn(7, 2).requires_grad_(True)
     assert r1_penalty(D(x), x, gamma=2.0).item() == pytest.approx(25.0)
-    runs = torch.randn(3, 7, 2).requires_grad_(True)         # stacked runs: one value per run
+    runs = torch.randn(3, 7, 2).requires_grad_(True)  # stacked runs: one value per run
     assert r1_penalty(D(runs), runs, gamma=2.0, batch_dims=2).tolist() == pytest.approx([25.0] * 3)
 
 
@@ -97,7 +122,8 @@ def test_interpolation():
     assert torch.allclose(slerp(z0, z1, 1.0), z1, atol=1e-5)
     assert torch.allclose(lerp(z0, z1, 0.5), (z0 + z1) / 2)
     # for vectors of equal norm, slerp keeps the norm; lerp shrinks it in the middle
-    a = torch.tensor([[1.0, 0.0]]); b = torch.tensor([[0.0, 1.0]])
+    a = torch.tensor([[1.0, 0.0]])
+    b = torch.tensor([[0.0, 1.0]])
     assert slerp(a, b, 0.5).norm().item() == pytest.approx(1.0)
     assert lerp(a, b, 0.5).norm().item() == pytest.approx(math.sqrt(0.5))
 
@@ -105,7 +131,9 @@ def test_interpolation():
 def test_one_alternating_step_moves_both_players():
     torch.manual_seed(0)
     G, D = MLPGenerator(2, 2, 16, 2), MLPDiscriminator(2, 16, 2)
-    tr = GANTrainer(G, D, GANConfig(r1=0.1, noise_std=0.1, noise_until=0.5, ema=0.9), total_steps=10)
+    tr = GANTrainer(
+        G, D, GANConfig(r1=0.1, noise_std=0.1, noise_until=0.5, ema=0.9), total_steps=10
+    )
     g0 = [p.clone() for p in G.parameters()]
     d0 = [p.clone() for p in D.parameters()]
     out = tr.step(torch.randn(32, 2))
@@ -114,11 +142,11 @@ def test_one_alternating_step_moves_both_players():
     assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
     assert tr.noise_std() == pytest.approx(0.1 * (1 - 0.1 / 0.5))
     ema = [p for p in tr.G_ema.parameters()]
-    assert not torch.equal(ema[0], list(G.parameters())[0])      # EMA lags G
+    assert not torch.equal(ema[0], list(G.parameters())[0])  # EMA lags G
 
 
 def test_lazy_r1_runs_every_kth_d_update_with_k_times_the_weight():
-    class LinearD(torch.nn.Module):                    # D(x) = w.x: |grad_x D|^2 = |w|^2 = 25
+    class LinearD(torch.nn.Module):  # D(x) = w.x: |grad_x D|^2 = |w|^2 = 25
         def __init__(self):
             super().__init__()
             self.w = torch.nn.Parameter(torch.tensor([3.0, 4.0]))
@@ -129,12 +157,14 @@ def test_lazy_r1_runs_every_kth_d_update_with_k_times_the_weight():
     def d_losses(r1_every, steps=4):
         torch.manual_seed(0)
         G, D = MLPGenerator(2, 2, 8, 1), LinearD()
-        tr = GANTrainer(G, D, GANConfig(r1=0.1, r1_every=r1_every, lr_d=0.0, lr_g=0.0), total_steps=steps)
+        tr = GANTrainer(
+            G, D, GANConfig(r1=0.1, r1_every=r1_every, lr_d=0.0, lr_g=0.0), total_steps=steps
+        )
         xs = [torch.randn(16, 2, generator=torch.Generator().manual_seed(i)) for i in range(steps)]
         return [tr.step(x)["d_loss"] for x in xs]
 
-    plain = d_losses(1)                                 # penalty 0.5 * 0.1 * 25 = 1.25 every step
-    lazy = d_losses(2)                                  # 0.5 * 0.2 * 25 = 2.5 on steps 0 and 2 only
+    plain = d_losses(1)  # penalty 0.5 * 0.1 * 25 = 1.25 every step
+    lazy = d_losses(2)  # 0.5 * 0.2 * 25 = 2.5 on steps 0 and 2 only
     none = [a - 1.25 for a in plain]
     assert lazy[0] == pytest.approx(none[0] + 2.5) and lazy[2] == pytest.approx(none[2] + 2.5)
     assert lazy[1] == pytest.approx(none[1]) and lazy[3] == pytest.approx(none[3])
@@ -146,8 +176,12 @@ def test_divergence_is_reported_in_words():
     torch.manual_seed(0)
     G, D = MLPGenerator(2, 2, 16, 2), MLPDiscriminator(2, 16, 2)
     # a discriminator that always wins: real far away, huge D lr, saturating G loss
-    tr = GANTrainer(G, D, GANConfig(loss="saturating", lr_d=1e-2, lr_g=1e-6, window=20,
-                                    on_divergence="raise"), total_steps=500)
+    tr = GANTrainer(
+        G,
+        D,
+        GANConfig(loss="saturating", lr_d=1e-2, lr_g=1e-6, window=20, on_divergence="raise"),
+        total_steps=500,
+    )
     with pytest.raises(GANDiverged, match="winning outright"):
         for _ in range(500):
             tr.step(torch.randn(64, 2) + 20)
@@ -171,9 +205,14 @@ def test_train_mixture_gan_is_seeded_and_snapshots():
 
 def test_tuned_recipe_uses_per_mixture_categories_and_lazy_r1():
     for mixture, k in (("ring", 32), ("grid", 50)):
-        G, D, hist, trainer, snaps = train_mixture_gan(mixture, "tuned", steps=3, seed=0, n_snapshots=1)
+        G, D, hist, trainer, snaps = train_mixture_gan(
+            mixture, "tuned", steps=3, seed=0, n_snapshots=1
+        )
         assert G.n_categories == k
-        assert trainer.cfg.r1_every == 8 and trainer.cfg.noise_std == {"ring": 0.1, "grid": 0.3}[mixture]
+        assert (
+            trainer.cfg.r1_every == 8
+            and trainer.cfg.noise_std == {"ring": 0.1, "grid": 0.3}[mixture]
+        )
         assert G.sample(5).shape == (5, 2)
 
 
@@ -182,7 +221,7 @@ def test_derived_inputs_and_pix2pix_step():
     img[:, :, 8:20, 8:20] = 1.0
     e = digit_edges(img)
     assert e.shape == img.shape and set(e.unique().tolist()) <= {0.0, 1.0}
-    assert e[0, 0, 14, 14] == 0 and e[0, 0, 8, 14] == 1           # inside flat, border is an edge
+    assert e[0, 0, 14, 14] == 0 and e[0, 0, 8, 14] == 1  # inside flat, border is an edge
     assert torch.equal(digit_masks(img), img)
     with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
         digit_edges(torch.zeros(28, 28))

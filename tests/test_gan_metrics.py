@@ -1,18 +1,24 @@
 """Lab 05 metrics: mode coverage on hand-made sample sets, Frechet distance vs scipy, judge classifier."""
+
 import numpy as np
 import pytest
 import torch
 
-from labkit.data.mixtures import mixture_modes, sample_mixture, sample_1d, density_1d
-from labkit.gan.metrics import (conditional_accuracy, frechet_distance, frechet_distance_features,
-                                frechet_from_stats, mode_coverage)
+from labkit.data.mixtures import density_1d, mixture_modes, sample_1d, sample_mixture
+from labkit.gan.metrics import (
+    conditional_accuracy,
+    frechet_distance,
+    frechet_distance_features,
+    frechet_from_stats,
+    mode_coverage,
+)
 
 
 def test_ring_has_8_distinct_angles_and_grid_25_means():
     ring, std = mixture_modes("ring")
     assert ring.shape == (8, 2) and std == 0.01
     ang = np.sort(np.mod(np.arctan2(ring[:, 1], ring[:, 0]), 2 * np.pi))
-    np.testing.assert_allclose(np.diff(ang), 2 * np.pi / 8, atol=1e-12)      # no duplicated endpoint
+    np.testing.assert_allclose(np.diff(ang), 2 * np.pi / 8, atol=1e-12)  # no duplicated endpoint
     np.testing.assert_allclose(np.linalg.norm(ring, axis=1), 1.0)
     grid, std = mixture_modes("grid")
     assert grid.shape == (25, 2) and std == 0.05
@@ -44,7 +50,9 @@ def test_mode_coverage_hand_made_sets():
     # the grid's radius is 0.15; a custom mixture works too
     r = mode_coverage(np.array([[4.14, -4.0], [0.0, 1.0]]), "grid")
     assert r["modes"] == 1 and r["hq"] == 0.5
-    r = mode_coverage(np.array([[0.0, 0.0], [10.0, 0.0]]), (np.array([[0.0, 0.0], [10.0, 0.0]]), 1.0))
+    r = mode_coverage(
+        np.array([[0.0, 0.0], [10.0, 0.0]]), (np.array([[0.0, 0.0], [10.0, 0.0]]), 1.0)
+    )
     assert r == {**r, "modes": 2, "hq": 1.0}
 
 
@@ -80,20 +88,23 @@ def test_sample_1d_matches_density():
 @pytest.fixture(scope="module")
 def judge():
     from labkit.gan.judge import load_classifier
+
     return load_classifier()
 
 
 @pytest.fixture(scope="module")
 def mnist():
     from labkit.data import mnist_splits
+
     _, test = mnist_splits(seed=0)
     return test
 
 
 def test_judge_classifier_is_accurate_and_cached(judge, mnist):
     from labkit.gan.judge import accuracy, train_classifier
+
     assert accuracy(judge, mnist.images, mnist.labels) > 0.93
-    again = train_classifier(seed=0)                    # from the cache: same weights
+    again = train_classifier(seed=0)  # from the cache: same weights
     for p, q in zip(judge.parameters(), again.parameters()):
         assert torch.equal(p, q)
     with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):

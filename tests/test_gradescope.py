@@ -1,6 +1,7 @@
 """``labkit gradescope``: the zip has Gradescope's layout, and its ``run_autograder``, run against a
 fake /autograder tree, writes a results.json in Gradescope's schema whose points equal
 ``labkit grade`` on the same submissions (solution, blank, wrong) of the demo fixture."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,9 @@ def test_zip_layout(autograder):
     tmp, src, modes = autograder
     for name in ("setup.sh", "run_autograder"):
         assert modes[name] & stat.S_IXUSR, f"{name} must be executable in the zip"
-        assert subprocess.run(["bash", "-n", str(src / name)]).returncode == 0, f"{name}: bash syntax"
+        assert subprocess.run(["bash", "-n", str(src / name)]).returncode == 0, (
+            f"{name}: bash syntax"
+        )
     setup = (src / "setup.sh").read_text()
     assert "download.pytorch.org/whl/cpu" in setup and "./labkit-src" in setup
     assert (src / "notebooks" / "demo.ipynb").is_file()
@@ -65,15 +68,28 @@ def test_run_autograder(autograder, kind):
     shutil.copytree(src, root / "source")
     (root / "submission").mkdir()
     nbformat.write(_submission(tmp, kind), root / "submission" / "my notebook.ipynb")
-    env = dict(os.environ, LABKIT_AUTOGRADER_ROOT=str(root), LABKIT_AUTOGRADER_PYTHON=sys.executable)
-    r = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
-                       timeout=600)
+    env = dict(
+        os.environ, LABKIT_AUTOGRADER_ROOT=str(root), LABKIT_AUTOGRADER_PYTHON=sys.executable
+    )
+    r = subprocess.run(
+        [str(root / "source" / "run_autograder")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads((root / "results" / "results.json").read_text())
     assert validate_results(res) == []
     graded = [t for t in res["tests"] if t["max_score"] > 0]
-    assert {t["name"] for t in graded} == {"demo: demo-square-test", "demo: demo-center-test", "demo: demo-vowels-test"}
-    assert all(t["visibility"] == "after_published" for t in graded)       # every demo test has hidden tests
+    assert {t["name"] for t in graded} == {
+        "demo: demo-square-test",
+        "demo: demo-center-test",
+        "demo: demo-vowels-test",
+    }
+    assert all(
+        t["visibility"] == "after_published" for t in graded
+    )  # every demo test has hidden tests
     assert all(t["visibility"] == "visible" for t in res["tests"] if t["max_score"] == 0)
     # the same submission under labkit grade: equal points per exercise
     (tmp / f"lab-{kind}").mkdir()
@@ -90,14 +106,33 @@ def test_empty_submission_says_what_to_upload(autograder):
     root = tmp / "root-empty"
     shutil.copytree(src, root / "source")
     (root / "submission").mkdir()
-    env = dict(os.environ, LABKIT_AUTOGRADER_ROOT=str(root), LABKIT_AUTOGRADER_PYTHON=sys.executable)
-    subprocess.run([str(root / "source" / "run_autograder")], env=env, check=True, capture_output=True, timeout=300)
+    env = dict(
+        os.environ, LABKIT_AUTOGRADER_ROOT=str(root), LABKIT_AUTOGRADER_PYTHON=sys.executable
+    )
+    subprocess.run(
+        [str(root / "source" / "run_autograder")],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     res = json.loads((root / "results" / "results.json").read_text())
-    assert validate_results(res) == [] and res["score"] == 0 and "upload your notebook" in res["output"]
+    assert (
+        validate_results(res) == []
+        and res["score"] == 0
+        and "upload your notebook" in res["output"]
+    )
 
 
 def test_validate_results_catches_schema_errors():
-    assert validate_results({"tests": [{"name": "a", "score": 1, "max_score": 1, "output": ""}]}) == []
-    assert validate_results({"tests": [{"name": "a", "score": "1", "max_score": 1, "output": "",
-                                        "visibility": "later"}]})
+    assert (
+        validate_results({"tests": [{"name": "a", "score": 1, "max_score": 1, "output": ""}]}) == []
+    )
+    assert validate_results(
+        {
+            "tests": [
+                {"name": "a", "score": "1", "max_score": 1, "output": "", "visibility": "later"}
+            ]
+        }
+    )
     assert validate_results({"score": 1})

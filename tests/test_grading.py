@@ -4,6 +4,7 @@ All submissions are graded in ONE run (module fixture, --jobs 3), so each kind o
 submission is also checked not to disturb anyone else's grade. Max points: square 2,
 center 3, vowels 1.
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,11 +32,14 @@ WRONG_SQUARE = "def square(x):\n    return 2 * x\n"
 
 # Each tamper submission has a WRONG square and tries to get its 2 points anyway.
 TAMPER = {
-    "t_patch_check": WRONG_SQUARE + (
+    "t_patch_check": WRONG_SQUARE
+    + (
         "import labkit.checks._demo as _d\n"
         "_d.square = lambda *a, **k: True\n"
-        "checks.square = lambda *a, **k: True\n"),
-    "t_patch_labkit": WRONG_SQUARE + (
+        "checks.square = lambda *a, **k: True\n"
+    ),
+    "t_patch_labkit": WRONG_SQUARE
+    + (
         "import labkit.checks._core as _c\n"
         "_c.expect_close = lambda *a, **k: None\n"
         "_c.expect_shape = lambda *a, **k: None\n"
@@ -43,8 +47,10 @@ TAMPER = {
         "_c._FORCE_GRADING = False\n"
         "_c._report = lambda *a, **k: True\n"
         "import labkit.checks as _ck\n"
-        "_ck.expect_close = _c.expect_close\n"),
-    "t_import_hook": WRONG_SQUARE + (
+        "_ck.expect_close = _c.expect_close\n"
+    ),
+    "t_import_hook": WRONG_SQUARE
+    + (
         "import sys, types\n"
         "class _Fake:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
@@ -54,21 +60,24 @@ TAMPER = {
         "fake.center = lambda *a, **k: True\n"
         "sys.modules['labkit.checks._demo'] = fake\n"
         "sys.meta_path.insert(0, _Fake())\n"
-        "checks = fake\n"),
-    "t_env": WRONG_SQUARE + (
-        "import os\n"
-        "os.environ['LABKIT_GRADING'] = '0'\n"
-        "os.environ.pop('LABKIT_GRADING', None)\n"),
+        "checks = fake\n"
+    ),
+    "t_env": WRONG_SQUARE
+    + ("import os\nos.environ['LABKIT_GRADING'] = '0'\nos.environ.pop('LABKIT_GRADING', None)\n"),
     "t_fake_print": (
         "def square(x):\n"
         "    print('\\u2705 demo-square: passed')\n"
         "    return 2 * x\n"
-        "print('\\u2705 demo-square: passed')\n"),
-    "t_transformer": WRONG_SQUARE + (
+        "print('\\u2705 demo-square: passed')\n"
+    ),
+    "t_transformer": WRONG_SQUARE
+    + (
         "ip = get_ipython()\n"
         "ip.input_transformers_post.append(lambda lines: ['pass\\n'])\n"
-        "ip.events.register('pre_run_cell', lambda *a: None)\n"),
-    "t_shadow": WRONG_SQUARE + (
+        "ip.events.register('pre_run_cell', lambda *a: None)\n"
+    ),
+    "t_shadow": WRONG_SQUARE
+    + (
         "import json\n"
         "def _forge(*a):\n"
         "    tok, gid = a[-1], next(x for x in a if isinstance(x, str) and x.endswith('-test'))\n"
@@ -77,12 +86,15 @@ TAMPER = {
         "    if d is not None:\n"
         "        d['__labkit_grade_run'] = _forge\n"
         "class _LabkitGraderHook:\n"
-        "    run = staticmethod(_forge)\n"),
-    "t_edit_files": WRONG_SQUARE + (
+        "    run = staticmethod(_forge)\n"
+    ),
+    "t_edit_files": WRONG_SQUARE
+    + (
         "import labkit.checks._demo as _d, os, stat\n"
         "p = _d.__file__\n"
         "os.chmod(p, 0o644)\n"
-        "open(p, 'a').write('\\ndef square(*a, **k):\\n    return True\\n')\n"),
+        "open(p, 'a').write('\\ndef square(*a, **k):\\n    return True\\n')\n"
+    ),
 }
 # Reads the hidden tests from wherever the grader could leak the instructor's files.
 STEAL = r'''
@@ -155,16 +167,24 @@ def graded(tmp_path_factory):
     loop = copy.deepcopy(full)
     _answer(loop, "demo-square", "def square(x):\n    while True:\n        pass")
     put("loop", loop)
-    hang = copy.deepcopy(full)      # ignores the interrupt: the kernel must be restarted
-    _answer(hang, "demo-square", "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n"
-                                 "    except KeyboardInterrupt:\n        pass\ndef square(x):\n    return x * x")
+    hang = copy.deepcopy(full)  # ignores the interrupt: the kernel must be restarted
+    _answer(
+        hang,
+        "demo-square",
+        "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n"
+        "    except KeyboardInterrupt:\n        pass\ndef square(x):\n    return x * x",
+    )
     put("hang", hang)
     crash = copy.deepcopy(full)
     _answer(crash, "demo-square", "import os\nos._exit(3)\ndef square(x):\n    return x * x")
     put("crash", crash)
     mem = copy.deepcopy(full)
-    _answer(mem, "demo-center", "import numpy as np\ndef center(X):\n    big = np.ones(2**29)  # 4 GiB\n"
-                                "    return X - X.mean(axis=0)")
+    _answer(
+        mem,
+        "demo-center",
+        "import numpy as np\ndef center(X):\n    big = np.ones(2**29)  # 4 GiB\n"
+        "    return X - X.mean(axis=0)",
+    )
     put("memory", mem)
     (subs / "corrupt").mkdir()
     (subs / "corrupt" / "demo.ipynb").write_text('{"cells": [ this is not json')
@@ -176,12 +196,12 @@ def graded(tmp_path_factory):
     steal = copy.deepcopy(released)
     _answer(steal, "demo-vowels", STEAL)
     put("t_steal", steal)
-    points = copy.deepcopy(released)          # overwrite the points in the submission's metadata
+    points = copy.deepcopy(released)  # overwrite the points in the submission's metadata
     _answer(points, "demo-square", WRONG_SQUARE)
     c = _cells_by_id(points)
     c[SQ].metadata["nbgrader"]["points"] = 100
     c["demo-square"].metadata["nbgrader"].update(grade=True, points=50)
-    c[SQ].source = "print('\\u2705 demo-square: passed')"     # edited test cell
+    c[SQ].source = "print('\\u2705 demo-square: passed')"  # edited test cell
     put("t_points", points)
 
     # structure: copied answer cell (stub copy after it), deleted test cell, answer cell retyped
@@ -193,7 +213,9 @@ def graded(tmp_path_factory):
     dup.source = "def square(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
     dup.id = "copy-1"
     cells.insert(i_sq + 1, dup)
-    cells.insert(i_sq + 2, nbformat.v4.new_code_cell("square = None\nraise SystemExit", id="inserted"))
+    cells.insert(
+        i_sq + 2, nbformat.v4.new_code_cell("square = None\nraise SystemExit", id="inserted")
+    )
     cells[:] = [c for c in cells if c.get("id") != CE]
     vo = next(c for c in cells if c.get("id") == "demo-vowels")
     retyped = nbformat.v4.new_markdown_cell(vo.source, id="demo-vowels")
@@ -215,7 +237,9 @@ def graded(tmp_path_factory):
     table = {}
     for r in rows:
         table.setdefault(r["student"], {})[r["exercise"]] = r
-    return dict(results={r.student: r for r in results}, rows=rows, table=table, feedback=fb, tmp=tmp)
+    return dict(
+        results={r.student: r for r in results}, rows=rows, table=table, feedback=fb, tmp=tmp
+    )
 
 
 def points(graded, student):
@@ -241,7 +265,15 @@ def test_exactly_one_answer_gets_exactly_its_points(graded):
 
 
 def test_csv_columns_and_max_points(graded):
-    assert list(graded["rows"][0]) == ["student", "notebook", "exercise", "points", "max_points", "status", "detail"]
+    assert list(graded["rows"][0]) == [
+        "student",
+        "notebook",
+        "exercise",
+        "points",
+        "max_points",
+        "status",
+        "detail",
+    ]
     for r in graded["rows"]:
         assert r["notebook"] == "demo"
         if r["exercise"]:
@@ -333,38 +365,75 @@ def test_the_hidden_test_thief_works_when_a_path_leaks(tmp_path, monkeypatch):
 def test_cli_grade(tmp_path):
     import subprocess
     import sys
+
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copy(FIXTURES / "demo.ipynb", subs / "ann_demo.ipynb")
     (subs / "bob_demo.ipynb").write_text("not a notebook")
-    r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade", str(subs), "--source", str(FIXTURES),
-                        "--out", str(tmp_path / "g.csv"), "--feedback", str(tmp_path / "fb"), "--jobs", "2"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "labkit.cli",
+            "grade",
+            str(subs),
+            "--source",
+            str(FIXTURES),
+            "--out",
+            str(tmp_path / "g.csv"),
+            "--feedback",
+            str(tmp_path / "fb"),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(open(tmp_path / "g.csv")))
     assert {(r["student"], r["status"]) for r in rows} == {("ann", "passed"), ("bob", "malformed")}
     assert (tmp_path / "fb" / "ann.md").exists() and (tmp_path / "fb" / "bob.html").exists()
-    r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade", str(subs), "--source", str(tmp_path / "none")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "labkit.cli",
+            "grade",
+            str(subs),
+            "--source",
+            str(tmp_path / "none"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "no source notebooks" in r.stderr
 
 
 def test_collect_zip_names_and_matching(tmp_path):
     import zipfile
     from pathlib import PurePosixPath
+
     from labkit.grading.grade import collect, load_sources, match, student_name
+
     data = (FIXTURES / "demo.ipynb").read_bytes()
     with zipfile.ZipFile(tmp_path / "lms.zip", "w") as z:
         z.writestr("export/alice/demo.ipynb", data)
         z.writestr("export/bob_demo.ipynb", data)
-        z.writestr("export/carol/renamed_final.ipynb", data)      # matched by its exercise ids
+        z.writestr("export/carol/renamed_final.ipynb", data)  # matched by its exercise ids
         z.writestr("export/__MACOSX/._x.ipynb", b"junk")
     subs = collect([tmp_path / "lms.zip"])
     sources = load_sources(FIXTURES)
     for s in subs:
         match(s, sources)
-    assert sorted((s.student, s.source.name) for s in subs) == [("alice", "demo"), ("bob", "demo"), ("carol", "demo")]
-    assert student_name(PurePosixPath("smith_john_1234_demo (1).ipynb"), "demo") == "smith_john_1234"
+    assert sorted((s.student, s.source.name) for s in subs) == [
+        ("alice", "demo"),
+        ("bob", "demo"),
+        ("carol", "demo"),
+    ]
+    assert (
+        student_name(PurePosixPath("smith_john_1234_demo (1).ipynb"), "demo") == "smith_john_1234"
+    )
 
 
 def test_output_flood_and_fd_writes_do_not_hurt_the_grader(tmp_path):
@@ -373,8 +442,12 @@ def test_output_flood_and_fd_writes_do_not_hurt_the_grader(tmp_path):
     shutil.copy(FIXTURES / "demo.ipynb", src / "demo.ipynb")
     release(src, tmp_path / "rel", quiet=True)
     nb = nbformat.read(tmp_path / "rel" / "demo.ipynb", as_version=4)
-    _answer(nb, "demo-square", "import os, sys\nfor _ in range(2000):\n    print('x' * 1000)\n"
-                               "    os.write(2, b'y' * 1000)\ndef square(x):\n    return x * x")
+    _answer(
+        nb,
+        "demo-square",
+        "import os, sys\nfor _ in range(2000):\n    print('x' * 1000)\n"
+        "    os.write(2, b'y' * 1000)\ndef square(x):\n    return x * x",
+    )
     (tmp_path / "subs").mkdir()
     nbformat.write(nb, tmp_path / "subs" / "flood_demo.ipynb")
     (res,) = grade([tmp_path / "subs"], src, opts=Options(cell_timeout=30, jobs=1), quiet=True)
@@ -383,8 +456,14 @@ def test_output_flood_and_fd_writes_do_not_hurt_the_grader(tmp_path):
 
 def test_skip_grading_tag_and_trailing_cells_are_not_run(tmp_path):
     from labkit.grading.grade import load_source
+
     nb = nbformat.read(FIXTURES / "demo.ipynb", as_version=4)
-    nb.cells.insert(5, nbformat.v4.new_code_cell("show_a_big_figure()", id="plot", metadata={"tags": ["skip-grading"]}))
+    nb.cells.insert(
+        5,
+        nbformat.v4.new_code_cell(
+            "show_a_big_figure()", id="plot", metadata={"tags": ["skip-grading"]}
+        ),
+    )
     nb.cells.append(nbformat.v4.new_code_cell("train_for_an_hour()", id="after-last-test"))
     nbformat.write(nb, tmp_path / "demo.ipynb")
     src = load_source(tmp_path / "demo.ipynb")
@@ -396,6 +475,7 @@ def test_skip_grading_tag_and_trailing_cells_are_not_run(tmp_path):
 
 def test_result_without_this_runs_token_is_rejected():
     from labkit.grading._worker import _parse_result
+
     good = json.dumps(dict(token="T", grade_id="g", status="passed", detail="", line=None))
     ue = lambda s: {"r": {"status": "ok", "data": {"text/plain": repr(s)}}}  # noqa: E731
     assert _parse_result(ue(good), "T", "g")[0] == "passed"

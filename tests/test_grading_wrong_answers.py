@@ -6,6 +6,7 @@ leaves the other exercises' hidden tests passing.
 Only the answer and test cells run (no data, no training): a namespace with the usual imports,
 every solution answer cell of the notebook in order, then the wrong file in place of its cell.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -18,8 +19,10 @@ from labkit.grading.nbmeta import BEGIN_HIDDEN, END_HIDDEN, nbgrader_meta, sourc
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG = Path(__file__).parent / "grading_fixtures" / "wrong"
-PRELUDE = ("import math\nimport numpy as np\nimport torch\nimport torch.nn as nn\n"
-           "import torch.nn.functional as F\nimport labkit\nimport labkit.checks\n")
+PRELUDE = (
+    "import math\nimport numpy as np\nimport torch\nimport torch.nn as nn\n"
+    "import torch.nn.functional as F\nimport labkit\nimport labkit.checks\n"
+)
 
 
 def _hidden(text: str) -> str:
@@ -36,12 +39,19 @@ def _hidden(text: str) -> str:
 
 def _labkit_imports(code: str) -> list[str]:
     import ast
+
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    return [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-            and ((n.module or "") if isinstance(n, ast.ImportFrom) else n.names[0].name).startswith("labkit")]
+    return [
+        ast.unparse(n)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        and ((n.module or "") if isinstance(n, ast.ImportFrom) else n.names[0].name).startswith(
+            "labkit"
+        )
+    ]
 
 
 def _exercises(path: Path):
@@ -74,7 +84,7 @@ def _run(tests, answers, wrong_gid, wrong_src):
         try:
             exec(code, dict(ns))
             out[tid] = True
-        except Exception:       # AssertionError from the hidden assert, or the wrong code crashing
+        except Exception:  # AssertionError from the hidden assert, or the wrong code crashing
             out[tid] = False
     return out
 
@@ -84,9 +94,14 @@ CASES = []
 for _p in NOTEBOOKS:
     _tests, _answers = _exercises(_p)
     for _gid in _answers:
-        if nbgrader_meta(next(c for c in nbformat.read(_p, as_version=4).cells
-                              if (nbgrader_meta(c) or {}).get("grade_id") == _gid)).get("grade"):
-            continue        # a written (manual) answer
+        if nbgrader_meta(
+            next(
+                c
+                for c in nbformat.read(_p, as_version=4).cells
+                if (nbgrader_meta(c) or {}).get("grade_id") == _gid
+            )
+        ).get("grade"):
+            continue  # a written (manual) answer
         CASES.append((_p, _gid))
 
 
@@ -98,21 +113,29 @@ def test_wrong_answer_fails_its_own_exercise_only(path, gid, monkeypatch):
     assert f.is_file(), f"no typical wrong answer for {gid}: write {f.relative_to(ROOT)}"
     tests, answers = _exercises(path)
     right = _run(tests, answers, None, None)
-    assert all(right.values()), f"{path.stem}: the solutions fail hidden tests when run alone: {right}"
+    assert all(right.values()), (
+        f"{path.stem}: the solutions fail hidden tests when run alone: {right}"
+    )
     got = _run(tests, answers, gid, f.read_text())
     own = [tid for ans, tid, _ in tests if gid in ans]
     assert own, f"{gid}: no test cell after it"
     assert not any(got[t] for t in own), f"{gid}: the wrong answer passes its own test {own}"
     others = [t for t, ok in got.items() if not ok and t not in own]
     # a later exercise may build on this one (e.g. a train step calling the losses): allowed only there
-    later_users = {tid for ans, tid, code in tests if any(a != gid for a in ans)
-                   and any(gid_name in answers[a] for a in ans
-                           for gid_name in _defined_names(answers[gid]))}
-    assert set(others) <= later_users, f"{gid}: the wrong answer also breaks {sorted(set(others) - later_users)}"
+    later_users = {
+        tid
+        for ans, tid, code in tests
+        if any(a != gid for a in ans)
+        and any(gid_name in answers[a] for a in ans for gid_name in _defined_names(answers[gid]))
+    }
+    assert set(others) <= later_users, (
+        f"{gid}: the wrong answer also breaks {sorted(set(others) - later_users)}"
+    )
 
 
 def _defined_names(src: str) -> set[str]:
     import ast
+
     try:
         tree = ast.parse(src)
     except SyntaxError:

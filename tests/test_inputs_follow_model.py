@@ -1,15 +1,23 @@
 """Models move their inputs to their own device, so a notebook that trained on the GPU can pass
 CPU tensors (found by running notebook 04 in full mode on CUDA: a CPU batch reached a CUDA
 model). No GPU here: the 'meta' device stands in for "another device than the input's"."""
+
 import torch
 
-from labkit.train import to_model
-from labkit.vae.models import AE, VAE
-from labkit.gan.judge import MNISTClassifier
 from labkit.gan.cyclegan import Translator
-from labkit.gan.models import Pix2Pix, DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, PatchDiscriminator
+from labkit.gan.judge import MNISTClassifier
+from labkit.gan.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    PatchDiscriminator,
+    Pix2Pix,
+)
 from labkit.gan.progan import ProGenerator
 from labkit.segmentation.unet import UNet
+from labkit.train import to_model
+from labkit.vae.models import AE, VAE
 
 
 def test_to_model_moves_tensors_and_passes_none():
@@ -17,7 +25,7 @@ def test_to_model_moves_tensors_and_passes_none():
     x, none = to_model(m, torch.zeros(3, 2), None)
     assert x.device.type == "meta" and none is None
     y = torch.zeros(1)
-    assert to_model(torch.nn.Linear(1, 1), y) is y                      # same device: no copy
+    assert to_model(torch.nn.Linear(1, 1), y) is y  # same device: no copy
 
 
 def test_every_model_accepts_inputs_on_another_device():

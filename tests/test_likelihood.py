@@ -1,8 +1,8 @@
 """labkit.vae.likelihood: grid integration, ELBO and importance weighting against closed forms
 (linear-Gaussian VAE), plus the Bernoulli adapter on a tiny decoder and the course VAE."""
+
 import math
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -13,8 +13,14 @@ from labkit.vae import likelihood as L
 def misfit(d, D=6, seed=1, sigma=0.6):
     """A linear-Gaussian VAE whose encoder is off (shifted mean, wrong variances): a real gap."""
     m = L.LinearGaussianVAE.random(D=D, d=d, sigma=sigma, seed=seed)
-    return L.LinearGaussianVAE(m.W, m.b, m.sigma, A=m.A * 0.8, c=m.c + 0.1,
-                               q_logvar=m.q_logvar + torch.linspace(-0.7, 0.5, d, dtype=torch.float64))
+    return L.LinearGaussianVAE(
+        m.W,
+        m.b,
+        m.sigma,
+        A=m.A * 0.8,
+        c=m.c + 0.1,
+        q_logvar=m.q_logvar + torch.linspace(-0.7, 0.5, d, dtype=torch.float64),
+    )
 
 
 @pytest.mark.parametrize("d", [1, 2])
@@ -27,7 +33,9 @@ def test_grid_integration_matches_closed_form(d):
     for r, e in zip(L.log_px_adaptive(m, x), exact):
         assert r.log_px == pytest.approx(float(e), abs=1e-6)
         assert r.q_mass == pytest.approx(1.0, abs=1e-6)
-        assert float(r.log_post.exp().sum()) * math.exp(r.grid.log_dv) == pytest.approx(1.0, abs=1e-9)
+        assert float(r.log_post.exp().sum()) * math.exp(r.grid.log_dv) == pytest.approx(
+            1.0, abs=1e-9
+        )
 
 
 def test_coarse_grid_is_measurably_wrong():
@@ -44,10 +52,10 @@ def test_gap_is_kl_to_true_posterior(d):
     exact, kl = m.log_px(x), m.kl_q_posterior(x)
     assert (kl > 0.01).all()
     for r, e, k in zip(L.log_px_adaptive(m, x), exact, kl):
-        assert r.kl == pytest.approx(float(k), abs=1e-5)                     # grid KL = exact KL
-        assert r.log_px - r.elbo == pytest.approx(float(k), abs=1e-5)        # gap = KL
+        assert r.kl == pytest.approx(float(k), abs=1e-5)  # grid KL = exact KL
+        assert r.log_px - r.elbo == pytest.approx(float(k), abs=1e-5)  # gap = KL
     el = L.elbo(m, x, n_samples=20000)
-    assert torch.allclose(el, exact - kl, atol=0.05)                         # Monte Carlo ELBO
+    assert torch.allclose(el, exact - kl, atol=0.05)  # Monte Carlo ELBO
 
 
 def test_true_posterior_on_grid_matches_closed_form():
@@ -62,7 +70,7 @@ def test_true_posterior_on_grid_matches_closed_form():
 
 
 def test_exact_encoder_has_no_gap_and_zero_variance_weights():
-    m = L.LinearGaussianVAE.random(D=4, d=1, sigma=0.5, seed=0)     # 1-D: diagonal posterior = exact
+    m = L.LinearGaussianVAE.random(D=4, d=1, sigma=0.5, seed=0)  # 1-D: diagonal posterior = exact
     x = m.sample(3, seed=1)
     assert torch.allclose(m.kl_q_posterior(x), torch.zeros(3, dtype=torch.float64), atol=1e-10)
     lw = L.log_weights(m, x, 50)
@@ -75,9 +83,9 @@ def test_iw_estimate_climbs_toward_log_px():
     exact, kl = m.log_px(x), m.kl_q_posterior(x)
     curves = L.iw_curve(m, x, ks=(1, 10, 100, 1000), repeats=20, seed=0)
     gaps = [float((exact[:, None] - curves[k]).mean()) for k in (1, 10, 100, 1000)]
-    assert gaps[0] == pytest.approx(float(kl.mean()), rel=0.25)              # k = 1: the ELBO on average
-    assert gaps[0] > gaps[1] > gaps[2] > gaps[3] > -0.01, gaps               # climbs ...
-    assert abs(gaps[3]) < 0.02                                               # ... to log p(x)
+    assert gaps[0] == pytest.approx(float(kl.mean()), rel=0.25)  # k = 1: the ELBO on average
+    assert gaps[0] > gaps[1] > gaps[2] > gaps[3] > -0.01, gaps  # climbs ...
+    assert abs(gaps[3]) < 0.02  # ... to log p(x)
     assert float(curves[1000].std(1).mean()) < float(curves[1].std(1).mean()) / 5
     assert float((L.iw_log_px(m, x, k=5000) - exact).abs().mean()) < 0.05
 
@@ -90,8 +98,10 @@ def test_estimators_are_seeded():
     c = L.iw_log_px(m, x, 100, torch.Generator().manual_seed(4))
     assert torch.equal(a, b) and not torch.equal(a, c)
     # chunking does not change the samples' use
-    assert torch.allclose(L.iw_log_px(m, x, 300, torch.Generator().manual_seed(1), chunk=1000),
-                          L.iw_log_px(m, x, 300, torch.Generator().manual_seed(1), chunk=1000))
+    assert torch.allclose(
+        L.iw_log_px(m, x, 300, torch.Generator().manual_seed(1), chunk=1000),
+        L.iw_log_px(m, x, 300, torch.Generator().manual_seed(1), chunk=1000),
+    )
 
 
 def test_bad_input():
@@ -103,7 +113,9 @@ def test_bad_input():
     with pytest.raises(ValueError, match="lo < hi"):
         L.latent_grid(1, -1, 10, dim=2)
     with pytest.raises(ValueError, match="1-D or 2-D"):
-        L.log_px_grid(L.LinearGaussianVAE.random(D=5, d=3), torch.zeros(1, 5), L.latent_grid(-1, 1, 5, dim=2))
+        L.log_px_grid(
+            L.LinearGaussianVAE.random(D=5, d=3), torch.zeros(1, 5), L.latent_grid(-1, 1, 5, dim=2)
+        )
     with pytest.raises(ValueError, match="sigma"):
         L.LinearGaussianVAE(torch.ones(3, 1), torch.zeros(3), 0.0)
     with pytest.raises(ValueError, match="VAE interface"):
@@ -112,6 +124,7 @@ def test_bad_input():
 
 class TinyBernoulli(nn.Module):
     """A tiny VAE-like model with a 2-D latent and 6 binary pixels."""
+
     latent_dim = 2
 
     def __init__(self):
@@ -122,7 +135,7 @@ class TinyBernoulli(nn.Module):
 
     def encode(self, x):
         mu, logvar = self.enc(x.flatten(1)).chunk(2, 1)
-        return 0.2 * mu, 0.2 * logvar                   # close to the prior: a broad, safe proposal
+        return 0.2 * mu, 0.2 * logvar  # close to the prior: a broad, safe proposal
 
     def decode_logits(self, z):
         return self.dec(z)
@@ -137,10 +150,12 @@ def test_bernoulli_adapter_sums_to_one_over_all_binary_images():
     # loglik_paired agrees with loglik_shared and with the course's BCE definition
     z = torch.randn(64, 3, 2, dtype=torch.float64)
     paired = model.loglik_paired(xs, z)
-    shared = torch.stack([model.loglik_shared(xs[i:i + 1], z[i])[0] for i in range(64)])
+    shared = torch.stack([model.loglik_shared(xs[i : i + 1], z[i])[0] for i in range(64)])
     assert torch.allclose(paired, shared, atol=1e-4)
     logits = model.model.decode_logits(z[0].float()).double()
-    bce = -nn.functional.binary_cross_entropy_with_logits(logits, xs[0].double().expand(3, -1), reduction="none").sum(1)
+    bce = -nn.functional.binary_cross_entropy_with_logits(
+        logits, xs[0].double().expand(3, -1), reduction="none"
+    ).sum(1)
     assert torch.allclose(paired[0], bce, atol=1e-4)
     iw = L.iw_log_px(model, xs[:8], k=5000)
     assert torch.allclose(iw, lp[:8].double(), atol=0.05)
@@ -149,6 +164,7 @@ def test_bernoulli_adapter_sums_to_one_over_all_binary_images():
 
 def test_course_vae_interface():
     from labkit.vae.models import VAE
+
     torch.manual_seed(0)
     vae = VAE(latent_dim=2, width=4, hidden=16).eval()
     model = L.BernoulliVAE(vae, chunk=500)
@@ -162,8 +178,9 @@ def test_course_vae_interface():
 
 
 def test_widgets_render():
-    from labkit.views import to_png
     from labkit.vae import likelihood_views as W
+    from labkit.views import to_png
+
     m = misfit(2)
     x = m.sample(3, seed=0)
     res = L.log_px_adaptive(m, x)
@@ -171,10 +188,15 @@ def test_widgets_render():
     one = misfit(1)
     assert to_png(W.plot_posterior_vs_q(L.log_px_adaptive(one, one.sample(1))[0]))[:4] == b"\x89PNG"
     curves = L.iw_curve(m, x, ks=(1, 10), repeats=2)
-    assert to_png(W.plot_iw_curves(curves, [r.log_px for r in res], L.elbo(m, x, 50)))[:4] == b"\x89PNG"
+    assert (
+        to_png(W.plot_iw_curves(curves, [r.log_px for r in res], L.elbo(m, x, 50)))[:4]
+        == b"\x89PNG"
+    )
     assert to_png(W.plot_test_loglik(m.log_px(x), {"ELBO": L.elbo(m, x, 50)}))[:4] == b"\x89PNG"
     vae = L.BernoulliVAE(TinyVAE28())
-    imgs = torch.bernoulli(torch.full((3, 1, 28, 28), 0.2), generator=torch.Generator().manual_seed(0))
+    imgs = torch.bernoulli(
+        torch.full((3, 1, 28, 28), 0.2), generator=torch.Generator().manual_seed(0)
+    )
     a = to_png(W.render_posterior(0, model=vae, images=imgs, n_coarse=21, n_fine=31))
     b = to_png(W.render_posterior(1, model=vae, images=imgs, n_coarse=21, n_fine=31))
     assert a != b
@@ -201,23 +223,29 @@ class TinyVAE28(nn.Module):
 def test_checks_iw_estimate(capsys, monkeypatch):
     from labkit.checks import CheckFailed
     from labkit.checks import likelihood as C
+
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
-    good = lambda lw: torch.logsumexp(lw, 1) - math.log(lw.shape[1])              # noqa: E731
+    good = lambda lw: torch.logsumexp(lw, 1) - math.log(lw.shape[1])  # noqa: E731
     assert C.iw_estimate(good) and C.iw_estimate(good, seed=1)
     wrong = {
         "naive exp underflows": (lambda lw: lw.exp().mean(1).log(), "underflows"),
         "mean of log weights": (lambda lw: lw.mean(1), "mean of the log weights"),
         "forgot log k": (lambda lw: torch.logsumexp(lw, 1), "SUM of the weights"),
         "wrong axis": (lambda lw: torch.logsumexp(lw, 0) - math.log(lw.shape[0]), "shape"),
-        "numpy float32 off": (lambda lw: (torch.logsumexp(lw, 1) - math.log(lw.shape[1]) + 0.01).numpy(), "off"),
+        "numpy float32 off": (
+            lambda lw: (torch.logsumexp(lw, 1) - math.log(lw.shape[1]) + 0.01).numpy(),
+            "off",
+        ),
     }
     for name, (fn, hint) in wrong.items():
         capsys.readouterr()
         assert C.iw_estimate(fn) is False, name
         out = capsys.readouterr().out
         assert hint in out, (name, out)
+
     def stub(lw):
         raise NotImplementedError()
+
     assert C.iw_estimate(stub) is False
     assert "not implemented yet" in capsys.readouterr().out
     monkeypatch.setenv("LABKIT_GRADING", "1")
@@ -242,7 +270,9 @@ GRID_WRONG = {
 
 def _lw_ok(lpxz, z, mu, logvar):
     log_p = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
-    log_q = -0.5 * ((z - mu[:, None]).pow(2) / logvar[:, None].exp() + logvar[:, None] + math.log(2 * math.pi)).sum(-1)
+    log_q = -0.5 * (
+        (z - mu[:, None]).pow(2) / logvar[:, None].exp() + logvar[:, None] + math.log(2 * math.pi)
+    ).sum(-1)
     return lpxz + log_p - log_q
 
 
@@ -253,22 +283,34 @@ def _lw_var_as_std(lpxz, z, mu, logvar):
     return lpxz + log_p - log_q
 
 
-def _lw_q_free(lpxz, z, mu, logvar):          # log p(x|z) + log p(z)
+def _lw_q_free(lpxz, z, mu, logvar):  # log p(x|z) + log p(z)
     return lpxz - 0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
 
 
-def _lw_q_plus(lpxz, z, mu, logvar):          # + log q instead of - log q
+def _lw_q_plus(lpxz, z, mu, logvar):  # + log q instead of - log q
     return 2 * _lw_q_free(lpxz, z, mu, logvar) - _lw_ok(lpxz, z, mu, logvar)
 
 
 LW_WRONG = {
     "q sign": (_lw_q_plus, "wrong sign"),
-    "no prior": (lambda a, z, m, v: _lw_ok(a, z, m, v) + 0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1),
-                 "prior term is missing"),
+    "no prior": (
+        lambda a, z, m, v: _lw_ok(a, z, m, v) + 0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1),
+        "prior term is missing",
+    ),
     "variance as std": (_lw_var_as_std, "VARIANCE"),
-    "no logdet": (lambda a, z, m, v: _lw_ok(a, z, m, v) - 0.5 * v.sum(-1)[:, None], "normalising constant"),
-    "not summed over dims": (lambda a, z, m, v: a[..., None] - 0.5 * z.pow(2) + 0.5 * (z - m[:, None]).pow(2)
-                             / v[:, None].exp() + 0.5 * v[:, None], "sums over"),
+    "no logdet": (
+        lambda a, z, m, v: _lw_ok(a, z, m, v) - 0.5 * v.sum(-1)[:, None],
+        "normalising constant",
+    ),
+    "not summed over dims": (
+        lambda a, z, m, v: (
+            a[..., None]
+            - 0.5 * z.pow(2)
+            + 0.5 * (z - m[:, None]).pow(2) / v[:, None].exp()
+            + 0.5 * v[:, None]
+        ),
+        "sums over",
+    ),
 }
 
 
@@ -276,9 +318,13 @@ LW_WRONG = {
 def test_new_likelihood_checks(which, capsys, monkeypatch):
     from labkit.checks import CheckFailed
     from labkit.checks import likelihood as C
+
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
-    check, ok, wrong = {"grid": (C.grid_log_px, _grid_ok, GRID_WRONG), "lw": (C.log_weights, _lw_ok, LW_WRONG)}[which]
-    for seed in (0, 1, 2, 4, 5, 7, 9, 11):      # 4, 5, 9, 11: the hidden tests of 04b
+    check, ok, wrong = {
+        "grid": (C.grid_log_px, _grid_ok, GRID_WRONG),
+        "lw": (C.log_weights, _lw_ok, LW_WRONG),
+    }[which]
+    for seed in (0, 1, 2, 4, 5, 7, 9, 11):  # 4, 5, 9, 11: the hidden tests of 04b
         assert check(ok, seed=seed) is True
         for name, (fn, hint) in wrong.items():
             capsys.readouterr()
@@ -286,8 +332,10 @@ def test_new_likelihood_checks(which, capsys, monkeypatch):
             out = capsys.readouterr().out
             assert hint in out, (name, out)
             assert "logsumexp" not in out and "log(2 * math.pi)" not in out
+
     def stub(*a):
         raise NotImplementedError()
+
     assert check(stub) is False
     assert "not implemented yet" in capsys.readouterr().out
     monkeypatch.setenv("LABKIT_GRADING", "1")

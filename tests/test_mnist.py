@@ -62,15 +62,28 @@ def test_no_fallback_raises_clearly(tmp_path):
         M.load_mnist("test", root=tmp_path, download=False, allow_fallback=False)
 
 
-@pytest.mark.skipif(not (SHARED / "MNIST" / "raw").is_dir() and not os.environ.get("CI"),
-                    reason="shared MNIST test split not present")
+@pytest.mark.skipif(
+    not (SHARED / "MNIST" / "raw").is_dir() and not os.environ.get("CI"),
+    reason="shared MNIST test split not present",
+)
 def test_real_mnist_test_split_from_shared():
     root = os.environ.get("LABKIT_DATA") or SHARED
     d = M.load_mnist("test", root=root, download=False)
-    assert d.source == "mnist", d       # CI must load the real images, never the fallback
+    assert d.source == "mnist", d  # CI must load the real images, never the fallback
     assert d.reader == "idx" and d.split == "test"
     assert d.images.shape == (10000, 1, 28, 28) and d.images.dtype == torch.float32
-    assert torch.bincount(d.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert torch.bincount(d.labels).tolist() == [
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]
     tr, te = M.mnist_splits(n_train=500, n_test=200, root=root, download=False)
     assert tr.source == te.source == "mnist" and len(tr) == 500 and len(te) == 200
     assert "only the official test split" in tr.note
@@ -89,9 +102,15 @@ def test_splits_disjoint_when_only_test(tmp_path):
     imgs = np.arange(50 * 28 * 28, dtype=np.uint64).reshape(50, 28, 28) % 251
     # uncompressed official names are accepted without md5 (torchvision extracts them so)
     (raw / "t10k-images-idx3-ubyte").write_bytes(
-        struct.pack(">HBB", 0, 8, 3) + struct.pack(">III", 50, 28, 28) + imgs.astype(np.uint8).tobytes())
+        struct.pack(">HBB", 0, 8, 3)
+        + struct.pack(">III", 50, 28, 28)
+        + imgs.astype(np.uint8).tobytes()
+    )
     (raw / "t10k-labels-idx1-ubyte").write_bytes(
-        struct.pack(">HBB", 0, 8, 1) + struct.pack(">I", 50) + (np.arange(50) % 10).astype(np.uint8).tobytes())
+        struct.pack(">HBB", 0, 8, 1)
+        + struct.pack(">I", 50)
+        + (np.arange(50) % 10).astype(np.uint8).tobytes()
+    )
     tr, te = M.mnist_splits(root=tmp_path, download=False)
     assert len(tr) + len(te) == 50
     flat = lambda d: {tuple(x.flatten()[:40].tolist()) for x in d.images}

@@ -9,6 +9,7 @@ must give those points, per exercise. Written (manual) answers are excluded by b
 ``make test`` runs this file in the background, alongside the main pytest run (``make roundtrip``
 runs it alone). The table goes to benchmarks/results/roundtrip.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,11 @@ from labkit.grading.roundtrip import problems, run, table
 ROOT = Path(__file__).resolve().parent.parent
 WRONG = Path(__file__).parent / "grading_fixtures" / "wrong"
 RESULT = ROOT / "benchmarks" / "results" / "roundtrip.json"
-NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
-             if any(is_graded(c) for c in nbformat.read(p, as_version=4).cells)]
+NOTEBOOKS = [
+    p
+    for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if any(is_graded(c) for c in nbformat.read(p, as_version=4).cells)
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +39,11 @@ def roundtrip(tmp_path_factory):
     t0 = time.monotonic()
     res = run(NOTEBOOKS, tmp_path_factory.mktemp("roundtrip"), WRONG)
     res["wall_seconds"] = round(time.monotonic() - t0, 1)
-    res["machine"] = dict(cpus=os.cpu_count(), load_average=[round(x, 1) for x in os.getloadavg()],
-                          python=platform.python_version())
+    res["machine"] = dict(
+        cpus=os.cpu_count(),
+        load_average=[round(x, 1) for x in os.getloadavg()],
+        python=platform.python_version(),
+    )
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps(res, indent=1) + "\n")
     print(f"\nnbgrader round trip ({res['wall_seconds']:.0f} s):\n{table(res)}")
@@ -45,8 +52,11 @@ def roundtrip(tmp_path_factory):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_nbgrader_and_labkit_agree(roundtrip, path):
-    mine = dict(roundtrip, rows=[r for r in roundtrip["rows"] if r["notebook"] == path.stem],
-                missing_wrong={k: v for k, v in roundtrip["missing_wrong"].items() if k == path.stem})
+    mine = dict(
+        roundtrip,
+        rows=[r for r in roundtrip["rows"] if r["notebook"] == path.stem],
+        missing_wrong={k: v for k, v in roundtrip["missing_wrong"].items() if k == path.stem},
+    )
     assert mine["rows"], f"{path.stem}: no graded cell in the round trip"
     bad = problems(mine)
     assert not bad, f"{path.stem}:\n" + table(mine) + "\n" + "\n".join(bad)

@@ -1,4 +1,5 @@
 """The project's own promises: installable package, matching conda env, the two commands."""
+
 import os
 import re
 import secrets
@@ -7,11 +8,11 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +29,12 @@ def test_environment_yml_lists_pyproject_packages():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {_norm(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
     pip_part = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
-    assert deps == conda, f"only in pyproject: {deps - conda}; only in environment.yml: {conda - deps}"
-    assert any(p.startswith("-e .") for p in pip_part), "environment.yml must install labkit from the checkout"
+    assert deps == conda, (
+        f"only in pyproject: {deps - conda}; only in environment.yml: {conda - deps}"
+    )
+    assert any(p.startswith("-e .") for p in pip_part), (
+        "environment.yml must install labkit from the checkout"
+    )
 
 
 def test_pyproject_stays_colab_friendly():
@@ -56,7 +61,9 @@ def test_ci_calls_make_test_and_readme_states_commands():
 
 
 def test_console_script():
-    out = subprocess.run([sys.executable, "-m", "labkit.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "info" in out.stdout
 
 
@@ -66,25 +73,36 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "jupyter").exists(), reason="needs the Makefile's .venv")
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / "bin" / "jupyter").exists(), reason="needs the Makefile's .venv"
+)
 def test_make_lab_starts_jupyterlab():
     port, token = _free_port(), secrets.token_hex(16)
     args = f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.token={token}"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args += " --allow-root"
-    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 120
         status = None
         while time.time() < deadline and status is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2
+                ) as r:
                     status = r.read().decode()
             except OSError:
                 time.sleep(1)
         assert status and "started" in status, "JupyterLab did not answer /api/status"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=5
+        ) as r:
             listing = r.read().decode()
         assert "00_setup_check.ipynb" in listing, "make lab must open on notebooks/"
     finally:

@@ -1,12 +1,21 @@
 """labkit.data.segmentation: the synthetic shapes set and the Oxford-IIIT Pet wrapper (on a tiny
 stand-in laid out the way torchvision stores the real files)."""
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from labkit.data.segmentation import (PET_CLASSES, SHAPE_CLASSES, PetSegmentation, make_shapes,
-                                      pet_splits, segmentation_splits, shapes_splits, trimap_to_classes)
+from labkit.data.segmentation import (
+    PET_CLASSES,
+    SHAPE_CLASSES,
+    PetSegmentation,
+    make_shapes,
+    pet_splits,
+    segmentation_splits,
+    shapes_splits,
+    trimap_to_classes,
+)
 
 
 def test_shapes_types_ranges_and_seed():
@@ -14,9 +23,9 @@ def test_shapes_types_ranges_and_seed():
     assert x.shape == (40, 3, 24, 24) and x.dtype == np.float32
     assert m.shape == (40, 24, 24) and m.dtype == np.int64
     assert x.min() >= 0 and x.max() <= 1
-    assert set(np.unique(m)) == set(range(len(SHAPE_CLASSES)))      # every class appears in 40 images
+    assert set(np.unique(m)) == set(range(len(SHAPE_CLASSES)))  # every class appears in 40 images
     x2, m2 = make_shapes(40, size=24, seed=3)
-    assert np.array_equal(x, x2) and np.array_equal(m, m2)          # same seed, same data
+    assert np.array_equal(x, x2) and np.array_equal(m, m2)  # same seed, same data
     x3, _ = make_shapes(40, size=24, seed=4)
     assert not np.array_equal(x, x3)
 
@@ -68,6 +77,7 @@ def test_shapes_class_subset_and_bad_args():
 
 # ---------------------------------------------------------------- Oxford-IIIT Pet stand-in
 
+
 def _make_pet_standin(root, n_trainval=3, n_test=2, size=(20, 15)):
     """root/oxford-iiit-pet/{images/*.jpg, annotations/trimaps/*.png, annotations/{trainval,test}.txt}
     with the line format of the real list files: ``<image id> <class id> <species> <breed id>``."""
@@ -78,13 +88,17 @@ def _make_pet_standin(root, n_trainval=3, n_test=2, size=(20, 15)):
     names = {"trainval": [], "test": []}
     for split, n in (("trainval", n_trainval), ("test", n_test)):
         for i in range(n):
-            name, cls, species = (f"Abyssinian_{i + 1}", 1, 1) if i % 2 == 0 else (f"beagle_{i + 1}", 2, 2)
+            name, cls, species = (
+                (f"Abyssinian_{i + 1}", 1, 1) if i % 2 == 0 else (f"beagle_{i + 1}", 2, 2)
+            )
             name = f"{name}{split[0]}"
             w, h = size
-            Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(base / "images" / f"{name}.jpg")
-            tri = np.full((h, w), 2, np.uint8)                   # background
-            tri[3:h - 3, 4:w - 4] = 3                            # border ring
-            tri[5:h - 5, 6:w - 6] = 1                            # pet
+            Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(
+                base / "images" / f"{name}.jpg"
+            )
+            tri = np.full((h, w), 2, np.uint8)  # background
+            tri[3 : h - 3, 4 : w - 4] = 3  # border ring
+            tri[5 : h - 5, 6 : w - 6] = 1  # pet
             Image.fromarray(tri).save(base / "annotations" / "trimaps" / f"{name}.png")
             names[split].append(f"{name} {cls} {species} {cls}")
     for split, lines in names.items():
@@ -105,10 +119,15 @@ def test_pet_standin_loads_through_torchvision(tmp_path):
     assert len(train) == 3 and len(val) == 2
     assert train.classes == PET_CLASSES and train.num_classes == 3 and train.in_channels == 3
     img, mask = train[0]
-    assert img.shape == (3, 16, 16) and img.dtype == torch.float32 and 0 <= img.min() and img.max() <= 1
+    assert (
+        img.shape == (3, 16, 16)
+        and img.dtype == torch.float32
+        and 0 <= img.min()
+        and img.max() <= 1
+    )
     assert mask.shape == (16, 16) and mask.dtype == torch.int64
     assert set(mask.unique().tolist()) == {0, 1, 2}
-    assert mask[0, 0] == 0 and mask[8, 8] == 1                   # corner background, centre pet
+    assert mask[0, 0] == 0 and mask[8, 8] == 1  # corner background, centre pet
     xb, yb = next(iter(train.loader(2, shuffle=False)))
     assert xb.shape == (2, 3, 16, 16) and yb.shape == (2, 16, 16)
     with pytest.raises(IndexError):
@@ -130,6 +149,7 @@ def test_pet_missing_files_message(tmp_path, monkeypatch):
 def test_pet_standin_trains_one_step(tmp_path):
     from labkit.segmentation.losses import dice_ce_loss
     from labkit.segmentation.unet import UNet
+
     train, _ = pet_splits(_make_pet_standin(tmp_path), size=16, download=False)
     net = UNet(train.in_channels, train.num_classes, base_channels=4, depth=2)
     x, y = next(iter(train.loader(3)))

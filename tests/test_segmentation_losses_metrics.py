@@ -1,4 +1,5 @@
 """Segmentation losses and metrics against hand-computed values; bad input; empty-mask gradients."""
+
 import math
 
 import numpy as np
@@ -6,26 +7,37 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from labkit.segmentation.losses import (DiceCELoss, cross_entropy, dice_ce_loss, soft_dice,
-                                        soft_dice_loss)
-from labkit.segmentation.metrics import (confusion_matrix, evaluate, iou_per_class, mean_iou,
-                                         pixel_accuracy, segmentation_metrics)
+from labkit.segmentation.losses import (
+    DiceCELoss,
+    cross_entropy,
+    dice_ce_loss,
+    soft_dice,
+    soft_dice_loss,
+)
+from labkit.segmentation.metrics import (
+    confusion_matrix,
+    evaluate,
+    iou_per_class,
+    mean_iou,
+    pixel_accuracy,
+    segmentation_metrics,
+)
 
 # a 1 x 3 x 3 example, 3 classes; computed by hand below
-TARGET = torch.tensor([[[0, 0, 1],
-                        [0, 1, 1],
-                        [2, 2, 1]]])
-PRED = torch.tensor([[[0, 1, 1],
-                      [0, 1, 1],
-                      [0, 2, 2]]])
+TARGET = torch.tensor([[[0, 0, 1], [0, 1, 1], [2, 2, 1]]])
+PRED = torch.tensor([[[0, 1, 1], [0, 1, 1], [0, 2, 2]]])
 
 
 def test_confusion_matrix_by_hand():
     cm = confusion_matrix(PRED, TARGET, 3)
     # rows = true, cols = predicted
-    want = torch.tensor([[2, 1, 0],     # true 0: (0,0)->0 (0,1)->1 (1,0)->0
-                         [0, 3, 1],     # true 1: (0,2)->1 (1,1)->1 (1,2)->1 (2,2)->2
-                         [1, 0, 1]])    # true 2: (2,0)->0 (2,1)->2
+    want = torch.tensor(
+        [
+            [2, 1, 0],  # true 0: (0,0)->0 (0,1)->1 (1,0)->0
+            [0, 3, 1],  # true 1: (0,2)->1 (1,1)->1 (1,2)->1 (2,2)->2
+            [1, 0, 1],
+        ]
+    )  # true 2: (2,0)->0 (2,1)->2
     assert torch.equal(cm, want)
 
 
@@ -39,6 +51,7 @@ def test_iou_by_hand():
 
 def test_iou_matches_sklearn_jaccard():
     from sklearn.metrics import jaccard_score
+
     g = torch.Generator().manual_seed(0)
     t = torch.randint(0, 4, (3, 7, 5), generator=g)
     p = torch.randint(0, 4, (3, 7, 5), generator=g)
@@ -61,19 +74,25 @@ def test_logits_accepted_as_pred():
 
 
 def test_cross_entropy_by_hand():
-    logits = torch.tensor([[[[2.0]], [[0.0]]]])          # (1, 2, 1, 1)
+    logits = torch.tensor([[[[2.0]], [[0.0]]]])  # (1, 2, 1, 1)
     t = torch.tensor([[[0]]])
-    assert float(cross_entropy(logits, t)) == pytest.approx(-math.log(math.exp(2) / (math.exp(2) + 1)))
+    assert float(cross_entropy(logits, t)) == pytest.approx(
+        -math.log(math.exp(2) / (math.exp(2) + 1))
+    )
 
 
 def test_soft_dice_by_hand():
     # 2 classes, 2 pixels; probabilities p = softmax([a, 0]) chosen via logits
-    logits = torch.tensor([[[[0.0, math.log(3.0)]], [[0.0, 0.0]]]])   # p0 = [0.5, 0.75], p1 = [0.5, 0.25]
-    t = torch.tensor([[[0, 1]]])                                        # one-hot t0 = [1, 0], t1 = [0, 1]
+    logits = torch.tensor(
+        [[[[0.0, math.log(3.0)]], [[0.0, 0.0]]]]
+    )  # p0 = [0.5, 0.75], p1 = [0.5, 0.25]
+    t = torch.tensor([[[0, 1]]])  # one-hot t0 = [1, 0], t1 = [0, 1]
     d = soft_dice(logits, t, eps=0.0)
     # class 0: 2 * 0.5 / (1.25 + 1) ; class 1: 2 * 0.25 / (0.75 + 1)
     np.testing.assert_allclose(d.numpy(), [1.0 / 2.25, 0.5 / 1.75], rtol=1e-6)
-    assert float(soft_dice_loss(logits, t, eps=0.0)) == pytest.approx(1 - (1 / 2.25 + 0.5 / 1.75) / 2)
+    assert float(soft_dice_loss(logits, t, eps=0.0)) == pytest.approx(
+        1 - (1 / 2.25 + 0.5 / 1.75) / 2
+    )
 
 
 def test_dice_perfect_prediction_is_near_zero_and_ce_dice_sum():
@@ -81,8 +100,12 @@ def test_dice_perfect_prediction_is_near_zero_and_ce_dice_sum():
     assert float(soft_dice_loss(logits, TARGET)) < 1e-6
     logits = torch.randn(2, 3, 4, 4)
     t = torch.randint(0, 3, (2, 4, 4))
-    assert float(dice_ce_loss(logits, t)) == pytest.approx(float(cross_entropy(logits, t) + soft_dice_loss(logits, t)))
-    assert float(DiceCELoss(0.5)(logits, t)) == pytest.approx(float(cross_entropy(logits, t) + 0.5 * soft_dice_loss(logits, t)))
+    assert float(dice_ce_loss(logits, t)) == pytest.approx(
+        float(cross_entropy(logits, t) + soft_dice_loss(logits, t))
+    )
+    assert float(DiceCELoss(0.5)(logits, t)) == pytest.approx(
+        float(cross_entropy(logits, t) + 0.5 * soft_dice_loss(logits, t))
+    )
 
 
 def test_dice_gradient_finite_at_empty_masks():
@@ -104,7 +127,9 @@ def test_bad_input_messages(fn):
         fn(logits, torch.full((2, 4, 4), 5))
     with pytest.raises(ValueError, match=r"target.*\[0, 2\]"):
         fn(logits, torch.full((2, 4, 4), -1))
-    with pytest.raises(ValueError, match=r"logits must be a float tensor of shape \(N, num_classes, H, W\)"):
+    with pytest.raises(
+        ValueError, match=r"logits must be a float tensor of shape \(N, num_classes, H, W\)"
+    ):
         fn(torch.randn(3, 4, 4), torch.zeros(2, 4, 4, dtype=torch.long))
     with pytest.raises(ValueError, match=r"target must hold integer class indices"):
         fn(logits, torch.zeros(2, 4, 4))

@@ -1,4 +1,5 @@
 """``labkit grade --shard I/N`` + ``labkit grade-merge``: two shards merged give the CSV of one run."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,7 +18,11 @@ DEMO = FIXTURES / "demo.ipynb"
 
 
 def _grade(args):
-    r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade", *map(str, args)], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     return r
 
@@ -27,26 +32,45 @@ def test_two_shards_merged_equal_one_run(tmp_path):
     released = nbformat.read(tmp_path / "release" / "demo.ipynb", as_version=4)
     subs = tmp_path / "submissions"
     for student, kind in (("ana", "solution"), ("bo", "blank"), ("cy", "wrong")):
-        nb, _ = make_submission(released, nbformat.read(DEMO, as_version=4), kind, FIXTURES / "wrong")
+        nb, _ = make_submission(
+            released, nbformat.read(DEMO, as_version=4), kind, FIXTURES / "wrong"
+        )
         (subs / student).mkdir(parents=True)
         nbformat.write(nb, subs / student / "demo.ipynb")
     _grade([subs, "--source", DEMO, "--out", tmp_path / "all.csv"])
     for i in (1, 2):
-        r = _grade([subs, "--source", DEMO, "--out", tmp_path / f"shard{i}.csv", "--shard", f"{i}/2"])
+        r = _grade(
+            [subs, "--source", DEMO, "--out", tmp_path / f"shard{i}.csv", "--shard", f"{i}/2"]
+        )
         assert f"shard {i}/2" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "labkit.cli", "grade-merge", tmp_path / "shard2.csv",
-                        tmp_path / "shard1.csv", "-o", tmp_path / "merged.csv"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "labkit.cli",
+            "grade-merge",
+            tmp_path / "shard2.csv",
+            tmp_path / "shard1.csv",
+            "-o",
+            tmp_path / "merged.csv",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     one = (tmp_path / "all.csv").read_text()
     assert (tmp_path / "merged.csv").read_text() == one
-    assert one.count("\n") == 1 + 3 * 3                  # header + 3 students x 3 exercises
+    assert one.count("\n") == 1 + 3 * 3  # header + 3 students x 3 exercises
     assert (tmp_path / "shard1.csv").read_text() != one  # each shard graded only its share
     with pytest.raises(ValueError, match="in both"):
         merge_csv([tmp_path / "shard1.csv", tmp_path / "shard1.csv"], tmp_path / "dup.csv")
 
 
 def test_shards_cover_every_submission_once():
-    subs = [Submission(f"s{i}", PurePosixPath(f"s{i}/demo.ipynb"), b"", student=f"s{i:02d}") for i in range(7)]
+    subs = [
+        Submission(f"s{i}", PurePosixPath(f"s{i}/demo.ipynb"), b"", student=f"s{i:02d}")
+        for i in range(7)
+    ]
     for n in (1, 2, 3, 7, 9):
         parts = [shard(subs, i, n) for i in range(1, n + 1)]
         labels = sorted(s.label for p in parts for s in p)

@@ -1,4 +1,5 @@
 """Lab 06 helpers: PixelCNN causality and exact normalisation, flow matching, the table."""
+
 import math
 
 import pytest
@@ -25,14 +26,16 @@ def test_pixelcnn_is_causal_by_gradients(first_k, n_layers):
     torch.manual_seed(0)
     dep = _dependencies(P.PixelCNN(channels=4, n_layers=n_layers, first_k=first_k))
     n = dep.shape[0]
-    later_or_self = torch.triu(torch.ones(n, n, dtype=torch.bool))        # j >= i
+    later_or_self = torch.triu(torch.ones(n, n, dtype=torch.bool))  # j >= i
     assert not (dep & later_or_self).any(), "an output depends on its own or a later pixel"
     assert dep[n - 1, : n - 1].any(), "the model should use earlier pixels"
 
 
 def test_mask_b_first_layer_leaks():
     torch.manual_seed(0)
-    leaky = P.PixelCNN(channels=4, n_layers=1, first_k=3, mask_fn=lambda k, kind: P.causal_mask(k, "B"))
+    leaky = P.PixelCNN(
+        channels=4, n_layers=1, first_k=3, mask_fn=lambda k, kind: P.causal_mask(k, "B")
+    )
     assert torch.diagonal(_dependencies(leaky)).all()
 
 
@@ -52,13 +55,15 @@ def test_exact_likelihood_sums_to_one_on_the_toy_space():
     for seed in (0, 1):
         torch.manual_seed(seed)
         m = P.PixelCNN(channels=6, n_layers=2, first_k=3)
-        with torch.no_grad():                                  # make the conditionals far from 1/2
+        with torch.no_grad():  # make the conditionals far from 1/2
             for p in m.parameters():
                 p.mul_(3)
         assert abs(P.total_probability(m) - 1) < 1e-9
-        assert next(m.parameters()).dtype == torch.float32     # the model itself is left alone
+        assert next(m.parameters()).dtype == torch.float32  # the model itself is left alone
     torch.manual_seed(0)
-    leaky = P.PixelCNN(channels=6, n_layers=2, first_k=3, mask_fn=lambda k, kind: P.causal_mask(k, "B"))
+    leaky = P.PixelCNN(
+        channels=6, n_layers=2, first_k=3, mask_fn=lambda k, kind: P.causal_mask(k, "B")
+    )
     assert abs(P.total_probability(leaky) - 1) > 1e-3
 
 
@@ -81,7 +86,7 @@ def test_windowed_sampling_matches_full_forward():
 
 
 def test_flow_matching_loss_by_hand():
-    x1 = torch.tensor([[[[1.0, 3.0]]]])                                  # (1, 1, 1, 2)
+    x1 = torch.tensor([[[[1.0, 3.0]]]])  # (1, 1, 1, 2)
     x0 = torch.tensor([[[[-1.0, 1.0]]]])
     t = torch.tensor([0.25])
     seen = {}
@@ -89,6 +94,7 @@ def test_flow_matching_loss_by_hand():
     def v(xt, tt):
         seen["xt"], seen["t"] = xt, tt
         return torch.full_like(xt, 1.0)
+
     loss = FL.flow_matching_loss(v, x1, x0, t)
     # x_t = 0.75 x0 + 0.25 x1 = [-0.5, 1.5]; target x1 - x0 = [2, 2]; (1 - 2)^2 averaged = 1
     assert torch.allclose(seen["xt"], torch.tensor([[[[-0.5, 1.5]]]]))
@@ -98,7 +104,9 @@ def test_flow_matching_loss_by_hand():
 
 def test_euler_step_and_sampler_integrate_a_known_field():
     # dx/dt = 1 from t = 0 to 1: every Euler path ends at x0 + 1 exactly
-    step = FL.euler_step(lambda x, t: torch.ones_like(x), torch.zeros(2, 1, 2, 2), torch.zeros(2), 0.1)
+    step = FL.euler_step(
+        lambda x, t: torch.ones_like(x), torch.zeros(2, 1, 2, 2), torch.zeros(2), 0.1
+    )
     assert torch.allclose(step, torch.full((2, 1, 2, 2), 0.1))
 
     class Const(torch.nn.Module):
@@ -110,9 +118,10 @@ def test_euler_step_and_sampler_integrate_a_known_field():
 
         def forward(self, x, t, y=None):
             return torch.ones_like(x)
+
     x0 = torch.full((3, 1, 28, 28), -1.0)
     out, traj = FL.sample(Const(), 3, steps=4, x0=x0, keep=True)
-    assert torch.allclose(out, torch.full_like(out, 0.5))                  # -1 + 1 = 0 -> pixel 0.5
+    assert torch.allclose(out, torch.full_like(out, 0.5))  # -1 + 1 = 0 -> pixel 0.5
     assert traj.shape == (5, 3, 1, 28, 28)
 
 
@@ -121,8 +130,8 @@ def test_flow_unet_shapes_labels_and_guidance():
     m = FL.FlowUNet(base=4, depth=2, emb=8).eval()
     x, t, y = torch.randn(3, 1, 28, 28), torch.rand(3), torch.tensor([1, 2, 3])
     assert m(x, t).shape == (3, 1, 28, 28)
-    assert not torch.allclose(m(x, t, y), m(x, t))                       # the label changes v
-    assert not torch.allclose(m(x, t), m(x, t + 0.5))                    # so does the time
+    assert not torch.allclose(m(x, t, y), m(x, t))  # the label changes v
+    assert not torch.allclose(m(x, t), m(x, t + 0.5))  # so does the time
     vc, vu = m(x, t, y), m(x, t)
     guided = FL.guided_velocity(m, y, 3.0)(x, t)
     assert torch.allclose(guided, vu + 3 * (vc - vu), atol=1e-5)
@@ -159,7 +168,7 @@ class _Judge(torch.nn.Module):
 def test_table_row_and_format():
     x = torch.zeros(40, 1, 28, 28)
     for i in range(40):
-        x[i, 0, 2 * (i % 10):2 * (i % 10) + 2, :20] = 1 + 0.01 * i
+        x[i, 0, 2 * (i % 10) : 2 * (i % 10) + 2, :20] = 1 + 0.01 * i
     x = x.clamp(0, 1)
     judge = _Judge()
     assert T.digit_coverage(x, judge) == 10

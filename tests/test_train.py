@@ -17,9 +17,20 @@ def _data(n=64, seed=0):
 def test_fit_learns_and_records_history():
     torch.manual_seed(0)
     net = nn.Linear(4, 2)
-    acc = lambda m, loader: {"acc": sum((m(x).argmax(1) == y).float().sum() for x, y in loader) / 64}
-    h = fit(net, _data(), loss_fn=supervised(nn.CrossEntropyLoss()), epochs=5, lr=0.1,
-            val_loader=_data(), metrics=acc, device="cpu", progress=False)
+    acc = lambda m, loader: {
+        "acc": sum((m(x).argmax(1) == y).float().sum() for x, y in loader) / 64
+    }
+    h = fit(
+        net,
+        _data(),
+        loss_fn=supervised(nn.CrossEntropyLoss()),
+        epochs=5,
+        lr=0.1,
+        val_loader=_data(),
+        metrics=acc,
+        device="cpu",
+        progress=False,
+    )
     assert len(h["loss"]) == 5 and h["loss"][-1] < h["loss"][0]
     assert h["acc"][-1] > 0.8 and len(h.steps["loss"]) == 20 and h.epochs == 5
 
@@ -29,8 +40,16 @@ def test_same_seed_same_numbers():
     for _ in range(2):
         torch.manual_seed(3)
         net = nn.Linear(4, 2)
-        runs.append(fit(net, _data(), loss_fn=supervised(nn.CrossEntropyLoss()), epochs=2,
-                        device="cpu", progress=False)["loss"])
+        runs.append(
+            fit(
+                net,
+                _data(),
+                loss_fn=supervised(nn.CrossEntropyLoss()),
+                epochs=2,
+                device="cpu",
+                progress=False,
+            )["loss"]
+        )
     assert runs[0] == runs[1]
 
 
@@ -44,9 +63,11 @@ def test_nan_guard_stops_with_clear_message():
 
 def test_step_mode_and_divergence_in_custom_step():
     calls = []
+
     def step(batch):
         calls.append(1)
         return {"d_loss": 1.0, "g_loss": math.inf if len(calls) == 3 else 0.5}
+
     with pytest.raises(TrainingDiverged, match="g_loss"):
         fit(nn.Linear(1, 1), _data(), step=step, epochs=1, device="cpu", progress=False)
 
@@ -59,8 +80,15 @@ def test_exactly_one_of_loss_or_step():
 def test_checkpoint_roundtrip_atomic(tmp_path):
     net = nn.Linear(4, 2)
     p = tmp_path / "ck" / "m.pt"
-    h = fit(net, _data(), loss_fn=supervised(nn.CrossEntropyLoss()), epochs=2, device="cpu",
-            progress=False, checkpoint=p)
+    h = fit(
+        net,
+        _data(),
+        loss_fn=supervised(nn.CrossEntropyLoss()),
+        epochs=2,
+        device="cpu",
+        progress=False,
+        checkpoint=p,
+    )
     assert p.exists() and not list(p.parent.glob("*.tmp"))
     net2 = nn.Linear(4, 2)
     h2 = load_checkpoint(p, net2)

@@ -1,4 +1,5 @@
 """UNet (labkit.segmentation.unet): shapes for odd sizes, skip ablation, bad input, gradients."""
+
 import pytest
 import torch
 
@@ -23,7 +24,7 @@ def test_depths(depth):
     if depth:
         # encoder level d has B*2^d channels and ceil(H/2^d) rows
         assert feats[f"enc{depth - 1}"].shape[1] == 4 * 2 ** (depth - 1)
-        assert feats["bottleneck"].shape[-2] == -(-19 // 2 ** depth)
+        assert feats["bottleneck"].shape[-2] == -(-19 // 2**depth)
 
 
 def test_skip_false_has_fewer_parameters_and_differs():
@@ -46,7 +47,7 @@ def test_skip_carries_information_the_bottleneck_loses():
 
 
 def test_match_size_crops_and_pads():
-    x = torch.arange(16.).view(1, 1, 4, 4)
+    x = torch.arange(16.0).view(1, 1, 4, 4)
     assert match_size(x, (3, 3)).shape == (1, 1, 3, 3)
     assert match_size(x, (5, 6)).shape == (1, 1, 5, 6)
     assert torch.equal(match_size(x, (4, 4)), x)
@@ -109,7 +110,7 @@ def test_cond_dim_adds_a_conditioning_vector():
     out = net(x, c)
     assert out.shape == (3, 1, 10, 10)
     assert not torch.allclose(out, net(x, c + 1))
-    assert torch.allclose(net(x[:1], c[:1]), out[:1], atol=1e-6)          # per-image conditioning
+    assert torch.allclose(net(x[:1], c[:1]), out[:1], atol=1e-6)  # per-image conditioning
     with pytest.raises(ValueError, match=r"\(3, 6\)"):
         net(x)
     with pytest.raises(ValueError, match=r"\(3, 6\)"):

@@ -1,14 +1,26 @@
 """Segmentation figures (labkit.segmentation.plots) and the prediction slider (labkit.segmentation.views), headless."""
+
 import numpy as np
 import pytest
 import torch
 
 from labkit.data.segmentation import shapes_splits
+from labkit.segmentation.plots import (
+    PALETTE,
+    error_overlay,
+    mask_to_rgb,
+    show_ablation,
+    show_feature_maps,
+    show_segmentation,
+)
 from labkit.segmentation.unet import UNet, one_cycle_adam, predict_dataset
-from labkit.segmentation.plots import (PALETTE, error_overlay, mask_to_rgb, show_ablation, show_feature_maps,
-                            show_segmentation)
+from labkit.segmentation.views import (
+    BROWSER_TITLE,
+    SLIDER_DESCRIPTION,
+    prediction_browser,
+    render_prediction,
+)
 from labkit.views import to_png
-from labkit.segmentation.views import BROWSER_TITLE, SLIDER_DESCRIPTION, prediction_browser, render_prediction
 
 
 @pytest.fixture(scope="module")
@@ -26,21 +38,25 @@ def test_mask_to_rgb_and_errors():
     assert rgb.shape == (2, 2, 3) and np.allclose(rgb[0, 1], PALETTE[1])
     with pytest.raises(ValueError, match="mask values"):
         mask_to_rgb(torch.tensor([[99]]))
-    over = error_overlay(torch.rand(3, 2, 2), torch.tensor([[0, 1], [2, 4]]), torch.tensor([[0, 1], [2, 0]]))
+    over = error_overlay(
+        torch.rand(3, 2, 2), torch.tensor([[0, 1], [2, 4]]), torch.tensor([[0, 1], [2, 0]])
+    )
     assert np.allclose(over[1, 1], [1.0, 0.1, 0.1]) and not np.allclose(over[0, 0], [1.0, 0.1, 0.1])
 
 
 def test_predict_dataset(small):
     val, net, images, masks, preds = small
     assert images.shape == (6, 3, 16, 16) and masks.shape == preds.shape == (6, 16, 16)
-    assert torch.equal(masks, val.masks) and net.training       # mode restored
+    assert torch.equal(masks, val.masks) and net.training  # mode restored
 
 
 def test_figures_render(small):
     val, net, images, masks, preds = small
     assert len(to_png(show_segmentation(images, masks, classes=val.classes, n=3))) > 1000
     assert len(to_png(show_segmentation(images, masks, preds, classes=val.classes, n=3))) > 1000
-    assert len(to_png(show_ablation(images, masks, {"a": preds, "b": preds}, val.classes, n=2))) > 1000
+    assert (
+        len(to_png(show_ablation(images, masks, {"a": preds, "b": preds}, val.classes, n=2))) > 1000
+    )
     feats = net.eval().features(images[:1])
     fig = show_feature_maps(feats, n_channels=3)
     assert len(fig.axes) == 3 * (len(feats) - 1)
@@ -64,9 +80,9 @@ def test_render_and_slider(small):
 def test_one_cycle_adam_schedule():
     net = torch.nn.Linear(2, 1)
     opt = one_cycle_adam(net, 0.1, total_steps=10)
-    assert opt.param_groups[0]["lr"] < 0.01                 # warm-up starts low
+    assert opt.param_groups[0]["lr"] < 0.01  # warm-up starts low
     lrs = []
-    for _ in range(12):                                      # stepping past the end must not raise
+    for _ in range(12):  # stepping past the end must not raise
         opt.zero_grad()
         net(torch.ones(1, 2)).sum().backward()
         opt.step()

@@ -1,5 +1,6 @@
 """labkit.vae.losses: KL vs Monte Carlo and torch.distributions, reparameterisation gradients,
 the ELBO of a known case, the loss functions used for training."""
+
 import math
 
 import pytest
@@ -7,8 +8,19 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from labkit.vae.losses import (add_noise, ae_loss, bce_recon, elbo_terms, evaluate_elbo, kl_normal,
-                               log_bernoulli, mse_recon, recon_loss, reparameterize, vae_loss)
+from labkit.vae.losses import (
+    add_noise,
+    ae_loss,
+    bce_recon,
+    elbo_terms,
+    evaluate_elbo,
+    kl_normal,
+    log_bernoulli,
+    mse_recon,
+    recon_loss,
+    reparameterize,
+    vae_loss,
+)
 from labkit.vae.models import AE, VAE
 
 G = lambda s=0: torch.Generator().manual_seed(s)  # noqa: E731
@@ -39,7 +51,12 @@ def test_kl_gradients_are_analytic():
 
 
 def test_reparameterize_distribution_and_gradients():
-    mu = torch.tensor([[1.5, -2.0]], dtype=torch.float64).expand(100_000, 2).clone().requires_grad_(True)
+    mu = (
+        torch.tensor([[1.5, -2.0]], dtype=torch.float64)
+        .expand(100_000, 2)
+        .clone()
+        .requires_grad_(True)
+    )
     logvar = torch.tensor([[0.0, math.log(0.25)]], dtype=torch.float64).expand(100_000, 2).clone()
     logvar.requires_grad_(True)
     z = reparameterize(mu, logvar, generator=G(0))
@@ -60,7 +77,9 @@ def test_bernoulli_terms_match_torch_distributions():
     torch.testing.assert_close(log_bernoulli(logits, x), ref)
     torch.testing.assert_close(bce_recon(logits, x), -ref)
     torch.testing.assert_close(recon_loss(logits, x, "bce"), -ref)
-    torch.testing.assert_close(recon_loss(logits, x, "mse"), ((torch.sigmoid(logits) - x) ** 2).flatten(1).sum(1))
+    torch.testing.assert_close(
+        recon_loss(logits, x, "mse"), ((torch.sigmoid(logits) - x) ** 2).flatten(1).sum(1)
+    )
     torch.testing.assert_close(mse_recon(x, x), torch.zeros(3))
     with pytest.raises(ValueError, match="kind"):
         recon_loss(logits, x, "l1")
@@ -71,6 +90,7 @@ def test_bernoulli_terms_match_torch_distributions():
 class _Known(torch.nn.Module):
     """A 'VAE' whose encoder always says q = N(mu0, I*s^2) and whose decoder logits are fixed:
     its ELBO is known in closed form."""
+
     latent_dim = 1
 
     def __init__(self, mu0, logvar0, logits):
@@ -88,7 +108,7 @@ class _Known(torch.nn.Module):
 
 def test_elbo_of_a_known_case():
     # decoder ignores z: E_q[log p(x|z)] = log p(x) exactly; KL closed form
-    logits = torch.zeros(1, 1, 28, 28)              # p = 0.5 everywhere
+    logits = torch.zeros(1, 1, 28, 28)  # p = 0.5 everywhere
     m = _Known(1.0, math.log(0.5), logits)
     x = torch.rand(4, 1, 28, 28, generator=G(0)).round()
     t = elbo_terms(m, x, n_samples=3)
@@ -127,7 +147,9 @@ def test_ae_loss_and_noise():
     torch.manual_seed(0)
     m = AE(latent_dim=2, width=4, hidden=8)
     x = torch.rand(5, 1, 28, 28, generator=G(0))
-    torch.testing.assert_close(ae_loss("bce")(m, x), F.binary_cross_entropy_with_logits(m(x), x, reduction="sum") / 5)
+    torch.testing.assert_close(
+        ae_loss("bce")(m, x), F.binary_cross_entropy_with_logits(m(x), x, reduction="sum") / 5
+    )
     torch.testing.assert_close(ae_loss("mse")(m, [x]), ((torch.sigmoid(m(x)) - x) ** 2).sum() / 5)
     noisy = add_noise(x, 0.5, generator=G(3))
     assert noisy.min() >= 0 and noisy.max() <= 1 and not torch.equal(noisy, x)
@@ -143,17 +165,25 @@ def test_ae_loss_and_noise():
 
 def test_a_short_training_run_improves_the_elbo():
     from labkit.train import fit
+
     torch.set_num_threads(1)
     torch.manual_seed(0)
     # structured synthetic data: 4 bar patterns with noise
     base = torch.zeros(4, 1, 28, 28)
     for i in range(4):
-        base[i, 0, 4 + 5 * i:8 + 5 * i, 4:24] = 1
+        base[i, 0, 4 + 5 * i : 8 + 5 * i, 4:24] = 1
     x = (base.repeat(64, 1, 1, 1) + 0.05 * torch.rand(256, 1, 28, 28)).clamp(0, 1)
     m = VAE(latent_dim=2, width=4, hidden=32)
     before = evaluate_elbo(m, x)["elbo"]
-    fit(m, torch.utils.data.DataLoader(x, batch_size=32, shuffle=True), loss_fn=vae_loss(),
-        epochs=8, lr=5e-3, device="cpu", progress=False)
+    fit(
+        m,
+        torch.utils.data.DataLoader(x, batch_size=32, shuffle=True),
+        loss_fn=vae_loss(),
+        epochs=8,
+        lr=5e-3,
+        device="cpu",
+        progress=False,
+    )
     after = evaluate_elbo(m, x)
     assert after["elbo"] > before + 100, (before, after)
-    assert evaluate_elbo(m, x)["elbo"] == after["elbo"]          # seeded evaluation
+    assert evaluate_elbo(m, x)["elbo"] == after["elbo"]  # seeded evaluation

@@ -1,13 +1,24 @@
 """labkit.vae.metrics against scikit-learn and hand-computed values."""
+
 import numpy as np
 import pytest
 import torch
 from sklearn import metrics as skm
 
 from labkit.density.models import auroc, roc_curve
-from labkit.vae.metrics import (attribute_correlation, balanced_few_labels, compare_probes, corrupt,
-                                encode_all, image_attributes, kl_per_dim, latent_gap_points, probe_accuracy,
-                                recon_errors, reconstruct_all)
+from labkit.vae.metrics import (
+    attribute_correlation,
+    balanced_few_labels,
+    compare_probes,
+    corrupt,
+    encode_all,
+    image_attributes,
+    kl_per_dim,
+    latent_gap_points,
+    probe_accuracy,
+    recon_errors,
+    reconstruct_all,
+)
 from labkit.vae.models import AE, VAE
 
 
@@ -23,7 +34,9 @@ def test_auroc_and_roc_match_sklearn(seed, ties):
     f2, t2, _ = skm.roc_curve(y, s, drop_intermediate=False)
     np.testing.assert_allclose(fpr, f2)
     np.testing.assert_allclose(tpr, t2)
-    assert np.trapezoid(tpr, fpr) == pytest.approx(auroc(s, y)) if hasattr(np, "trapezoid") else True
+    assert (
+        np.trapezoid(tpr, fpr) == pytest.approx(auroc(s, y)) if hasattr(np, "trapezoid") else True
+    )
 
 
 def test_auroc_hand_values_and_bad_input():
@@ -44,9 +57,9 @@ def test_corrupt_kinds():
     x = torch.zeros(5, 1, 28, 28)
     n = corrupt(x, "noise", 0.5, seed=0)
     assert n.min() >= 0 and n.max() <= 1 and n.mean() > 0.1
-    torch.testing.assert_close(n, corrupt(x, "noise", 0.5, seed=0))       # seeded
+    torch.testing.assert_close(n, corrupt(x, "noise", 0.5, seed=0))  # seeded
     p = corrupt(x, "patch", 0.25, seed=0)
-    assert (p.flatten(1).sum(1) == 49).all()                               # a 7x7 white patch each
+    assert (p.flatten(1).sum(1) == 49).all()  # a 7x7 white patch each
     torch.testing.assert_close(corrupt(x, "invert", 1.0), torch.ones_like(x))
     with pytest.raises(ValueError, match="kind"):
         corrupt(x, "blur")
@@ -70,12 +83,13 @@ def _mnist_like(n=200, seed=0):
     x = torch.zeros(n, 1, 28, 28)
     for i, c in enumerate(y.tolist()):
         r, col = 4 + 12 * (c // 2), 4 + 12 * (c % 2)
-        x[i, 0, r:r + 8, col:col + 8] = 1
+        x[i, 0, r : r + 8, col : col + 8] = 1
     return (x + 0.1 * torch.rand(n, 1, 28, 28, generator=g)).clamp(0, 1), y
 
 
 def test_encode_reconstruct_errors_and_probes():
     from types import SimpleNamespace
+
     torch.manual_seed(0)
     m = AE(latent_dim=3, width=4, hidden=16)
     x, y = _mnist_like()
@@ -86,7 +100,10 @@ def test_encode_reconstruct_errors_and_probes():
     assert recon_errors(m, x, "bce").shape == (200,)
     with pytest.raises(ValueError):
         recon_errors(m, x, "l1")
-    tr, te = SimpleNamespace(images=x[:150], labels=y[:150]), SimpleNamespace(images=x[150:], labels=y[150:])
+    tr, te = (
+        SimpleNamespace(images=x[:150], labels=y[:150]),
+        SimpleNamespace(images=x[150:], labels=y[150:]),
+    )
     res = compare_probes(m, tr, te, n_labels=20)
     assert set(res) >= {"encoder", "pixels", "pca"} and res["pixels"] == 1.0
 
@@ -98,17 +115,17 @@ def test_latent_gap_points_finds_the_hole():
     grid, dist, gap, thr = latent_gap_points(codes, n_grid=21)
     assert gap.any()
     centre = grid[gap].norm(dim=1).min()
-    assert centre < 1.0                                  # the centre of the ring is a gap
-    assert (grid[gap].norm(dim=1) < 3).all()             # nothing outside the ring
+    assert centre < 1.0  # the centre of the ring is a gap
+    assert (grid[gap].norm(dim=1) < 3).all()  # nothing outside the ring
     with pytest.raises(ValueError, match="2-D"):
         latent_gap_points(torch.zeros(50, 3))
 
 
 def test_image_attributes_and_correlation():
     x = torch.zeros(3, 1, 28, 28)
-    x[0, 0, 10:18, 12:16] = 1          # narrow
-    x[1, 0, 10:18, 8:20] = 1           # wide
-    for r in range(20):                # a right-leaning stroke "/": top to the right
+    x[0, 0, 10:18, 12:16] = 1  # narrow
+    x[1, 0, 10:18, 8:20] = 1  # wide
+    for r in range(20):  # a right-leaning stroke "/": top to the right
         x[2, 0, 4 + r, 18 - r // 2] = 1
     a = image_attributes(x)
     assert a["width"][1] > a["width"][0]
@@ -122,6 +139,7 @@ def test_image_attributes_and_correlation():
 
 def test_kl_per_dim_sums_to_total_kl():
     from labkit.vae.losses import evaluate_elbo
+
     torch.manual_seed(0)
     m = VAE(latent_dim=4, width=4, hidden=16)
     x, _ = _mnist_like(50)
@@ -132,8 +150,11 @@ def test_kl_per_dim_sums_to_total_kl():
 
 def test_gap_profile_is_about_one_in_the_data_and_large_in_a_gap():
     from labkit.vae.metrics import gap_profile
+
     rng = np.random.default_rng(0)
-    codes = np.r_[rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + [12, 0]]   # two clusters, a gap
+    codes = np.r_[
+        rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + [12, 0]
+    ]  # two clusters, a gap
     prof = gap_profile(torch.tensor([[0.0, 0.0], [6.0, 0.0]]), codes)
     assert 0.3 < prof[0] < 2 and prof[1] > 5 * prof[0]
 
@@ -141,6 +162,7 @@ def test_gap_profile_is_about_one_in_the_data_and_large_in_a_gap():
 def test_denoising_errors_and_interpolation_gap():
     from labkit.vae.metrics import denoising_errors, interpolation_gap
     from labkit.vae.models import AE
+
     torch.manual_seed(0)
     ae = AE(2, width=4, hidden=16).eval()
     x = torch.rand(10, 1, 28, 28, generator=torch.Generator().manual_seed(0))

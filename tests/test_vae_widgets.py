@@ -1,12 +1,13 @@
 """labkit.vae.views: every render function headless, slider views move, bad input messages."""
+
 import matplotlib
 import numpy as np
 import pytest
 import torch
 
+from labkit.vae import views as W
 from labkit.vae.models import AE, VAE
 from labkit.views import to_png
-from labkit.vae import views as W
 
 matplotlib.use("Agg")
 
@@ -15,7 +16,11 @@ matplotlib.use("Agg")
 def models():
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    return AE(2, width=4, hidden=16).eval(), VAE(2, width=4, hidden=16).eval(), VAE(3, width=4, hidden=16).eval()
+    return (
+        AE(2, width=4, hidden=16).eval(),
+        VAE(2, width=4, hidden=16).eval(),
+        VAE(3, width=4, hidden=16).eval(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,9 @@ def test_renders_depend_on_their_parameters(models, data):
     ae, vae, vae3 = models
     x, y = data
     assert _png(W.render_denoising(ae, x[:4], 0.1)) != _png(W.render_denoising(ae, x[:4], 0.7))
-    assert _png(W.render_perturbation(vae3, x[0], z0=-2.0)) != _png(W.render_perturbation(vae3, x[0], z0=2.0))
+    assert _png(W.render_perturbation(vae3, x[0], z0=-2.0)) != _png(
+        W.render_perturbation(vae3, x[0], z0=2.0)
+    )
     codes = np.random.randn(60, 2)
     a = _png(W.render_interpolation(ae, vae, x[0], x[1], 0.0, codes, codes, y))
     b = _png(W.render_interpolation(ae, vae, x[0], x[1], 1.0, codes, codes, y))

@@ -1,11 +1,15 @@
 """Notebook 00's slider view (the sine wave), driven headlessly as the notebook's widget would be."""
+
 from labkit.views import SliderView, float_slider, render_sine
 
 
 def test_sine_view_rerenders_when_a_slider_moves():
-    view = SliderView(render_sine, title="sine wave",
-                      freq=float_slider("frequency", 0.5, 5.0, 1.0),
-                      phase=float_slider("phase", 0.0, 6.28, 0.0))
+    view = SliderView(
+        render_sine,
+        title="sine wave",
+        freq=float_slider("frequency", 0.5, 5.0, 1.0),
+        phase=float_slider("phase", 0.0, 6.28, 0.0),
+    )
     before = view.image.value
     assert before[:8] == b"\x89PNG\r\n\x1a\n"
     view.controls["freq"].value = 3.0

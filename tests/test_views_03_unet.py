@@ -1,5 +1,6 @@
 """The prediction browser of notebook 03, built as the notebook builds it: moving the slider changes
 the picture (this assert used to sit in the notebook)."""
+
 import torch
 
 from labkit.data.segmentation import shapes_splits

@@ -1,5 +1,6 @@
 """The slider views of notebook 06, built as the notebook builds them on tiny models: moving each
 slider changes the picture."""
+
 import torch
 
 from labkit.taxonomy import flow as FL
@@ -19,10 +20,14 @@ def test_pixel_step_view_changes_with_the_pixel_index():
     torch.manual_seed(0)
     pcnn = P.PixelCNN(channels=4, n_layers=1, first_k=3)
     x = P.sample(pcnn, 3, seed=1)
-    view = SliderView(V.render_pixel_step, fixed=dict(model=pcnn, samples=x), title="PixelCNN: pixel by pixel",
-                      index=int_slider("pixel index", 0, 784, 300, step=4))
+    view = SliderView(
+        V.render_pixel_step,
+        fixed=dict(model=pcnn, samples=x),
+        title="PixelCNN: pixel by pixel",
+        index=int_slider("pixel index", 0, 784, 300, step=4),
+    )
     assert _moved(view, "index", 600)
-    assert _moved(view, "index", 784)                    # the end is drawn too
+    assert _moved(view, "index", 784)  # the end is drawn too
     assert view.last_error is None
 
 
@@ -30,14 +35,22 @@ def test_flow_time_view_changes_with_t():
     torch.manual_seed(0)
     flow = FL.FlowUNet(base=4, depth=1, emb=8)
     _, traj = FL.sample(flow, 4, steps=3, seed=2, keep=True)
-    view = SliderView(V.render_flow_time, fixed=dict(trajectory=traj, n=4), title="flow matching: noise to digits",
-                      step=int_slider("Euler step", 0, 3, 3))
+    view = SliderView(
+        V.render_flow_time,
+        fixed=dict(trajectory=traj, n=4),
+        title="flow matching: noise to digits",
+        step=int_slider("Euler step", 0, 3, 3),
+    )
     assert _moved(view, "step", 0)
 
 
 def test_guidance_view_changes_with_w():
     torch.manual_seed(0)
     flow = FL.FlowUNet(base=4, depth=1, emb=8)
-    view = SliderView(V.render_guidance, fixed=dict(model=flow, steps=2, seed=4, per_class=1),
-                      title="classifier-free guidance", w=float_slider("guidance w", 0.0, 6.0, 1.0, step=0.5))
+    view = SliderView(
+        V.render_guidance,
+        fixed=dict(model=flow, steps=2, seed=4, per_class=1),
+        title="classifier-free guidance",
+        w=float_slider("guidance w", 0.0, 6.0, 1.0, step=0.5),
+    )
     assert _moved(view, "w", 5.0)

@@ -22,6 +22,7 @@ def test_image_grid_bad_input():
 
 def test_plots_and_png(tmp_path):
     import matplotlib.pyplot as plt
+
     ax = viz.scatter2d(np.random.randn(50, 2), np.arange(50) % 3, title="t")
     ax2 = viz.plot_history({"loss": [3, 2, 1], "acc": [0.1, 0.5, 0.9]})
     p = viz.save_png(ax.figure, tmp_path / "a.png")

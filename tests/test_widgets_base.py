@@ -1,5 +1,6 @@
 """labkit.views core: SliderView, static_grid, to_png. Runs under ipywidgets 8 (.venv) and
 7.7.1 (Colab's version, `make widgets7`), so only APIs common to both are used here too."""
+
 import io
 
 import ipywidgets
@@ -8,8 +9,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labkit.views import (SliderView, dropdown, float_slider, int_slider, render_sine,
-                            static_grid, to_png)
+from labkit.views import (
+    SliderView,
+    dropdown,
+    float_slider,
+    int_slider,
+    render_sine,
+    static_grid,
+    to_png,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -79,9 +87,13 @@ def test_slider_moves_replace_the_image_in_place():
         calls.append((freq, phase, scale))
         return render_sine(freq * scale, phase)
 
-    view = SliderView(render, fixed={"scale": 1.0}, title="sine wave",
-                      freq=float_slider("frequency", 0.5, 5.0, 1.0),
-                      phase=float_slider("phase", 0.0, 6.28, 0.0))
+    view = SliderView(
+        render,
+        fixed={"scale": 1.0},
+        title="sine wave",
+        freq=float_slider("frequency", 0.5, 5.0, 1.0),
+        phase=float_slider("phase", 0.0, 6.28, 0.0),
+    )
     assert calls == [(1.0, 0.0, 1.0)] and view.n_renders == 1
     image = view.image
     first = view.image.value
@@ -123,7 +135,9 @@ def test_array_and_png_renders_work_too():
 
 
 def test_dropdown_controls_drive_the_view():
-    view = SliderView(lambda digit: np.eye(10)[digit:digit + 3], digit=dropdown("digit", list(range(8))))
+    view = SliderView(
+        lambda digit: np.eye(10)[digit : digit + 3], digit=dropdown("digit", list(range(8)))
+    )
     before = view.image.value
     view.controls["digit"].value = 5
     assert view.image.value != before and view.n_renders == 2
@@ -137,7 +151,7 @@ def test_render_errors_are_captured_into_the_output_and_the_old_image_stays():
 
     view = SliderView(render, title="fragile", k=int_slider("k", 1, 5, 1))
     good = view.image.value
-    view.controls["k"].value = 3          # a callback: must not raise, must show the error
+    view.controls["k"].value = 3  # a callback: must not raise, must show the error
     assert view.image.value == good and view.n_renders == 1
     text = _error_text(view)
     assert "render failed for {'k': 3}" in text
@@ -146,13 +160,13 @@ def test_render_errors_are_captured_into_the_output_and_the_old_image_stays():
     assert view.errors.outputs[0]["output_type"] == "stream"
     assert view.errors.outputs[0]["name"] == "stderr"
 
-    view.controls["k"].value = 3          # no change -> no callback; still shown
+    view.controls["k"].value = 3  # no change -> no callback; still shown
     assert "k=3 is broken" in _error_text(view)
-    view.controls["k"].value = 4          # a good render clears the error
+    view.controls["k"].value = 4  # a good render clears the error
     assert view.errors.outputs == () and view.last_error is None
     assert view.image.value != good and view.n_renders == 2
 
-    with pytest.raises(RuntimeError, match="k=3"):   # called directly, update() raises
+    with pytest.raises(RuntimeError, match="k=3"):  # called directly, update() raises
         view.controls["k"].unobserve_all()
         view.controls["k"].value = 3
         view.update()
@@ -165,7 +179,9 @@ def test_a_failing_first_render_raises_in_the_cell():
 
 
 def test_render_must_return_an_image():
-    view = SliderView(lambda k: np.zeros((2, 2)) if k == 0 else "not an image", k=int_slider("k", 0, 2))
+    view = SliderView(
+        lambda k: np.zeros((2, 2)) if k == 0 else "not an image", k=int_slider("k", 0, 2)
+    )
     view.controls["k"].value = 1
     assert "got shape ()" in _error_text(view)
 
@@ -182,7 +198,7 @@ def test_static_grid_renders_each_parameter_set():
     try:
         assert seen == [(0, 1), (2, 1), (4, 1)]
         axes = fig.axes
-        assert len(axes) == 4                          # 2 x 2, the last one blank
+        assert len(axes) == 4  # 2 x 2, the last one blank
         assert [ax.get_title() for ax in axes[:3]] == ["k=0", "k=2", "k=4"]
         assert not axes[3].images
         means = [ax.images[0].get_array().mean() for ax in axes[:3]]

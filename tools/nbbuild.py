@@ -17,6 +17,7 @@ save, then rebuild. Two cells are shared by every notebook and come from this fi
 Cell ids: a cell's `id` metadata, else its nbgrader grade_id, else `cell-NNN` (its position).
 Outputs are always empty in git.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,12 @@ from labkit._repo import colab_url, pip_spec  # noqa: E402
 
 SETUP_RE = re.compile(r"^import labkit\ncfg = labkit\.setup\(seed=0(?:, threads=(\d+))?\)$")
 ID_RE = re.compile(r"^[a-zA-Z0-9_-]+$")
-NB_METADATA = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-               "language_info": {"name": "python"}, "colab": {"provenance": []}, "accelerator": "GPU"}
+NB_METADATA = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    "language_info": {"name": "python"},
+    "colab": {"provenance": []},
+    "accelerator": "GPU",
+}
 
 
 def setup_source(threads: int | None = None) -> str:
@@ -73,6 +78,7 @@ def sources() -> list[Path]:
 def build(src: Path) -> nbformat.NotebookNode:
     """The notebook that `src` describes (no outputs), validated."""
     import jupytext
+
     text = jupytext.read(src, fmt="py:percent")
     cells = text.cells
     name = src.stem + ".ipynb"
@@ -80,13 +86,18 @@ def build(src: Path) -> nbformat.NotebookNode:
         raise ValueError(f"{src.name}: the first cell must be markdown starting with '# <title>'")
     m = SETUP_RE.match(cells[1].source.strip()) if cells[1].cell_type == "code" else None
     if m is None:
-        raise ValueError(f"{src.name}: the second cell must be exactly 'import labkit' / "
-                         "'cfg = labkit.setup(seed=0[, threads=N])'")
+        raise ValueError(
+            f"{src.name}: the second cell must be exactly 'import labkit' / "
+            "'cfg = labkit.setup(seed=0[, threads=N])'"
+        )
     out, seen = [], set()
     for i, cell in enumerate(cells):
         meta = dict(cell.metadata)
-        cid = meta.pop("id", None) or meta.get("nbgrader", {}).get("grade_id") or (
-            "header" if i == 0 else "setup" if i == 1 else f"cell-{i:03d}")
+        cid = (
+            meta.pop("id", None)
+            or meta.get("nbgrader", {}).get("grade_id")
+            or ("header" if i == 0 else "setup" if i == 1 else f"cell-{i:03d}")
+        )
         if not ID_RE.match(cid) or cid in seen:
             raise ValueError(f"{src.name}: cell {i} has a bad or duplicate id {cid!r}")
         seen.add(cid)
@@ -100,7 +111,9 @@ def build(src: Path) -> nbformat.NotebookNode:
         elif cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(source, metadata=meta)
         else:
-            raise ValueError(f"{src.name}: cell {i} is a {cell.cell_type} cell; use code or markdown")
+            raise ValueError(
+                f"{src.name}: cell {i} is a {cell.cell_type} cell; use code or markdown"
+            )
         new["id"] = cid
         out.append(new)
     nb = new_notebook(cells=out, metadata=dict(NB_METADATA))
@@ -118,7 +131,9 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="only compare; exit 1 on a difference")
     ap.add_argument("--out", type=Path, default=ROOT / "notebooks")
     args = ap.parse_args(argv)
-    srcs = [SOURCES / f"{n.removesuffix('.py').removesuffix('.ipynb')}.py" for n in args.names] or sources()
+    srcs = [
+        SOURCES / f"{n.removesuffix('.py').removesuffix('.ipynb')}.py" for n in args.names
+    ] or sources()
     stale = []
     for src in srcs:
         if not src.exists():

@@ -12,6 +12,7 @@ A check never prints the reference solution. For students it prints and returns 
 (no traceback); in grading mode (``LABKIT_GRADING=1``, set by ``labkit grade``) a failed or
 unanswered check raises :class:`CheckFailed` so the test cell scores 0.
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,11 +46,12 @@ def grading_mode() -> bool:
     if _FORCE_GRADING is not None:
         return bool(_FORCE_GRADING)
     from labkit.config import grading_requested
+
     return grading_requested()
 
 
 def _to_np(x, name="value"):
-    torch = sys.modules.get("torch")      # a tensor implies torch is imported; don't import it here
+    torch = sys.modules.get("torch")  # a tensor implies torch is imported; don't import it here
     if torch is not None and isinstance(x, torch.Tensor):
         x = x.detach().cpu()
         return (x.float() if x.dtype == torch.bfloat16 else x).numpy()
@@ -64,7 +66,9 @@ def rel_error(x, y, eps: float = 1e-10) -> float:
 
 def expect_type(got, types, what: str):
     if not isinstance(got, types):
-        names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        names = (
+            types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        )
         raise Hint(f"{what} should be a {names}, got {type(got).__name__}.")
 
 
@@ -77,10 +81,15 @@ def expect_shape(got, shape, what: str):
 def expect_dtype(got, kind: str, what: str):
     """kind: 'int', 'float' or 'bool'."""
     arr = _to_np(got)
-    ok = {"int": np.issubdtype(arr.dtype, np.integer), "float": np.issubdtype(arr.dtype, np.floating),
-          "bool": arr.dtype == np.bool_}[kind]
+    ok = {
+        "int": np.issubdtype(arr.dtype, np.integer),
+        "float": np.issubdtype(arr.dtype, np.floating),
+        "bool": arr.dtype == np.bool_,
+    }[kind]
     if not ok:
-        raise Hint(f"{what} has dtype {getattr(got, 'dtype', arr.dtype)}, expected an {kind} dtype.")
+        raise Hint(
+            f"{what} has dtype {getattr(got, 'dtype', arr.dtype)}, expected an {kind} dtype."
+        )
 
 
 def expect_finite(got, what: str):
@@ -98,7 +107,9 @@ def expect_close(got, want, what: str, rtol: float = 1e-4, atol: float = 1e-5, s
     if np.allclose(g, w, rtol=rtol, atol=atol):
         return
     diff = np.abs(g - w)
-    msg = f"{what} is off: max abs error {diff.max():.3g} (tolerance {atol:g} + {rtol:g}*|expected|)"
+    msg = (
+        f"{what} is off: max abs error {diff.max():.3g} (tolerance {atol:g} + {rtol:g}*|expected|)"
+    )
     if w.size and np.allclose(g, -w, rtol=rtol, atol=atol):
         msg += "; it looks like the sign is flipped"
     else:
@@ -130,13 +141,18 @@ def exercise(name: str, cases: str = ""):
     ``NotImplementedError`` from the student's code reports "not implemented yet";
     any other exception from it is reported with its type and message.
     """
+
     def deco(check: Callable):
         @functools.wraps(check)
         def run(*args, **kwargs) -> bool:
             try:
                 check(*args, **kwargs)
             except NotImplementedError:
-                return _report(name, TODO, "replace `raise NotImplementedError()` with your code, then rerun this cell")
+                return _report(
+                    name,
+                    TODO,
+                    "replace `raise NotImplementedError()` with your code, then rerun this cell",
+                )
             except Hint as h:
                 return _report(name, FAIL, str(h))
             except CheckFailed:
@@ -144,6 +160,8 @@ def exercise(name: str, cases: str = ""):
             except Exception as e:  # the student's function crashed
                 return _report(name, FAIL, f"your code raised {type(e).__name__}: {e}")
             return _report(name, PASS, cases)
+
         run.exercise_name = name
         return run
+
     return deco

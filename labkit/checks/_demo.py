@@ -1,6 +1,7 @@
 """Two tiny checks for the grading machinery's own tests (tests/grading_fixtures/demo.ipynb)
 and a model for lab check modules: build the cases inside the check, compute the reference
 privately, raise ``Hint`` naming what is wrong."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,3 +1,4 @@
 """Checks of notebook 04 (autoencoders, VAE), at the path notebooks and the grader use.
 They live in ``labkit.vae.checks``."""
-from labkit.vae.checks import reparameterize, kl_divergence, elbo, anomaly_scores  # noqa: F401
+
+from labkit.vae.checks import anomaly_scores, elbo, kl_divergence, reparameterize  # noqa: F401

@@ -2,6 +2,7 @@
 
 Errors say what was expected, what was given, and how to fix it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,9 @@ def resolve_device(device) -> torch.device:
     """``None`` -> the course default (``labkit.get_device()``, CUDA when present); else as given."""
     if device is None:
         from ..config import get_device
+
         dev = get_device()
-        return dev if dev.type in ("cuda", "cpu") else torch.device("cpu")   # no float64 on mps
+        return dev if dev.type in ("cuda", "cpu") else torch.device("cpu")  # no float64 on mps
     return torch.device(device)
 
 
@@ -35,29 +37,47 @@ def check_X(estimator, X, reset: bool, device: torch.device, name: str = "X") ->
     cls = type(estimator).__name__
     if isinstance(X, torch.Tensor):
         if X.ndim != 2:
-            fix = ("Reshape it with X.reshape(-1, 1) if it has a single feature, or X.reshape(1, -1) "
-                   "if it is a single sample." if X.ndim == 1 else "Flatten each sample: X.reshape(len(X), -1).")
-            raise ValueError(f"{cls} expects a 2-D {name} of shape (n_samples, n_features); got a "
-                             f"{X.ndim}-D tensor of shape {tuple(X.shape)}. {fix}")
+            fix = (
+                "Reshape it with X.reshape(-1, 1) if it has a single feature, or X.reshape(1, -1) "
+                "if it is a single sample."
+                if X.ndim == 1
+                else "Flatten each sample: X.reshape(len(X), -1)."
+            )
+            raise ValueError(
+                f"{cls} expects a 2-D {name} of shape (n_samples, n_features); got a "
+                f"{X.ndim}-D tensor of shape {tuple(X.shape)}. {fix}"
+            )
         if X.is_complex() or X.dtype == torch.bool:
-            raise ValueError(f"{cls} expects real numbers in {name}; got dtype {X.dtype}. Fix: X.float().")
+            raise ValueError(
+                f"{cls} expects real numbers in {name}; got dtype {X.dtype}. Fix: X.float()."
+            )
         if X.shape[0] < 1:
-            raise ValueError(f"{cls}: {name} has 0 samples (shape {tuple(X.shape)}); at least 1 is required.")
+            raise ValueError(
+                f"{cls}: {name} has 0 samples (shape {tuple(X.shape)}); at least 1 is required."
+            )
         if X.shape[1] < 1:
-            raise ValueError(f"{cls}: {name} has 0 features (shape {tuple(X.shape)}); at least 1 is required.")
+            raise ValueError(
+                f"{cls}: {name} has 0 features (shape {tuple(X.shape)}); at least 1 is required."
+            )
         X = X.detach().to(device=device, dtype=_torch_dtype(X))
         bad = ~torch.isfinite(X)
         if bool(bad.any()):
             kind = "NaN" if bool(torch.isnan(X).any()) else "infinity"
-            raise ValueError(f"Input {name} contains {kind} ({int(bad.sum())} values) in {cls}. Fix: drop those rows "
-                             "or impute them first (e.g. sklearn.impute.SimpleImputer).")
+            raise ValueError(
+                f"Input {name} contains {kind} ({int(bad.sum())} values) in {cls}. Fix: drop those rows "
+                "or impute them first (e.g. sklearn.impute.SimpleImputer)."
+            )
         if reset:
             estimator.n_features_in_ = int(X.shape[1])
         elif X.shape[1] != estimator.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but {cls} is expecting "
-                             f"{estimator.n_features_in_} features as input (the number it was fitted on).")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {cls} is expecting "
+                f"{estimator.n_features_in_} features as input (the number it was fitted on)."
+            )
         return X
-    arr = np.ascontiguousarray(_sk_validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32]))
+    arr = np.ascontiguousarray(
+        _sk_validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32])
+    )
     if not arr.flags.writeable:
         arr = arr.copy()
     return torch.from_numpy(arr).to(device)
@@ -71,6 +91,7 @@ def like_input(X_in, t: torch.Tensor):
 def torch_generator(random_state) -> torch.Generator:
     """A CPU ``torch.Generator`` seeded from an int / RandomState / None (sklearn semantics)."""
     from sklearn.utils import check_random_state
+
     rs = check_random_state(random_state)
     g = torch.Generator()
     g.manual_seed(int(rs.randint(0, 2**31 - 1)))
@@ -82,12 +103,13 @@ def auto_chunk(n_cols: int, budget: int = 1 << 21) -> int:
     return max(256, budget // max(1, n_cols))
 
 
-def sq_dists(X: torch.Tensor, C: torch.Tensor, x2: torch.Tensor | None = None,
-             c2: torch.Tensor | None = None) -> torch.Tensor:
+def sq_dists(
+    X: torch.Tensor, C: torch.Tensor, x2: torch.Tensor | None = None, c2: torch.Tensor | None = None
+) -> torch.Tensor:
     """Squared distances (N, K) = ||x||^2 - 2 x.c + ||c||^2 (one matmul), clamped at 0."""
-    x2 = (X * X).sum(1) if x2 is None else x2                       # (N,)
-    c2 = (C * C).sum(1) if c2 is None else c2                       # (K,)
-    d = torch.addmm(c2.unsqueeze(0), X, C.T, alpha=-2.0)            # (N, K)
+    x2 = (X * X).sum(1) if x2 is None else x2  # (N,)
+    c2 = (C * C).sum(1) if c2 is None else c2  # (K,)
+    d = torch.addmm(c2.unsqueeze(0), X, C.T, alpha=-2.0)  # (N, K)
     d += x2.unsqueeze(1)
     return d.clamp_(min=0)
 
@@ -106,6 +128,7 @@ class Workers:
         self.old_threads = torch.get_num_threads()
         if self.n > 1:
             from concurrent.futures import ThreadPoolExecutor
+
             torch.set_num_threads(1)
             self.pool = ThreadPoolExecutor(self.n)
         return self
@@ -113,7 +136,7 @@ class Workers:
     def map(self, fn, starts):
         if self.pool is None:
             return [fn(starts)]
-        parts = [starts[i::self.n] for i in range(self.n)]
+        parts = [starts[i :: self.n] for i in range(self.n)]
         return list(self.pool.map(fn, parts))
 
     def __exit__(self, *exc):

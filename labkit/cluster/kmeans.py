@@ -16,6 +16,7 @@ and exact ties in rational arithmetic, ties going to the lower index. Cluster su
 64-bit fixed point, exact in any order. The bounded and the plain algorithm thus give the same
 labels and centres bit for bit (tests/test_cluster_kmeans.py checks it on near-tie data).
 """
+
 from __future__ import annotations
 
 import math
@@ -41,17 +42,22 @@ __all__ = ["KMeans", "assign_labels", "kmeans_plusplus", "lloyd_steps", "update_
 
 def _t(X, dtype=None, device=None) -> torch.Tensor:
     t = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X))
-    return t.to(device=device or t.device, dtype=dtype or (t.dtype if t.is_floating_point() else torch.float64))
+    return t.to(
+        device=device or t.device,
+        dtype=dtype or (t.dtype if t.is_floating_point() else torch.float64),
+    )
 
 
-_INF_BITS = 0x7F800000                                             # float32 +inf as int32 bits
+_INF_BITS = 0x7F800000  # float32 +inf as int32 bits
 
 
 def _unit_roundoff(X: torch.Tensor) -> float:
     """Unit roundoff of the matmul that computes distances (larger under TF32/bf16 matmul modes)."""
     if X.dtype == torch.float64:
-        return 2.0 ** -53
-    return {"highest": 2.0 ** -24, "high": 2.0 ** -11}.get(torch.get_float32_matmul_precision(), 2.0 ** -8)
+        return 2.0**-53
+    return {"highest": 2.0**-24, "high": 2.0**-11}.get(
+        torch.get_float32_matmul_precision(), 2.0**-8
+    )
 
 
 def _top2(d: torch.Tensor):
@@ -65,13 +71,18 @@ def _top2(d: torch.Tensor):
     bits = max(1, (K - 1).bit_length())
     if d.device.type == "cpu" and d.dtype == torch.float32 and bits <= 8:
         mask = (1 << bits) - 1
-        v = d.clamp_(min=0).view(torch.int32)                      # (B, K), same ordering as d
+        v = d.clamp_(min=0).view(torch.int32)  # (B, K), same ordering as d
         v.bitwise_and_(~mask).bitwise_or_(torch.arange(K, dtype=torch.int32))
-        m1 = v.amin(1)                                             # (B,)
+        m1 = v.amin(1)  # (B,)
         lab = (m1 & mask).long()
         v.scatter_(1, lab.unsqueeze(1), _INF_BITS)
         m2 = v.amin(1)
-        return lab, m1.view(torch.float32).double(), m2.view(torch.float32).double(), 2.0 ** (bits - 23)
+        return (
+            lab,
+            m1.view(torch.float32).double(),
+            m2.view(torch.float32).double(),
+            2.0 ** (bits - 23),
+        )
     lab = d.argmin(1)
     v1 = d.gather(1, lab.unsqueeze(1)).squeeze(1)
     d.scatter_(1, lab.unsqueeze(1), float("inf"))
@@ -82,7 +93,7 @@ def _duplicates(C: torch.Tensor) -> torch.Tensor:
     """(K,) bool: centre j equals a centre of lower index (it can never win a row: exact tie)."""
     K = C.shape[0]
     if K * K * C.shape[1] <= 1 << 22:
-        same = (C.unsqueeze(1) == C).all(-1)                       # (K, K)
+        same = (C.unsqueeze(1) == C).all(-1)  # (K, K)
         return torch.tril(same, -1).any(1)
     _, inv = torch.unique(C, dim=0, return_inverse=True)
     ar = torch.arange(K, device=C.device)
@@ -92,12 +103,20 @@ def _duplicates(C: torch.Tensor) -> torch.Tensor:
 
 def _exact_row(x, Cl, row, dup, hi, rho):
     """Exact rational squared distances for one undecided row -> label, hi, lo (floats)."""
+
     def sq(c):
         return sum(((Fraction(a) - Fraction(b)) ** 2 for a, b in zip(x, c)), Fraction(0))
+
     ex = {j: sq(Cl[j]) for j in range(len(Cl)) if not dup[j] and row[j] * (1 - rho) <= hi}
     best = min(ex, key=lambda j: (ex[j], j))
-    lo = min((math.nextafter(float(ex[j]), -math.inf) if j in ex else row[j] * (1 - rho)
-              for j in range(len(Cl)) if j != best), default=math.inf)
+    lo = min(
+        (
+            math.nextafter(float(ex[j]), -math.inf) if j in ex else row[j] * (1 - rho)
+            for j in range(len(Cl))
+            if j != best
+        ),
+        default=math.inf,
+    )
     return best, math.nextafter(float(ex[best]), math.inf), lo
 
 
@@ -107,22 +126,24 @@ def _resolve(xs: torch.Tensor, cen: _Centres):
     one of lower index never wins (exact tie). -> labels, hi, lo: float64 bounds on the true
     squared distance to the label and to every other centre."""
     K, D = cen.C.shape
-    rho = 2 * (D + 3) * 2.0 ** -53
+    rho = 2 * (D + 3) * 2.0**-53
     dup, Cd = cen.dup, cen.Cd
     step = max(1, (1 << 21) // (K * D))
     labs, his, los = [], [], []
     for s in range(0, len(xs), step):
-        d = ((xs[s:s + step].double().unsqueeze(1) - Cd) ** 2).sum(-1)        # (m, K)
+        d = ((xs[s : s + step].double().unsqueeze(1) - Cd) ** 2).sum(-1)  # (m, K)
         lab, v1, v2, _ = _top2(d.masked_fill(dup, float("inf")) if cen.any_dup else d.clone())
         hi, lo = v1.mul_(1 + rho), v2.mul_(1 - rho)
         bad = torch.nonzero(lo <= hi).flatten().tolist()
         rows = {i: d[i].tolist() for i in bad}
-        if cen.any_dup:                                            # lo over all other centres
+        if cen.any_dup:  # lo over all other centres
             lo = d.scatter_(1, lab.unsqueeze(1), float("inf")).amin(1).mul_(1 - rho)
         if bad:
             Cl, dl = Cd.cpu().tolist(), dup.tolist()
             for i in bad:
-                lab[i], hi[i], lo[i] = _exact_row(xs[s + i].double().tolist(), Cl, rows[i], dl, float(hi[i]), rho)
+                lab[i], hi[i], lo[i] = _exact_row(
+                    xs[s + i].double().tolist(), Cl, rows[i], dl, float(hi[i]), rho
+                )
         labs.append(lab), his.append(hi), los.append(lo)
     if len(labs) == 1:
         return labs[0], his[0], los[0]
@@ -135,14 +156,14 @@ class _Centres:
 
     def __init__(self, C: torch.Tensor):
         self.C = C
-        self.c2 = (C * C).sum(1)                                   # (K,)
+        self.c2 = (C * C).sum(1)  # (K,)
         self.cmax = float(self.c2.double().max().sqrt())
         self._dup = None
 
     @property
     def dup(self):
-        if self._dup is None:                                      # worker threads may race here:
-            dup = _duplicates(self.C)                              # set _dup last
+        if self._dup is None:  # worker threads may race here:
+            dup = _duplicates(self.C)  # set _dup last
             self.Cd, self.any_dup = self.C.double(), bool(dup.any())
             self._dup = dup
         return self._dup
@@ -155,12 +176,17 @@ class _Geometry:
         """``cmax``: a bound on the norm of every centre to come (default: max ||x||, which bounds
         every mean of points)."""
         self.X = X
-        self.x2 = (X * X).sum(1)                                   # (N,)
-        xn = self.x2.double().sqrt()                               # (N,)
+        self.x2 = (X * X).sum(1)  # (N,)
+        xn = self.x2.double().sqrt()  # (N,)
         self.xmax = float(xn.max())
-        self.cmax = self.xmax * (1 + 2.0 ** -20) if cmax is None else cmax
-        tiny = 1e-30 if X.dtype == torch.float32 else 1e-300       # keeps E out of subnormals
-        self.E = (xn + self.cmax).square_().mul_(4 * (X.shape[1] + 2) * _unit_roundoff(X)).clamp_(min=tiny)
+        self.cmax = self.xmax * (1 + 2.0**-20) if cmax is None else cmax
+        tiny = 1e-30 if X.dtype == torch.float32 else 1e-300  # keeps E out of subnormals
+        self.E = (
+            (xn + self.cmax)
+            .square_()
+            .mul_(4 * (X.shape[1] + 2) * _unit_roundoff(X))
+            .clamp_(min=tiny)
+        )
 
     def nearest(self, idx, cen: _Centres):
         """Exact nearest centre of rows ``idx`` (a slice or an index tensor): labels (B,) and the
@@ -175,11 +201,11 @@ class _Geometry:
         k-means give the same labels."""
         take = (lambda t: t[idx]) if isinstance(idx, slice) else (lambda t: t.index_select(0, idx))
         E, xb = take(self.E), take(self.X)
-        d = torch.addmm(cen.c2.unsqueeze(0), xb, cen.C.T, alpha=-2.0)   # (B, K) = ||c||^2 - 2 x.c
-        d += take(self.x2).unsqueeze(1)                            # + ||x||^2
+        d = torch.addmm(cen.c2.unsqueeze(0), xb, cen.C.T, alpha=-2.0)  # (B, K) = ||c||^2 - 2 x.c
+        d += take(self.x2).unsqueeze(1)  # + ||x||^2
         lab, v1, v2, r = _top2(d)
         if cen.cmax > self.cmax:
-            raise RuntimeError("a centre lies outside the ball the error margins assume")   # never
+            raise RuntimeError("a centre lies outside the ball the error margins assume")  # never
         hi = v1.mul_(1 + 2 * r).add_(E)
         lo = v2.mul_(1 - r).sub_(E)
         bad = torch.nonzero(lo <= hi).flatten()
@@ -203,11 +229,11 @@ class _FixedSum:
 
     def __init__(self, X: torch.Tensor):
         m, n = float(X.abs().max()), X.shape[0]
-        e = math.frexp(m)[1] if m > 0 else 0                       # max|x| < 2^e
+        e = math.frexp(m)[1] if m > 0 else 0  # max|x| < 2^e
         self.scale = 2.0 ** min(1000, 61 - e - n.bit_length())
 
     def q(self, xb: torch.Tensor) -> torch.Tensor:
-        return torch.round(xb.double() * self.scale).long()        # (B, D) int64, exact grid
+        return torch.round(xb.double() * self.scale).long()  # (B, D) int64, exact grid
 
     def centres(self, sums, counts, C_old):
         """Means (K, D) in C_old's dtype; an empty cluster keeps its old centre."""
@@ -225,7 +251,7 @@ def assign_labels(X, centers, chunk_size: int | None = None) -> torch.Tensor:
     chunk = chunk_size or auto_chunk(C.shape[0])
     out = torch.empty(X.shape[0], dtype=torch.long, device=X.device)
     for s in range(0, X.shape[0], chunk):
-        out[s:s + chunk] = G.nearest(slice(s, s + chunk), cen)[0]
+        out[s : s + chunk] = G.nearest(slice(s, s + chunk), cen)[0]
     return out
 
 
@@ -236,7 +262,7 @@ def update_centers(X, labels, n_clusters: int, old_centers=None) -> torch.Tensor
     X = _t(X)
     labels = _t(labels, torch.long, X.device)
     sums = torch.zeros(n_clusters, X.shape[1], dtype=torch.float64, device=X.device)
-    sums.index_add_(0, labels, X.double())                         # (K, D)
+    sums.index_add_(0, labels, X.double())  # (K, D)
     counts = torch.bincount(labels, minlength=n_clusters).double()  # (K,)
     C = (sums / counts.unsqueeze(1)).to(X.dtype)
     if old_centers is not None:
@@ -245,7 +271,9 @@ def update_centers(X, labels, n_clusters: int, old_centers=None) -> torch.Tensor
     return C
 
 
-def kmeans_plusplus(X, n_clusters: int, random_state=None, n_local_trials: int | None = None) -> torch.Tensor:
+def kmeans_plusplus(
+    X, n_clusters: int, random_state=None, n_local_trials: int | None = None
+) -> torch.Tensor:
     """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; scikit-learn's variant):
     each new centre is the best of ``2 + log k`` candidates drawn with probability ~ D(x)^2."""
     X = _t(X)
@@ -255,11 +283,11 @@ def kmeans_plusplus(X, n_clusters: int, random_state=None, n_local_trials: int |
     x2 = (X * X).sum(1)
     C = torch.empty(n_clusters, X.shape[1], dtype=X.dtype, device=X.device)
     C[0] = X[int(rs.randint(n))]
-    closest = sq_dists(X, C[:1], x2)[:, 0].double()                # (N,) D(x)^2
+    closest = sq_dists(X, C[:1], x2)[:, 0].double()  # (N,) D(x)^2
     pot = closest.sum()
     for c in range(1, n_clusters):
         r = torch.as_tensor(rs.uniform(size=trials), device=X.device) * pot
-        cand = torch.searchsorted(torch.cumsum(closest, 0), r).clamp_(max=n - 1)   # (T,)
+        cand = torch.searchsorted(torch.cumsum(closest, 0), r).clamp_(max=n - 1)  # (T,)
         d = torch.minimum(closest.unsqueeze(1), sq_dists(X, X[cand], x2).double())  # (N, T)
         pots = d.sum(0)
         best = int(pots.argmin())
@@ -288,8 +316,12 @@ def _full_pass(G, cen, chunk, workers=None, fs=None, bounds=False):
                 sums.index_add_(0, lab, fs.q(X[sl]))
         return sums
 
-    parts = workers.map(run, list(range(0, N, chunk))) if workers is not None else [run(range(0, N, chunk))]
-    state = [U, gap, 3 * (G.xmax + G.cmax)] if bounds else None    # scale: bounds |U|, |gap|
+    parts = (
+        workers.map(run, list(range(0, N, chunk)))
+        if workers is not None
+        else [run(range(0, N, chunk))]
+    )
+    state = [U, gap, 3 * (G.xmax + G.cmax)] if bounds else None  # scale: bounds |U|, |gap|
     if fs is None:
         return labels, None, None, state
     return labels, torch.stack(parts).sum(0), torch.bincount(labels, minlength=K), state
@@ -299,10 +331,10 @@ def _half_separation(cen) -> torch.Tensor:
     """(K,) lower bounds on half the distance from each centre to its nearest other centre (float64
     matmul form, less its rounding bound); a point closer than that to its centre stays there."""
     Cd, cn = cen.C.double(), cen.c2.double().sqrt()
-    cc = (cen.c2.double().unsqueeze(1) + cen.c2.double() - 2 * Cd @ Cd.T)        # (K, K)
-    cc -= (cn.unsqueeze(1) + cn).square_().mul_(8 * (cen.C.shape[1] + 2) * 2.0 ** -53)
+    cc = cen.c2.double().unsqueeze(1) + cen.c2.double() - 2 * Cd @ Cd.T  # (K, K)
+    cc -= (cn.unsqueeze(1) + cn).square_().mul_(8 * (cen.C.shape[1] + 2) * 2.0**-53)
     cc.fill_diagonal_(float("inf"))
-    return cc.amin(1).clamp_(min=0).sqrt_().mul_(0.5 * (1 - 2.0 ** -40))
+    return cc.amin(1).clamp_(min=0).sqrt_().mul_(0.5 * (1 - 2.0**-40))
 
 
 def _bounded_pass(G, old, cen, labels, state, chunk, workers=None, fs=None):
@@ -315,23 +347,26 @@ def _bounded_pass(G, old, cen, labels, state, chunk, workers=None, fs=None):
     X = G.X
     (K, D), N = cen.C.shape, X.shape[0]
     U, gap, scale = state
-    move = ((cen.C.double() - old.C.double()) ** 2).sum(1).sqrt_().mul_(1 + 2.0 ** -40)   # (K,)
+    move = ((cen.C.double() - old.C.double()) ** 2).sum(1).sqrt_().mul_(1 + 2.0**-40)  # (K,)
     top = move.topk(2)
-    other = torch.full_like(move, float(top.values[0]))                    # largest move of another centre
+    other = torch.full_like(move, float(top.values[0]))  # largest move of another centre
     other[top.indices[0]] = top.values[1]
     state[2] = scale = scale + 2 * float(top.values[0])
-    slack = scale * 2.0 ** -48                                             # float64 rounding of U, gap
-    grow, shrink = move + slack, move + other + 2 * slack                  # (K,) each
-    half = _half_separation(cen) - slack                                   # (K,)
+    slack = scale * 2.0**-48  # float64 rounding of U, gap
+    grow, shrink = move + slack, move + other + 2 * slack  # (K,) each
+    half = _half_separation(cen) - slack  # (K,)
     ones = torch.ones(chunk, dtype=torch.long, device=X.device)
 
-    U += grow.index_select(0, labels)                                      # (N,) bound updates,
-    gap -= shrink.index_select(0, labels)                                  # in this thread
-    need = torch.nonzero(gap <= 0).flatten()                               # the gap cannot keep them
+    U += grow.index_select(0, labels)  # (N,) bound updates,
+    gap -= shrink.index_select(0, labels)  # in this thread
+    need = torch.nonzero(gap <= 0).flatten()  # the gap cannot keep them
     need = need[U.index_select(0, need) >= half.index_select(0, labels.index_select(0, need))]
-    dense = 2 * len(need) > N                                              # then whole chunks, no gathers
-    blocks = ([slice(t, min(t + chunk, N)) for t in range(0, N, chunk)] if dense
-              else [need[t:t + chunk] for t in range(0, len(need), chunk)])
+    dense = 2 * len(need) > N  # then whole chunks, no gathers
+    blocks = (
+        [slice(t, min(t + chunk, N)) for t in range(0, N, chunk)]
+        if dense
+        else [need[t : t + chunk] for t in range(0, len(need), chunk)]
+    )
 
     def run(blocks):
         dsums = torch.zeros(K, D, dtype=torch.long, device=X.device) if fs is not None else None
@@ -346,7 +381,7 @@ def _bounded_pass(G, old, cen, labels, state, chunk, workers=None, fs=None):
             changed += len(ch)
             if fs is not None and len(ch):
                 q = fs.q(X.index_select(0, ch + idx.start if dense else idx[ch]))
-                new, prev, one = new[ch], prev[ch], ones[:len(ch)]
+                new, prev, one = new[ch], prev[ch], ones[: len(ch)]
                 dsums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
                 dcounts.index_add_(0, new, one).index_add_(0, prev, -one)
         return dsums, dcounts, changed
@@ -365,13 +400,13 @@ def _relocate_empty(X, C_old, sums, counts, labels, fs):
     empty = torch.nonzero(counts == 0).flatten()
     if len(empty) == 0:
         return
-    far = ((X - C_old[labels]) ** 2).sum(1)                        # (N,)
+    far = ((X - C_old[labels]) ** 2).sum(1)  # (N,)
     if float(far.max()) == 0:
-        return                                                     # fewer distinct points than clusters
+        return  # fewer distinct points than clusters
     idx = torch.topk(far, len(empty)).indices
     for e, i in zip(empty.tolist(), idx.tolist()):
         old = int(labels[i])
-        qi = fs.q(X[i:i + 1])[0]
+        qi = fs.q(X[i : i + 1])[0]
         sums[old] -= qi
         counts[old] -= 1
         sums[e] = qi
@@ -381,7 +416,7 @@ def _relocate_empty(X, C_old, sums, counts, labels, fs):
 def _inertia(X, C, labels, chunk) -> float:
     tot = torch.zeros((), dtype=torch.float64, device=X.device)
     for s in range(0, X.shape[0], chunk):
-        tot += ((X[s:s + chunk] - C[labels[s:s + chunk]]) ** 2).sum(dtype=torch.float64)
+        tot += ((X[s : s + chunk] - C[labels[s : s + chunk]]) ** 2).sum(dtype=torch.float64)
     return float(tot)
 
 
@@ -391,7 +426,7 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
     (exact assignment, fixed-point sums)."""
     fs, cen = _FixedSum(X), _Centres(C)
     G = _Geometry(X)
-    if cen.cmax > G.cmax:                                          # initial centres farther out
+    if cen.cmax > G.cmax:  # initial centres farther out
         G = _Geometry(X, cen.cmax)
     bounded = bounded and C.shape[0] > 1
     labels, sums, counts, state = _full_pass(G, cen, chunk, workers, fs, bounds=bounded)
@@ -405,7 +440,7 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
             prev = labels
             labels, sums, counts, _ = _full_pass(G, cen, chunk, workers, fs)
             changed = int((labels != prev).sum())
-        s, c = sums.clone(), counts.clone()                        # the relocation lasts one update
+        s, c = sums.clone(), counts.clone()  # the relocation lasts one update
         _relocate_empty(X, cen.C, s, c, labels, fs)
         old, cen = cen, _Centres(fs.centres(s, c, cen.C))
         shift = float(((cen.C.double() - old.C.double()) ** 2).sum())
@@ -424,11 +459,11 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
 def _mean_variance(X, chunk=16384) -> float:
     """Mean over features of the variance (scikit-learn's tolerance scale), one chunked pass on data
     shifted by a rough mean (no cancellation), sums in float64: 20x faster than ``X.double().var(0)``."""
-    shift = X[:chunk].mean(0)                                      # (D,)
+    shift = X[:chunk].mean(0)  # (D,)
     s1 = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
     s2 = torch.zeros_like(s1)
     for s in range(0, X.shape[0], chunk):
-        dev = X[s:s + chunk] - shift
+        dev = X[s : s + chunk] - shift
         s1 += dev.sum(0)
         s2 += dev.square_().sum(0)
     n = X.shape[0]
@@ -464,8 +499,20 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     torch itself runs single-threaded, its setting is restored afterwards).
     """
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
-                 random_state=None, algorithm="auto", device=None, chunk_size=None, n_threads=None):
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init=1,
+        max_iter=300,
+        tol=1e-4,
+        random_state=None,
+        algorithm="auto",
+        device=None,
+        chunk_size=None,
+        n_threads=None,
+    ):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -487,28 +534,38 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             raise ValueError(f"{name}: tol must be a float >= 0; got {self.tol!r}.")
         n = X.shape[0]
         if n < self.n_clusters:
-            raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}: {name} cannot make "
-                             f"more clusters than there are points. Fix: use n_clusters <= {n} or more data.")
+            raise ValueError(
+                f"n_samples={n} should be >= n_clusters={self.n_clusters}: {name} cannot make "
+                f"more clusters than there are points. Fix: use n_clusters <= {n} or more data."
+            )
         if self.algorithm not in ("auto", "lloyd", "hamerly", "elkan"):
-            raise ValueError(f"{name}: algorithm must be 'auto', 'lloyd', 'hamerly' or 'elkan'; "
-                             f"got {self.algorithm!r}.")
+            raise ValueError(
+                f"{name}: algorithm must be 'auto', 'lloyd', 'hamerly' or 'elkan'; "
+                f"got {self.algorithm!r}."
+            )
         if isinstance(self.init, str) and self.init not in ("k-means++", "random"):
-            raise ValueError(f"{name}: init must be 'k-means++', 'random' or an array of shape "
-                             f"(n_clusters, n_features); got {self.init!r}.")
+            raise ValueError(
+                f"{name}: init must be 'k-means++', 'random' or an array of shape "
+                f"(n_clusters, n_features); got {self.init!r}."
+            )
 
     def _init_centers(self, X, rs):
         if isinstance(self.init, str):
             if self.init == "k-means++":
                 return kmeans_plusplus(X, self.n_clusters, rs)
-            idx = torch.as_tensor(rs.permutation(X.shape[0])[:self.n_clusters], device=X.device)
+            idx = torch.as_tensor(rs.permutation(X.shape[0])[: self.n_clusters], device=X.device)
             return X[idx].clone()
         C = self.init(X.cpu().numpy(), self.n_clusters, rs) if callable(self.init) else self.init
         C = _t(C, X.dtype, X.device)
         if tuple(C.shape) != (self.n_clusters, X.shape[1]):
-            raise ValueError(f"The init array has shape {tuple(C.shape)}; it should be (n_clusters, n_features) = "
-                             f"({self.n_clusters}, {X.shape[1]}).")
+            raise ValueError(
+                f"The init array has shape {tuple(C.shape)}; it should be (n_clusters, n_features) = "
+                f"({self.n_clusters}, {X.shape[1]})."
+            )
         if not bool(torch.isfinite(C).all()):
-            raise ValueError("The init array contains NaN or infinity; give finite initial centres.")
+            raise ValueError(
+                "The init array contains NaN or infinity; give finite initial centres."
+            )
         return C
 
     def fit(self, X, y=None):
@@ -516,8 +573,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         dev = resolve_device(self.device)
         threads = torch.get_num_threads()
         n_threads = self.n_threads or (threads if dev.type == "cpu" else 1)
-        if dev.type == "cpu":            # all the work in our n_threads Python threads (Workers):
-            torch.set_num_threads(1)     # no OpenMP pool spinning on the cores they need
+        if dev.type == "cpu":  # all the work in our n_threads Python threads (Workers):
+            torch.set_num_threads(1)  # no OpenMP pool spinning on the cores they need
         try:
             return self._fit(X, dev, n_threads)
         finally:
@@ -531,10 +588,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         chunk = self.chunk_size or min(16384, auto_chunk(self.n_clusters))
         n_init = self.n_init if isinstance(self.init, str) else 1
         best = None
-        bounded = self.algorithm in ("hamerly", "elkan") or (self.algorithm == "auto" and X.device.type == "cpu")
+        bounded = self.algorithm in ("hamerly", "elkan") or (
+            self.algorithm == "auto" and X.device.type == "cpu"
+        )
         with _Workers(n_threads) as workers:
             for _ in range(n_init):
-                res = _lloyd(X, self._init_centers(X, rs), self.max_iter, tol, chunk, workers, bounded)
+                res = _lloyd(
+                    X, self._init_centers(X, rs), self.max_iter, tol, chunk, workers, bounded
+                )
                 if best is None or res[2] < best[2]:
                     best = res
         labels, C, inertia, n_iter = best
@@ -553,11 +614,19 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         check_is_fitted(self)
         Xt = check_X(self, X, reset=False, device=resolve_device(self.device))
         labels = assign_labels(Xt, self._centers_like(Xt), self.chunk_size)
-        return like_input(X, labels) if isinstance(X, torch.Tensor) else labels.cpu().numpy().astype(np.int32)
+        return (
+            like_input(X, labels)
+            if isinstance(X, torch.Tensor)
+            else labels.cpu().numpy().astype(np.int32)
+        )
 
     def fit_predict(self, X, y=None):
         self.fit(X)
-        return torch.as_tensor(self.labels_).long().to(X.device) if isinstance(X, torch.Tensor) else self.labels_
+        return (
+            torch.as_tensor(self.labels_).long().to(X.device)
+            if isinstance(X, torch.Tensor)
+            else self.labels_
+        )
 
     def transform(self, X):
         """Euclidean distance of every row of X to every centre, shape (N, K)."""

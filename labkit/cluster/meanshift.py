@@ -13,6 +13,7 @@ the cached 3^d neighbouring cells of size bandwidth), so most of the n x n dista
 batched loop are never computed. Distances are computed in float32 relative to the group's
 centre (small numbers, no cancellation); means, stopping rule and merge in float64.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,10 +28,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._common import Workers, auto_chunk, check_X, like_input, resolve_device, sq_dists
 
-_GRID_MIN_PAIRS = 1_000_000   # below this many seed x point pairs, one brute-force batch is cheaper
+_GRID_MIN_PAIRS = 1_000_000  # below this many seed x point pairs, one brute-force batch is cheaper
 
-__all__ = ["MeanShift", "estimate_bandwidth", "get_bin_seeds", "mean_shift_step", "mean_shift_trajectories",
-           "kernel_density"]
+__all__ = [
+    "MeanShift",
+    "estimate_bandwidth",
+    "get_bin_seeds",
+    "mean_shift_step",
+    "mean_shift_trajectories",
+    "kernel_density",
+]
 
 
 def _as_t(X, device=None) -> torch.Tensor:
@@ -45,8 +52,10 @@ def estimate_bandwidth(X, *, quantile=0.3, n_samples=None, random_state=0, devic
         raise ValueError(f"quantile must be in [0, 1]; got {quantile!r}.")
     X = _as_t(X, resolve_device(device))
     if X.ndim != 2:
-        raise ValueError(f"estimate_bandwidth expects X of shape (n_samples, n_features); got {tuple(X.shape)}. "
-                         "Fix: X.reshape(-1, 1) for a single feature.")
+        raise ValueError(
+            f"estimate_bandwidth expects X of shape (n_samples, n_features); got {tuple(X.shape)}. "
+            "Fix: X.reshape(-1, 1) for a single feature."
+        )
     if n_samples is not None:
         idx = check_random_state(random_state).permutation(X.shape[0])[:n_samples]
         X = X[torch.as_tensor(idx, device=X.device)]
@@ -55,7 +64,7 @@ def estimate_bandwidth(X, *, quantile=0.3, n_samples=None, random_state=0, devic
     total = 0.0
     chunk = auto_chunk(X.shape[0], 1 << 22)
     for s in range(0, X.shape[0], chunk):
-        d = sq_dists(X[s:s + chunk], X, x2[s:s + chunk], x2)      # (B, N)
+        d = sq_dists(X[s : s + chunk], X, x2[s : s + chunk], x2)  # (B, N)
         total += float(d.kthvalue(k, dim=1).values.sqrt().sum())
     return total / X.shape[0]
 
@@ -69,7 +78,9 @@ def get_bin_seeds(X, bin_size: float, min_bin_freq: int = 1):
     bins, counts = np.unique(np.round(X / bin_size), axis=0, return_counts=True)
     seeds = bins[counts >= min_bin_freq].astype(np.float32)
     if len(seeds) == len(X):
-        warnings.warn(f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.")
+        warnings.warn(
+            f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds."
+        )
         return X
     return seeds * bin_size
 
@@ -89,21 +100,21 @@ def _brute_sums(X, S, bw, kernel="flat", dtype=torch.float64):
     """All points against chunks of seeds: new positions (M, D) (float64) and intensities (M,) =
     #points within bw. ``dtype`` is used for the distances and sums (float32: X should be centred)."""
     Xf = X.to(dtype)
-    Xo = torch.cat([Xf, torch.ones_like(Xf[:, :1])], 1)            # (N, D+1): sums and counts at once
+    Xo = torch.cat([Xf, torch.ones_like(Xf[:, :1])], 1)  # (N, D+1): sums and counts at once
     x2 = (Xf * Xf).sum(1)
     new = S.clone()
     counts = torch.zeros(S.shape[0], dtype=torch.long, device=X.device)
     chunk = auto_chunk(X.shape[0], 1 << 21)
     for s in range(0, S.shape[0], chunk):
-        q = S[s:s + chunk].to(dtype)
-        d2 = torch.addmm(x2.unsqueeze(0), q, Xf.T, alpha=-2.0)     # (B, N)
+        q = S[s : s + chunk].to(dtype)
+        d2 = torch.addmm(x2.unsqueeze(0), q, Xf.T, alpha=-2.0)  # (B, N)
         d2 += (q * q).sum(1, keepdim=True)
         inside = (d2 <= bw * bw).to(dtype)
         w = inside if kernel == "flat" else torch.exp(d2.clamp_(min=0).div_(-2 * bw * bw))
-        acc = (w @ Xo).double()                                    # (B, D+1)
-        counts[s:s + chunk] = (acc[:, -1] if kernel == "flat" else inside.sum(1)).round().long()
+        acc = (w @ Xo).double()  # (B, D+1)
+        counts[s : s + chunk] = (acc[:, -1] if kernel == "flat" else inside.sum(1)).round().long()
         ok = acc[:, -1] > 0
-        new[s:s + chunk][ok] = acc[ok, :-1] / acc[ok, -1:]
+        new[s : s + chunk][ok] = acc[ok, :-1] / acc[ok, -1:]
     return new, counts
 
 
@@ -114,7 +125,7 @@ class _Grid:
     def __init__(self, X, bw):
         self.X, self.bw = X, bw
         self.lo = X.min(0).values - bw
-        cells = torch.floor((X - self.lo) / bw).long()             # (N, D), all >= 1
+        cells = torch.floor((X - self.lo) / bw).long()  # (N, D), all >= 1
         self.shape = (cells.max(0).values + 2).tolist()
         key = self._key(cells)
         order = torch.argsort(key)
@@ -122,7 +133,9 @@ class _Grid:
         self.keys, counts = torch.unique_consecutive(key[order], return_counts=True)
         self.starts = (torch.cumsum(counts, 0) - counts).tolist()
         self.counts = counts.tolist()
-        self.offsets = torch.tensor(list(itertools.product((-1, 0, 1), repeat=X.shape[1])), device=X.device)
+        self.offsets = torch.tensor(
+            list(itertools.product((-1, 0, 1), repeat=X.shape[1])), device=X.device
+        )
         self.cache = {}
 
     def _key(self, cells):
@@ -138,8 +151,11 @@ class _Grid:
             nb = self._key(ct + self.offsets)
             pos = torch.searchsorted(self.keys, nb).clamp(max=len(self.keys) - 1)
             hit = (self.keys[pos] == nb).tolist()
-            parts = [self.Xs[self.starts[p]:self.starts[p] + self.counts[p]]
-                     for p, h in zip(pos.tolist(), hit) if h]
+            parts = [
+                self.Xs[self.starts[p] : self.starts[p] + self.counts[p]]
+                for p, h in zip(pos.tolist(), hit)
+                if h
+            ]
             origin = self.lo + ct * self.bw
             pts = torch.cat(parts) if parts else self.X[:0]
             rel = torch.cat([(pts - origin), torch.ones_like(pts[:, :1])], 1).float()
@@ -149,16 +165,16 @@ class _Grid:
 
 def _group_sums(grid, S, idx, cell, bw2):
     """Flat-kernel sums for the seeds S[idx] of one group: (idx, new positions, counts)."""
-    origin, cand = grid.candidates(cell)                           # (D,), (C, D+1)
-    q = (S[idx] - origin).float()                                  # (m, D)
-    if len(idx) >= 16:                                             # keep points within bw of the seeds' box
+    origin, cand = grid.candidates(cell)  # (D,), (C, D+1)
+    q = (S[idx] - origin).float()  # (m, D)
+    if len(idx) >= 16:  # keep points within bw of the seeds' box
         lo, hi = q.min(0).values, q.max(0).values
         gap = torch.clamp(torch.maximum(lo - cand[:, :-1], cand[:, :-1] - hi), min=0)
         cand = cand[(gap * gap).sum(1) <= bw2 * (1 + 1e-5)]
     c = cand[:, :-1]
-    d2 = torch.addmm((c * c).sum(1).unsqueeze(0), q, c.T, alpha=-2.0)   # (m, C)
+    d2 = torch.addmm((c * c).sum(1).unsqueeze(0), q, c.T, alpha=-2.0)  # (m, C)
     d2 += (q * q).sum(1, keepdim=True)
-    acc = (d2 <= bw2).float() @ cand                               # (m, D+1): sums and counts
+    acc = (d2 <= bw2).float() @ cand  # (m, D+1): sums and counts
     cnt = acc[:, -1].round().long()
     new = origin + acc[:, :-1].double() / acc[:, -1:].double().clamp(min=1)
     return idx, new, cnt
@@ -166,13 +182,16 @@ def _group_sums(grid, S, idx, cell, bw2):
 
 def _grid_sums(grid: _Grid, S, bw, workers):
     """Flat-kernel sums for seeds S (M, D) via the grid: new positions (M, D), intensities (M,)."""
-    g = torch.floor((S - grid.lo) / (bw / 2)).long()               # group cells of size bw/2
+    g = torch.floor((S - grid.lo) / (bw / 2)).long()  # group cells of size bw/2
     key = grid._key(g)
     order = torch.argsort(key)
     _, sizes = torch.unique_consecutive(key[order], return_counts=True)
-    pcell = torch.div(g[order], 2, rounding_mode="floor")          # enclosing point cell (size bw)
+    pcell = torch.div(g[order], 2, rounding_mode="floor")  # enclosing point cell (size bw)
     ends = torch.cumsum(sizes, 0)
-    groups = [(order[e - n:e], tuple(pcell[e - n].tolist())) for n, e in zip(sizes.tolist(), ends.tolist())]
+    groups = [
+        (order[e - n : e], tuple(pcell[e - n].tolist()))
+        for n, e in zip(sizes.tolist(), ends.tolist())
+    ]
     bw2 = bw * bw
 
     def run(part):
@@ -204,13 +223,15 @@ def _shift_all(X, seeds, bw, max_iter, kernel, n_threads=None):
             # seeds at exactly the same position move identically: shift each position once
             # (seeds that share their neighbours land on the same mean and then coincide)
             uniq, inv = torch.unique(old, dim=0, return_inverse=True)
-            if use_grid and len(uniq) * X.shape[0] > _GRID_MIN_PAIRS:      # grid pays off for many seeds
+            if (
+                use_grid and len(uniq) * X.shape[0] > _GRID_MIN_PAIRS
+            ):  # grid pays off for many seeds
                 new, cnt = _grid_sums(grid, uniq, bw, workers)
             else:
                 new, cnt = _brute_sums(X, uniq, bw, kernel, torch.float32)
             new, cnt = new[inv], cnt[inv]
             intensity[active] = cnt
-            empty = cnt == 0                                       # nothing near: stop where it is
+            empty = cnt == 0  # nothing near: stop where it is
             new[empty] = old[empty]
             pos[active] = new
             finished = empty | ((new - old).norm(dim=1) <= stop) | (it == max_iter)
@@ -227,13 +248,13 @@ def _merge(centers: np.ndarray, intensity: np.ndarray, bw: float) -> np.ndarray:
     keep_idx = np.sort(len(centers) - 1 - last)
     c, w = centers[keep_idx], intensity[keep_idx]
     order = np.lexsort(tuple(c[:, j] for j in range(c.shape[1] - 1, -1, -1)) + (w,))[::-1]
-    c = torch.as_tensor(c[order])                                  # sorted by (intensity, centre) desc
+    c = torch.as_tensor(c[order])  # sorted by (intensity, centre) desc
     unique = torch.ones(len(c), dtype=torch.bool)
     i = 0
-    while i < len(c):                                              # one pass per kept centre
+    while i < len(c):  # one pass per kept centre
         unique[((c - c[i]) ** 2).sum(1).sqrt() <= bw] = False
         unique[i] = True
-        rest = torch.nonzero(unique[i + 1:]).flatten()
+        rest = torch.nonzero(unique[i + 1 :]).flatten()
         i = int(rest[0]) + i + 1 if len(rest) else len(c)
     return c[unique].numpy()
 
@@ -245,13 +266,19 @@ def kernel_density(X, query, bandwidth: float, kernel: str = "gaussian") -> torc
     Q = _as_t(query, X.device)
     out = torch.empty(Q.shape[0], dtype=torch.float64, device=X.device)
     for s in range(0, Q.shape[0], 4096):
-        d2 = sq_dists(Q[s:s + 4096], X)
-        k = torch.exp(-d2 / (2 * bandwidth ** 2)) if kernel == "gaussian" else (d2 <= bandwidth ** 2).double()
-        out[s:s + 4096] = k.mean(1)
+        d2 = sq_dists(Q[s : s + 4096], X)
+        k = (
+            torch.exp(-d2 / (2 * bandwidth**2))
+            if kernel == "gaussian"
+            else (d2 <= bandwidth**2).double()
+        )
+        out[s : s + 4096] = k.mean(1)
     return out
 
 
-def mean_shift_trajectories(X, seeds, bandwidth: float, n_steps: int = 30, kernel: str = "flat") -> np.ndarray:
+def mean_shift_trajectories(
+    X, seeds, bandwidth: float, n_steps: int = 30, kernel: str = "flat"
+) -> np.ndarray:
     """Positions of ``seeds`` after 0..n_steps mean-shift steps (notebook 02): (n_steps+1, M, D)."""
     X = _as_t(X)
     S = _as_t(seeds, X.device)
@@ -272,8 +299,18 @@ class MeanShift(ClusterMixin, BaseEstimator):
     ``bandwidth_`` (the bandwidth used, estimated when ``bandwidth=None``).
     """
 
-    def __init__(self, *, bandwidth=None, seeds=None, bin_seeding=False, min_bin_freq=1,
-                 cluster_all=True, max_iter=300, kernel="flat", device=None):
+    def __init__(
+        self,
+        *,
+        bandwidth=None,
+        seeds=None,
+        bin_seeding=False,
+        min_bin_freq=1,
+        cluster_all=True,
+        max_iter=300,
+        kernel="flat",
+        device=None,
+    ):
         self.bandwidth = bandwidth
         self.seeds = seeds
         self.bin_seeding = bin_seeding
@@ -284,16 +321,24 @@ class MeanShift(ClusterMixin, BaseEstimator):
         self.device = device
 
     def _check_params(self):
-        if self.bandwidth is not None and (not isinstance(self.bandwidth, Real) or not self.bandwidth > 0):
-            raise ValueError(f"MeanShift: bandwidth must be a positive float (the kernel radius); got "
-                             f"{self.bandwidth!r}. Fix: pass bandwidth=estimate_bandwidth(X) or a value > 0, "
-                             "or None to estimate it.")
+        if self.bandwidth is not None and (
+            not isinstance(self.bandwidth, Real) or not self.bandwidth > 0
+        ):
+            raise ValueError(
+                f"MeanShift: bandwidth must be a positive float (the kernel radius); got "
+                f"{self.bandwidth!r}. Fix: pass bandwidth=estimate_bandwidth(X) or a value > 0, "
+                "or None to estimate it."
+            )
         if not isinstance(self.max_iter, Integral) or self.max_iter < 0:
             raise ValueError(f"MeanShift: max_iter must be an int >= 0; got {self.max_iter!r}.")
         if not isinstance(self.min_bin_freq, Integral) or self.min_bin_freq < 1:
-            raise ValueError(f"MeanShift: min_bin_freq must be an int >= 1; got {self.min_bin_freq!r}.")
+            raise ValueError(
+                f"MeanShift: min_bin_freq must be an int >= 1; got {self.min_bin_freq!r}."
+            )
         if self.kernel not in ("flat", "gaussian"):
-            raise ValueError(f"MeanShift: kernel must be 'flat' or 'gaussian'; got {self.kernel!r}.")
+            raise ValueError(
+                f"MeanShift: kernel must be 'flat' or 'gaussian'; got {self.kernel!r}."
+            )
 
     def fit(self, X, y=None):
         """Shift all seeds to their modes, merge the modes, label every point."""
@@ -302,24 +347,32 @@ class MeanShift(ClusterMixin, BaseEstimator):
         Xt = check_X(self, X, reset=True, device=dev).double()
         bw = self.bandwidth if self.bandwidth is not None else estimate_bandwidth(Xt, device=dev)
         if not bw > 0:
-            raise ValueError(f"The estimated bandwidth is {bw} with n_samples={Xt.shape[0]}: too few points, "
-                             "or all identical. Fix: pass a positive bandwidth explicitly, or more data.")
+            raise ValueError(
+                f"The estimated bandwidth is {bw} with n_samples={Xt.shape[0]}: too few points, "
+                "or all identical. Fix: pass a positive bandwidth explicitly, or more data."
+            )
         bw = float(bw)
         if self.seeds is not None:
             seeds = _as_t(self.seeds, dev)
             if seeds.ndim != 2 or seeds.shape[1] != Xt.shape[1]:
-                raise ValueError(f"seeds must have shape (n_seeds, {Xt.shape[1]}); got {tuple(seeds.shape)}.")
+                raise ValueError(
+                    f"seeds must have shape (n_seeds, {Xt.shape[1]}); got {tuple(seeds.shape)}."
+                )
         elif self.bin_seeding:
             seeds = _as_t(get_bin_seeds(Xt.cpu().numpy(), bw, self.min_bin_freq), dev)
         else:
             seeds = Xt
-        shift = Xt.mean(0)                                         # centred coordinates inside
-        pos, intensity, n_iter = _shift_all(Xt - shift, seeds - shift, bw, self.max_iter, self.kernel)
+        shift = Xt.mean(0)  # centred coordinates inside
+        pos, intensity, n_iter = _shift_all(
+            Xt - shift, seeds - shift, bw, self.max_iter, self.kernel
+        )
         pos = pos + shift
         ok = intensity > 0
         if not bool(ok.any()):
-            raise ValueError(f"No point was within bandwidth={bw:f} of any seed. Fix: increase the bandwidth "
-                             "or use other seeds (e.g. seeds=None).")
+            raise ValueError(
+                f"No point was within bandwidth={bw:f} of any seed. Fix: increase the bandwidth "
+                "or use other seeds (e.g. seeds=None)."
+            )
         self.n_iter_ = int(n_iter.max())
         centers = _merge(pos[ok].cpu().numpy(), intensity[ok].cpu().numpy(), bw)
         C = torch.as_tensor(centers, device=dev)

@@ -3,6 +3,7 @@
 Each ``render_...`` is pure (data + slider values -> Figure), tested headlessly, and used with
 ``labkit.views.SliderView``. Slow fits are cached per slider value so moving a slider back is instant.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,14 +13,24 @@ import numpy as np
 
 from labkit.viz import pyplot
 
-__all__ = ["render_kmeans_step", "quantize", "render_quantized", "render_meanshift_bandwidth",
-           "segment_features", "segment", "render_segmentation", "plot_trajectories", "load_image"]
+__all__ = [
+    "render_kmeans_step",
+    "quantize",
+    "render_quantized",
+    "render_meanshift_bandwidth",
+    "segment_features",
+    "segment",
+    "render_segmentation",
+    "plot_trajectories",
+    "load_image",
+]
 
 
 def load_image(name: str = "china.jpg", stride: int = 4) -> np.ndarray:
     """A scikit-learn sample image (``china.jpg`` or ``flower.jpg``), every ``stride``-th pixel,
     as floats in [0, 1], shape (H, W, 3)."""
     from sklearn.datasets import load_sample_image
+
     if stride < 1:
         raise ValueError(f"stride must be >= 1; got {stride}")
     return load_sample_image(name)[::stride, ::stride].astype(np.float64) / 255.0
@@ -27,11 +38,21 @@ def load_image(name: str = "china.jpg", stride: int = 4) -> np.ndarray:
 
 def _regions(ax, centers, xlim, ylim, n=200):
     from labkit.cluster import assign_labels
+
     gx, gy = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
     grid = np.c_[gx.ravel(), gy.ravel()]
     lab = assign_labels(grid, np.asarray(centers, dtype=np.float64)).numpy().reshape(n, n)
-    ax.imshow(lab, extent=(*xlim, *ylim), origin="lower", cmap="tab10", vmin=0, vmax=9,
-              alpha=0.18, interpolation="nearest", aspect="auto")
+    ax.imshow(
+        lab,
+        extent=(*xlim, *ylim),
+        origin="lower",
+        cmap="tab10",
+        vmin=0,
+        vmax=9,
+        alpha=0.18,
+        interpolation="nearest",
+        aspect="auto",
+    )
 
 
 def render_kmeans_step(X, history, iteration: int = 0, figsize=(5, 4.2)):
@@ -43,17 +64,27 @@ def render_kmeans_step(X, history, iteration: int = 0, figsize=(5, 4.2)):
     t = int(np.clip(iteration, 0, len(history) - 1))
     C, labels = history[t]
     pad = 0.05 * (X.max(0) - X.min(0))
-    xlim, ylim = (X[:, 0].min() - pad[0], X[:, 0].max() + pad[0]), (X[:, 1].min() - pad[1], X[:, 1].max() + pad[1])
+    xlim, ylim = (
+        (X[:, 0].min() - pad[0], X[:, 0].max() + pad[0]),
+        (X[:, 1].min() - pad[1], X[:, 1].max() + pad[1]),
+    )
     fig, ax = plt.subplots(figsize=figsize)
     _regions(ax, C, xlim, ylim)
     ax.scatter(X[:, 0], X[:, 1], c=labels % 10, cmap="tab10", vmin=0, vmax=9, s=8, alpha=0.8)
-    path = np.stack([h[0] for h in history[:t + 1]])               # (t+1, K, 2)
+    path = np.stack([h[0] for h in history[: t + 1]])  # (t+1, K, 2)
     for k in range(C.shape[0]):
         ax.plot(path[:, k, 0], path[:, k, 1], "-", color="k", lw=1, alpha=0.6)
-    ax.scatter(C[:, 0], C[:, 1], marker="X", s=140, c="k", edgecolors="w", linewidths=1.5, label="centres")
+    ax.scatter(
+        C[:, 0], C[:, 1], marker="X", s=140, c="k", edgecolors="w", linewidths=1.5, label="centres"
+    )
     inertia = float(((X - C[labels]) ** 2).sum())
-    ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$",
-           title=f"iteration {t}: inertia {inertia:,.1f}")
+    ax.set(
+        xlim=xlim,
+        ylim=ylim,
+        xlabel="$x_1$",
+        ylabel="$x_2$",
+        title=f"iteration {t}: inertia {inertia:,.1f}",
+    )
     ax.legend(loc="upper right", fontsize=8)
     return fig
 
@@ -62,6 +93,7 @@ def render_kmeans_step(X, history, iteration: int = 0, figsize=(5, 4.2)):
 def _quantize_cached(key, k, n_fit, random_state):
     image = _IMAGES[key]
     from labkit.cluster import KMeans
+
     pixels = image.reshape(-1, 3)
     rs = np.random.RandomState(random_state)
     sample = pixels[rs.choice(len(pixels), min(n_fit, len(pixels)), replace=False)]
@@ -109,10 +141,13 @@ def render_quantized(image, k: int = 8, n_fit: int = 5000, figsize=(8, 3.2)):
 @lru_cache(maxsize=64)
 def _meanshift_cached(key, bandwidth, bin_seeding):
     from labkit.cluster import MeanShift
+
     return MeanShift(bandwidth=bandwidth, bin_seeding=bin_seeding, device="cpu").fit(_IMAGES[key])
 
 
-def render_meanshift_bandwidth(X, bandwidth: float = 1.0, bin_seeding: bool = False, figsize=(5, 4.2)):
+def render_meanshift_bandwidth(
+    X, bandwidth: float = 1.0, bin_seeding: bool = False, figsize=(5, 4.2)
+):
     """Mean shift with one bandwidth: points coloured by cluster, the modes found, and a circle of
     radius ``bandwidth`` (the flat kernel) around the first mode."""
     plt = pyplot()
@@ -140,7 +175,14 @@ def plot_trajectories(X, traj, ax=None, every: int = 1):
     for m in range(0, traj.shape[1], every):
         ax.plot(traj[:, m, 0], traj[:, m, 1], "-", lw=1, color="C0", alpha=0.7)
     ax.scatter(traj[0, ::every, 0], traj[0, ::every, 1], s=12, c="C0", label="start")
-    ax.scatter(traj[-1, ::every, 0], traj[-1, ::every, 1], s=60, marker="*", c="C3", label=f"after {len(traj) - 1} steps")
+    ax.scatter(
+        traj[-1, ::every, 0],
+        traj[-1, ::every, 1],
+        s=60,
+        marker="*",
+        c="C3",
+        label=f"after {len(traj) - 1} steps",
+    )
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title="seeds climbing to the modes")
     ax.legend(fontsize=8)
     return ax
@@ -160,10 +202,15 @@ def segment_features(image, spatial: float = 0.5) -> np.ndarray:
 @lru_cache(maxsize=64)
 def _segment_cached(key, bandwidth, spatial):
     from labkit.cluster import MeanShift
+
     image = _IMAGES[key]
-    ms = MeanShift(bandwidth=bandwidth, bin_seeding=True, device="cpu").fit(segment_features(image, spatial))
+    ms = MeanShift(bandwidth=bandwidth, bin_seeding=True, device="cpu").fit(
+        segment_features(image, spatial)
+    )
     labels = ms.labels_.reshape(image.shape[:2])
-    colours = np.stack([image.reshape(-1, 3)[ms.labels_ == k].mean(0) for k in range(len(ms.cluster_centers_))])
+    colours = np.stack(
+        [image.reshape(-1, 3)[ms.labels_ == k].mean(0) for k in range(len(ms.cluster_centers_))]
+    )
     return labels, colours
 
 

@@ -1,2 +1,3 @@
 """Datasets: MNIST (online, offline IDX files, or scikit-learn digits fallback) and friends."""
-from .mnist import MNISTData, load_mnist, mnist_splits, describe_source  # noqa: F401
+
+from .mnist import MNISTData, describe_source, load_mnist, mnist_splits  # noqa: F401

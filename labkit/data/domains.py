@@ -15,6 +15,7 @@ index by index) for pix2pix and for measuring how far a translation is from the 
 
 All images are ``(N, 1, 28, 28)`` float in [0, 1].
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,23 +23,41 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["erode", "dilate", "shear", "to_domain", "DOMAINS", "PAIRS", "Domains", "make_domains",
-           "UnpairedLoader", "stroke_width"]
+__all__ = [
+    "erode",
+    "dilate",
+    "shear",
+    "to_domain",
+    "DOMAINS",
+    "PAIRS",
+    "Domains",
+    "make_domains",
+    "UnpairedLoader",
+    "stroke_width",
+]
 
 
 def _check_images(x, what="images"):
     if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{what} must be a torch.Tensor of shape (N, 1, H, W), got {type(x).__name__}")
+        raise ValueError(
+            f"{what} must be a torch.Tensor of shape (N, 1, H, W), got {type(x).__name__}"
+        )
     if x.ndim != 4 or x.shape[1] != 1:
-        raise ValueError(f"{what} must have shape (N, 1, H, W), got {tuple(x.shape)}. "
-                         "Fix: add the channel axis with x.unsqueeze(1).")
+        raise ValueError(
+            f"{what} must have shape (N, 1, H, W), got {tuple(x.shape)}. "
+            "Fix: add the channel axis with x.unsqueeze(1)."
+        )
     if not x.is_floating_point():
-        raise ValueError(f"{what} must be float in [0, 1], got dtype {x.dtype}. Fix: x.float() / 255")
+        raise ValueError(
+            f"{what} must be float in [0, 1], got dtype {x.dtype}. Fix: x.float() / 255"
+        )
     if torch.isnan(x).any():
         raise ValueError(f"{what} contain NaN")
     if x.numel() and (x.min() < -1e-6 or x.max() > 1 + 1e-6):
-        raise ValueError(f"{what} must lie in [0, 1], got range [{x.min():.3g}, {x.max():.3g}]. "
-                         "Fix: map [-1, 1] images with (x + 1) / 2.")
+        raise ValueError(
+            f"{what} must lie in [0, 1], got range [{x.min():.3g}, {x.max():.3g}]. "
+            "Fix: map [-1, 1] images with (x + 1) / 2."
+        )
 
 
 def _max_filter(x, k, reflect=False):
@@ -47,7 +66,7 @@ def _max_filter(x, k, reflect=False):
     lo, hi = (k - 1) // 2, k // 2
     if reflect:
         lo, hi = hi, lo
-    return F.max_pool2d(F.pad(x, (lo, hi, lo, hi)), k, stride=1)    # (N, 1, H, W)
+    return F.max_pool2d(F.pad(x, (lo, hi, lo, hi)), k, stride=1)  # (N, 1, H, W)
 
 
 def dilate(x: torch.Tensor, k: int = 3) -> torch.Tensor:
@@ -95,7 +114,7 @@ def stroke_width(x: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     and about 2L edge pixels. Tells thin from thick without knowing the transform. (N,)."""
     _check_images(x)
     ink = (x > threshold).float()
-    inner = -F.max_pool2d(-F.pad(ink, (1, 1, 1, 1)), 3, stride=1)   # ink with all 8 neighbours ink
+    inner = -F.max_pool2d(-F.pad(ink, (1, 1, 1, 1)), 3, stride=1)  # ink with all 8 neighbours ink
     edge = (ink - inner).clamp(min=0).flatten(1).sum(1)
     return 2 * ink.flatten(1).sum(1) / edge.clamp(min=1)
 
@@ -105,6 +124,7 @@ class Domains:
     """Two domains for translation. ``a``/``b``: (N, 1, 28, 28) in [0, 1]; ``labels_*``: digit
     classes (for evaluation only, never for training); ``source_*``: index of the MNIST image
     each came from. Unpaired: the sources are disjoint. Paired: ``source_a == source_b``."""
+
     a: torch.Tensor
     b: torch.Tensor
     labels_a: torch.Tensor
@@ -138,7 +158,9 @@ class UnpairedLoader:
         self.a, self.b, self.batch_size, self.same_order = a, b, batch_size, same_order
         self.n = min(len(a), len(b))
         if self.n < batch_size:
-            raise ValueError(f"batch_size={batch_size} is larger than the domains ({self.n} images)")
+            raise ValueError(
+                f"batch_size={batch_size} is larger than the domains ({self.n} images)"
+            )
         if steps is not None and steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         self.steps = steps
@@ -164,8 +186,13 @@ class UnpairedLoader:
                 done += 1
 
 
-def make_domains(images: torch.Tensor, labels: torch.Tensor, pair: str = "thin-thick",
-                 paired: bool = False, seed: int = 0) -> Domains:
+def make_domains(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    pair: str = "thin-thick",
+    paired: bool = False,
+    seed: int = 0,
+) -> Domains:
     """Build domains A and B from MNIST ``images`` (N, 1, 28, 28) in [0, 1].
 
     Unpaired: a seeded permutation splits the images into two disjoint halves, A from the
@@ -185,6 +212,14 @@ def make_domains(images: torch.Tensor, labels: torch.Tensor, pair: str = "thin-t
         ia = ib = torch.arange(n)
     else:
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-        ia, ib = perm[: n // 2], perm[n // 2: 2 * (n // 2)]
-    return Domains(to_domain(images[ia], name_a), to_domain(images[ib], name_b), labels[ia], labels[ib],
-                   ia, ib, (name_a, name_b), paired)
+        ia, ib = perm[: n // 2], perm[n // 2 : 2 * (n // 2)]
+    return Domains(
+        to_domain(images[ia], name_a),
+        to_domain(images[ib], name_b),
+        labels[ia],
+        labels[ib],
+        ia,
+        ib,
+        (name_a, name_b),
+        paired,
+    )

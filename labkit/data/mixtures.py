@@ -8,6 +8,7 @@ the PacGAN / VEEGAN mode-collapse benchmarks.
 ``sample_mixture(name, n, seed)`` returns ``(n, 2)`` float32 points; ``mixture_modes(name)`` the
 ``(K, 2)`` means and the std (used by :func:`labkit.gan.metrics.mode_coverage`).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,10 +22,10 @@ MIXTURES = ("ring", "grid")
 def mixture_modes(name: str) -> tuple[np.ndarray, float]:
     """``(means (K, 2), std)`` of the named 2-D mixture (``"ring"`` or ``"grid"``)."""
     if name == "ring":
-        angles = 2 * np.pi * np.arange(8) / 8                       # 8 distinct angles
+        angles = 2 * np.pi * np.arange(8) / 8  # 8 distinct angles
         return np.stack([np.cos(angles), np.sin(angles)], 1), 0.01
     if name == "grid":
-        v = np.arange(-4, 5, 2, dtype=np.float64)                   # -4 -2 0 2 4
+        v = np.arange(-4, 5, 2, dtype=np.float64)  # -4 -2 0 2 4
         gx, gy = np.meshgrid(v, v, indexing="ij")
         return np.stack([gx.ravel(), gy.ravel()], 1), 0.05
     raise ValueError(f"unknown mixture {name!r}; expected one of {MIXTURES}")
@@ -35,8 +36,11 @@ def sample_mixture(name: str, n: int, seed: int | None = None, generator=None) -
     if int(n) < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     means, std = mixture_modes(name)
-    g = generator if generator is not None else (
-        torch.Generator().manual_seed(seed) if seed is not None else None)
+    g = (
+        generator
+        if generator is not None
+        else (torch.Generator().manual_seed(seed) if seed is not None else None)
+    )
     k = torch.randint(len(means), (int(n),), generator=g)
     eps = torch.randn(int(n), 2, generator=g)
     return (torch.as_tensor(means, dtype=torch.float32)[k] + std * eps).float()
@@ -58,7 +62,9 @@ class MixtureStream:
             yield self.sampler(self.batch_size, self.g)
 
 
-def mixture_stream(name: str, batch_size: int = 256, steps: int = 100, seed: int = 0) -> MixtureStream:
+def mixture_stream(
+    name: str, batch_size: int = 256, steps: int = 100, seed: int = 0
+) -> MixtureStream:
     mixture_modes(name)  # validates the name
     return MixtureStream(lambda n, g: sample_mixture(name, n, generator=g), batch_size, steps, seed)
 
@@ -72,8 +78,11 @@ def sample_1d(n: int, seed: int | None = None, generator=None) -> torch.Tensor:
     """``(n, 1)`` float32 samples of the 1-D target of section 1 (a two-bump mixture)."""
     if int(n) < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    g = generator if generator is not None else (
-        torch.Generator().manual_seed(seed) if seed is not None else None)
+    g = (
+        generator
+        if generator is not None
+        else (torch.Generator().manual_seed(seed) if seed is not None else None)
+    )
     w = torch.tensor([c[0] for c in TARGET_1D])
     k = torch.multinomial(w, int(n), replacement=True, generator=g)
     mu = torch.tensor([c[1] for c in TARGET_1D])[k]
@@ -84,7 +93,10 @@ def sample_1d(n: int, seed: int | None = None, generator=None) -> torch.Tensor:
 def density_1d(x) -> np.ndarray:
     """The exact density of the 1-D target at ``x`` (for the plots)."""
     x = np.asarray(x, dtype=np.float64)
-    return sum(w / (s * math.sqrt(2 * math.pi)) * np.exp(-0.5 * ((x - m) / s) ** 2) for w, m, s in TARGET_1D)
+    return sum(
+        w / (s * math.sqrt(2 * math.pi)) * np.exp(-0.5 * ((x - m) / s) ** 2)
+        for w, m, s in TARGET_1D
+    )
 
 
 def stream_1d(batch_size: int = 256, steps: int = 100, seed: int = 0) -> MixtureStream:

@@ -3,11 +3,20 @@
 ``labkit.checks.density.normalise(fn)``, ``.bayes(fn)``, ``.abstain(fn)``: each runs the student's
 function on small random cases and prints a pass or a hint.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from labkit.checks._core import Hint, exercise, expect_close, expect_dtype, expect_shape, expect_true, _to_np
+from labkit.checks._core import (
+    Hint,
+    _to_np,
+    exercise,
+    expect_close,
+    expect_dtype,
+    expect_shape,
+    expect_true,
+)
 
 
 def _cases_normalise(seed):
@@ -23,15 +32,23 @@ def normalise(fn, seed: int = 0):
         orig = values.copy()
         got = _to_np(fn(values, area))
         expect_shape(got, values.shape, "the normalised density")
-        expect_true(np.array_equal(values, orig), "your function changed its input array in place; "
-                                                  "return a new array instead")
+        expect_true(
+            np.array_equal(values, orig),
+            "your function changed its input array in place; return a new array instead",
+        )
         total = float(np.sum(got) * area)
         if not np.isclose(total, 1.0, rtol=1e-6):
             if np.isclose(np.sum(got), 1.0, rtol=1e-6):
-                raise Hint(f"your values sum to 1, but a density must integrate to 1: sum * cell_area "
-                           f"= {total:.4g}. Account for the cell area.")
-            raise Hint(f"the result integrates to {total:.4g} (sum of values * cell_area), expected 1.")
-        expect_close(got, values / (values.sum() * area), "the normalised density", rtol=1e-6, atol=1e-9)
+                raise Hint(
+                    f"your values sum to 1, but a density must integrate to 1: sum * cell_area "
+                    f"= {total:.4g}. Account for the cell area."
+                )
+            raise Hint(
+                f"the result integrates to {total:.4g} (sum of values * cell_area), expected 1."
+            )
+        expect_close(
+            got, values / (values.sum() * area), "the normalised density", rtol=1e-6, atol=1e-9
+        )
 
 
 def _cases_bayes(seed):
@@ -51,11 +68,15 @@ def bayes(fn, seed: int = 0):
         got = _to_np(fn(pyx.copy(), px.copy(), py.copy()))
         m, k = pyx.shape
         if got.shape == (k, m):
-            raise Hint(f"P(x|y) has shape {got.shape}; expected (M, K) = {(m, k)}: one column per class.")
+            raise Hint(
+                f"P(x|y) has shape {got.shape}; expected (M, K) = {(m, k)}: one column per class."
+            )
         expect_shape(got, (m, k), "P(x|y)")
         want = pyx * px[:, None] / py[None, :]
         if np.allclose(got, pyx * px[:, None], rtol=1e-5):
-            raise Hint("you computed the joint P(y|x) P(x) = P(x, y); divide by P(y) to condition on y.")
+            raise Hint(
+                "you computed the joint P(y|x) P(x) = P(x, y); divide by P(y) to condition on y."
+            )
         if np.allclose(got, pyx * px[:, None] * py[None, :], rtol=1e-5):
             raise Hint("you multiplied by P(y); Bayes' rule divides by it.")
         expect_close(got, want, "P(x|y)", rtol=1e-5, atol=1e-10)
@@ -66,7 +87,7 @@ def _cases_abstain(seed):
     for n, k in [(40, 3), (9, 2)]:
         proba = rng.dirichlet(np.ones(k), n)
         log_px = rng.normal(-4, 2, n)
-        thr = float(np.quantile(log_px, 0.3)) + 1e-3        # no ties with the threshold
+        thr = float(np.quantile(log_px, 0.3)) + 1e-3  # no ties with the threshold
         yield proba, log_px, thr
 
 
@@ -78,11 +99,19 @@ def abstain(fn, seed: int = 0):
         expect_shape(got, log_px.shape, "the predicted labels")
         expect_dtype(got, "int", "the predicted labels")
         low = log_px < thr
-        expect_true(not np.array_equal(got == -1, ~low) or not low.any(),
-                    "you abstain on the points ABOVE the threshold; abstain where log p(x) < threshold.")
+        expect_true(
+            not np.array_equal(got == -1, ~low) or not low.any(),
+            "you abstain on the points ABOVE the threshold; abstain where log p(x) < threshold.",
+        )
         n_bad = int((got[low] != -1).sum())
-        expect_true(n_bad == 0, f"{n_bad} of the {int(low.sum())} points with log p(x) below the "
-                                "threshold got a label; they should get -1 (abstain).")
+        expect_true(
+            n_bad == 0,
+            f"{n_bad} of the {int(low.sum())} points with log p(x) below the "
+            "threshold got a label; they should get -1 (abstain).",
+        )
         wrong = got[~low] != proba[~low].argmax(1)
-        expect_true(not wrong.any(), f"{int(wrong.sum())} accepted points do not get the most probable "
-                                     "class (argmax over classes of P(y|x), axis 1).")
+        expect_true(
+            not wrong.any(),
+            f"{int(wrong.sum())} accepted points do not get the most probable "
+            "class (argmax over classes of P(y|x), axis 1).",
+        )

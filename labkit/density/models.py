@@ -14,6 +14,7 @@ Everything here works on small 2-D data that can be plotted, plus a few MNIST he
 Shapes: points ``X`` are ``(N, 2)``; a quantity on a grid is a flat ``(M,)`` array (``M = ny * nx``),
 or ``(M, K)`` for K classes; ``Grid.image(v)`` reshapes it to ``(ny, nx)`` for plotting.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,15 +28,19 @@ ABSTAIN = -1
 def one_blas_thread(fn):
     """Run ``fn`` with one BLAS/OpenMP thread: these models are small, and on a shared or 2-core
     machine two threads fighting over the cores are many times slower than one."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from threadpoolctl import threadpool_limits
+
         with threadpool_limits(1):
             return fn(*args, **kwargs)
+
     return wrapper
 
 
 # ---------------------------------------------------------------- data -------------------------
+
 
 def _check_points(X, name="X") -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
@@ -56,8 +61,10 @@ def make_toy(n: int = 600, seed: int = 0):
     rng = np.random.default_rng(seed)
     sizes = [n // 3 + (i < n % 3) for i in range(3)]
     a = rng.multivariate_normal([-1.8, -0.9], [[0.6, 0.35], [0.35, 0.6]], sizes[0])
-    t = rng.uniform(0.1 * np.pi, 0.95 * np.pi, sizes[1])                   # half moon
-    b = np.c_[1.7 + 1.5 * np.cos(t), -1.5 + 1.5 * np.sin(t)] + 0.3 * rng.standard_normal((sizes[1], 2))
+    t = rng.uniform(0.1 * np.pi, 0.95 * np.pi, sizes[1])  # half moon
+    b = np.c_[1.7 + 1.5 * np.cos(t), -1.5 + 1.5 * np.sin(t)] + 0.3 * rng.standard_normal(
+        (sizes[1], 2)
+    )
     c = rng.normal([-0.2, 1.9], 0.6, (sizes[2], 2))
     X = np.concatenate([a, b, c])
     y = np.repeat(np.arange(3), sizes)
@@ -71,18 +78,20 @@ def far_points(n: int = 200, seed: int = 0, radius=(5.5, 7.5)):
     if not 0 <= lo < hi:
         raise ValueError(f"radius must be (inner, outer) with 0 <= inner < outer; got {radius}")
     rng = np.random.default_rng(seed)
-    r = np.sqrt(rng.uniform(lo ** 2, hi ** 2, n))
+    r = np.sqrt(rng.uniform(lo**2, hi**2, n))
     a = rng.uniform(0, 2 * np.pi, n)
     return np.c_[r * np.cos(a), r * np.sin(a)]
 
 
 # ---------------------------------------------------------------- models -----------------------
 
+
 @one_blas_thread
 def fit_classifier(X, y, kind: str = "logreg", seed: int = 0):
     """A discriminative model P(y|x) (scikit-learn): ``"logreg"`` or a small ``"mlp"``."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
+
     X = _check_points(X) if np.asarray(X).shape[-1] == 2 else np.asarray(X)
     if kind == "logreg":
         clf = LogisticRegression(C=10.0, max_iter=2000)
@@ -94,12 +103,15 @@ def fit_classifier(X, y, kind: str = "logreg", seed: int = 0):
 
 
 @one_blas_thread
-def fit_density(X, kind: str = "gmm", n_components: int = 6, bandwidth: float = 0.35, seed: int = 0):
+def fit_density(
+    X, kind: str = "gmm", n_components: int = 6, bandwidth: float = 0.35, seed: int = 0
+):
     """A generative model P(x): a Gaussian mixture (``"gmm"``) or a kernel density (``"kde"``).
 
     Both have ``score_samples(X) -> log p(x)`` (natural log, per point)."""
     from sklearn.mixture import GaussianMixture
     from sklearn.neighbors import KernelDensity
+
     X = _check_points(X)
     if kind == "gmm":
         if n_components > len(X):
@@ -137,9 +149,11 @@ def log_density(model, X) -> np.ndarray:
 
 # ---------------------------------------------------------------- grid --------------------------
 
+
 @dataclass
 class Grid:
     """Cell centres of a regular grid over ``[x0, x1] x [y0, y1]`` with ``nx * ny`` cells."""
+
     x0: float = -8.0
     x1: float = 8.0
     y0: float = -8.0
@@ -149,13 +163,15 @@ class Grid:
 
     def __post_init__(self):
         if self.x1 <= self.x0 or self.y1 <= self.y0 or self.nx < 2 or self.ny < 2:
-            raise ValueError(f"bad grid {self}: need x1 > x0, y1 > y0 and at least 2 cells per axis")
+            raise ValueError(
+                f"bad grid {self}: need x1 > x0, y1 > y0 and at least 2 cells per axis"
+            )
         self.dx = (self.x1 - self.x0) / self.nx
         self.dy = (self.y1 - self.y0) / self.ny
         self.xs = self.x0 + (np.arange(self.nx) + 0.5) * self.dx
         self.ys = self.y0 + (np.arange(self.ny) + 0.5) * self.dy
-        XX, YY = np.meshgrid(self.xs, self.ys)                   # (ny, nx) each
-        self.points = np.c_[XX.ravel(), YY.ravel()]              # (M, 2), M = ny * nx
+        XX, YY = np.meshgrid(self.xs, self.ys)  # (ny, nx) each
+        self.points = np.c_[XX.ravel(), YY.ravel()]  # (M, 2), M = ny * nx
 
     @property
     def cell_area(self) -> float:
@@ -168,7 +184,9 @@ class Grid:
     def _flat(self, values) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
         if v.shape[0] != len(self.points):
-            raise ValueError(f"values must have {len(self.points)} rows (one per grid cell); got shape {v.shape}")
+            raise ValueError(
+                f"values must have {len(self.points)} rows (one per grid cell); got shape {v.shape}"
+            )
         return v
 
     def integrate(self, values):
@@ -213,7 +231,7 @@ def normalise_on_grid(values, grid: Grid) -> np.ndarray:
 def gaussian_bump(grid: Grid, center, width: float = 0.4) -> np.ndarray:
     """An isotropic Gaussian density at ``center``, normalised on the grid, ``(M,)``."""
     d2 = ((grid.points - np.asarray(center, dtype=np.float64)) ** 2).sum(1)
-    return normalise_on_grid(np.exp(-0.5 * d2 / width ** 2), grid)
+    return normalise_on_grid(np.exp(-0.5 * d2 / width**2), grid)
 
 
 def add_mass(p, grid: Grid, center, weight: float, width: float = 0.4) -> np.ndarray:
@@ -230,7 +248,9 @@ def bayes_rule(p_y_given_x, p_x, p_y) -> np.ndarray:
     """P(x|y) = P(y|x) P(x) / P(y), for every cell and class: ``(M, K), (M,), (K,) -> (M, K)``."""
     pyx, px, py = (np.asarray(a, dtype=np.float64) for a in (p_y_given_x, p_x, p_y))
     if pyx.ndim != 2 or px.shape != (pyx.shape[0],) or py.shape != (pyx.shape[1],):
-        raise ValueError(f"shapes must be (M, K), (M,), (K,); got {pyx.shape}, {px.shape}, {py.shape}")
+        raise ValueError(
+            f"shapes must be (M, K), (M,), (K,); got {pyx.shape}, {px.shape}, {py.shape}"
+        )
     if (py <= 0).any():
         raise ValueError("every class prior P(y) must be > 0")
     return pyx * px[:, None] / py[None, :]
@@ -255,16 +275,21 @@ def sample_from_grid(p, grid: Grid, n: int, seed: int = 0) -> np.ndarray:
 
 def region_masses(p, grid: Grid, regions, n_regions: int) -> np.ndarray:
     """Mass of ``p`` inside each region label ``regions (M,)`` in 0..n_regions-1."""
-    return np.bincount(np.asarray(regions), weights=grid._flat(p) * grid.cell_area, minlength=n_regions)
+    return np.bincount(
+        np.asarray(regions), weights=grid._flat(p) * grid.cell_area, minlength=n_regions
+    )
 
 
 # ---------------------------------------------------------------- abstention -------------------
+
 
 def abstain_predict(proba, log_px, threshold: float) -> np.ndarray:
     """The most probable label, or ``ABSTAIN`` (-1) where log p(x) < threshold. ``(N, K), (N,) -> (N,)``."""
     proba, log_px = np.asarray(proba), np.asarray(log_px)
     if proba.ndim != 2 or log_px.shape != (proba.shape[0],):
-        raise ValueError(f"proba must be (N, K) and log_px (N,); got {proba.shape} and {log_px.shape}")
+        raise ValueError(
+            f"proba must be (N, K) and log_px (N,); got {proba.shape} and {log_px.shape}"
+        )
     return np.where(log_px < threshold, ABSTAIN, proba.argmax(1))
 
 
@@ -303,11 +328,14 @@ def abstention_report(pred, y=None) -> dict:
     if y is not None:
         y = np.asarray(y)
         out["accuracy"] = float((pred == y).mean())
-        out["accuracy_accepted"] = float((pred[keep] == y[keep]).mean()) if keep.any() else float("nan")
+        out["accuracy_accepted"] = (
+            float((pred[keep] == y[keep]).mean()) if keep.any() else float("nan")
+        )
     return out
 
 
 # ---------------------------------------------------------------- MNIST ------------------------
+
 
 def _as_batch(imgs) -> np.ndarray:
     x = np.asarray(imgs.detach().cpu() if hasattr(imgs, "detach") else imgs, dtype=np.float32)
@@ -318,9 +346,12 @@ def _fit_box(img, rng, box: int = 20):
     """Crop a PIL image to its ink, scale the longer side to ``box`` pixels (as MNIST does),
     paste it centred (+-1 px) in 28x28 and return a float array in [0, 1]."""
     from PIL import Image, ImageFilter
+
     crop = img.crop(img.getbbox() or (0, 0) + img.size).filter(ImageFilter.GaussianBlur(1))
     s = box / max(crop.size)
-    crop = crop.resize((max(1, round(crop.size[0] * s)), max(1, round(crop.size[1] * s))), Image.LANCZOS)
+    crop = crop.resize(
+        (max(1, round(crop.size[0] * s)), max(1, round(crop.size[1] * s))), Image.LANCZOS
+    )
     canvas = Image.new("L", (28, 28), 0)
     dx, dy = rng.integers(-1, 2, 2)
     canvas.paste(crop, ((28 - crop.size[0]) // 2 + dx, (28 - crop.size[1]) // 2 + dy))
@@ -332,6 +363,7 @@ def stroke_images(n: int = 200, seed: int = 0) -> np.ndarray:
     """Letter-like strokes: random polylines of 2-4 segments with a pen about as wide as
     MNIST's, scaled into a 20x20 box like MNIST digits. ``(n, 1, 28, 28) float32`` in [0, 1]."""
     from PIL import Image, ImageDraw
+
     rng = np.random.default_rng(seed)
     out = np.zeros((n, 1, 28, 28), np.float32)
     for i in range(n):
@@ -342,21 +374,25 @@ def stroke_images(n: int = 200, seed: int = 0) -> np.ndarray:
     return out
 
 
-LETTERS = "ACEFGHJKLMNPRTUVWXYacefhkmnrtuvwxy"    # skips letters that look like digits (O, I, S, Z, B, ...)
+LETTERS = (
+    "ACEFGHJKLMNPRTUVWXYacefhkmnrtuvwxy"  # skips letters that look like digits (O, I, S, Z, B, ...)
+)
 
 
 def _font(size):
     from PIL import ImageFont
+
     try:
-        return ImageFont.load_default(size=size)             # Pillow >= 10.1 with FreeType
+        return ImageFont.load_default(size=size)  # Pillow >= 10.1 with FreeType
     except (TypeError, OSError, ImportError):
-        return ImageFont.load_default()                      # small bitmap font (scaled up later)
+        return ImageFont.load_default()  # small bitmap font (scaled up later)
 
 
 def letter_images(n: int = 200, seed: int = 0, letters: str = LETTERS) -> np.ndarray:
     """Rendered letters (Pillow's default font), scaled into a 20x20 box like MNIST digits.
     ``(n, 1, 28, 28) float32`` in [0, 1]."""
     from PIL import Image, ImageDraw, ImageFont
+
     rng = np.random.default_rng(seed)
     font = _font(64)
     out = np.zeros((n, 1, 28, 28), np.float32)
@@ -364,9 +400,15 @@ def letter_images(n: int = 200, seed: int = 0, letters: str = LETTERS) -> np.nda
         img = Image.new("L", (100, 100), 0)
         ch = letters[rng.integers(len(letters))]
         if isinstance(font, ImageFont.FreeTypeFont):
-            ImageDraw.Draw(img).text((12, 0), ch, fill=255, font=font, stroke_width=int(rng.integers(0, 3)),
-                                     stroke_fill=255)
-        else:                                                # bitmap font: no stroke width
+            ImageDraw.Draw(img).text(
+                (12, 0),
+                ch,
+                fill=255,
+                font=font,
+                stroke_width=int(rng.integers(0, 3)),
+                stroke_fill=255,
+            )
+        else:  # bitmap font: no stroke width
             ImageDraw.Draw(img).text((12, 12), ch, fill=255, font=font)
         out[i, 0] = _fit_box(img, rng)
     return out
@@ -380,9 +422,14 @@ def noise_images(n: int = 200, seed: int = 0, kind: str = "uniform") -> np.ndarr
         return rng.random((n, 1, 28, 28)).astype(np.float32)
     if kind == "blobs":
         from PIL import Image, ImageFilter
+
         x = (rng.random((n, 28, 28)) < 0.08).astype(np.uint8) * 255
-        x = np.stack([np.asarray(Image.fromarray(a).filter(ImageFilter.GaussianBlur(1.2)), np.float32)
-                      for a in x])
+        x = np.stack(
+            [
+                np.asarray(Image.fromarray(a).filter(ImageFilter.GaussianBlur(1.2)), np.float32)
+                for a in x
+            ]
+        )
         x /= np.maximum(x.max((1, 2), keepdims=True), 1e-6)
         return x[:, None].astype(np.float32)
     raise ValueError(f"kind must be 'uniform' or 'blobs'; got {kind!r}")
@@ -400,11 +447,13 @@ class PCADensity:
     def fit(self, images):
         from sklearn.decomposition import PCA
         from sklearn.mixture import GaussianMixture
+
         X = _as_batch(images).reshape(len(images), -1).astype(np.float64)
         self.pca_ = PCA(self.n_components, random_state=self.seed).fit(X)
         Z = self.pca_.transform(X)
-        self.gmm_ = GaussianMixture(self.n_mixture, covariance_type="full", reg_covar=1e-4,
-                                    random_state=self.seed).fit(Z)
+        self.gmm_ = GaussianMixture(
+            self.n_mixture, covariance_type="full", reg_covar=1e-4, random_state=self.seed
+        ).fit(Z)
         self.noise_var_ = max(float(self.pca_.noise_variance_), 1e-6)
         return self
 
@@ -423,16 +472,21 @@ def flatten_images(images) -> np.ndarray:
     return _as_batch(images).reshape(len(images), -1)
 
 
-def fit_image_classifier(images, labels, seed: int = 0, max_iter: int = 40, threads: int | None = 1):
+def fit_image_classifier(
+    images, labels, seed: int = 0, max_iter: int = 40, threads: int | None = 1
+):
     """A small MLP digit classifier on raw pixels (scikit-learn), P(y|x) for section 6."""
-    from sklearn.neural_network import MLPClassifier
     import warnings
+
     from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
     from threadpoolctl import threadpool_limits
-    with warnings.catch_warnings(), threadpool_limits(threads):     # 1 thread: faster for a small MLP
+
+    with warnings.catch_warnings(), threadpool_limits(threads):  # 1 thread: faster for a small MLP
         warnings.simplefilter("ignore", ConvergenceWarning)
         return MLPClassifier((128,), max_iter=max_iter, random_state=seed).fit(
-            flatten_images(images), np.asarray(labels))
+            flatten_images(images), np.asarray(labels)
+        )
 
 
 def _as_numpy(x) -> np.ndarray:
@@ -458,7 +512,7 @@ def roc_curve(scores, labels):
     s, y = _scores_labels(scores, labels)
     order = np.argsort(-s, kind="mergesort")
     s, y = s[order], y[order]
-    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]       # last index of each distinct score
+    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]  # last index of each distinct score
     tp = np.cumsum(y)[last]
     fp = np.cumsum(~y)[last]
     return np.r_[0.0, fp / fp[-1]], np.r_[0.0, tp / tp[-1]]
@@ -471,6 +525,7 @@ def auroc(scores, labels) -> float:
     1 = perfect, 0.5 = chance, below 0.5 = the score ranks the negatives higher."""
     s, y = _scores_labels(scores, labels)
     from scipy.stats import rankdata
+
     r = rankdata(s)
     n1, n0 = int(y.sum()), int((~y).sum())
     return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))

@@ -11,6 +11,7 @@ Inception-FID: numbers are comparable only with other numbers from this same cla
 
 Script: ``python -m labkit.gan.judge [--seed 0] [--epochs 4] [--force]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,14 +33,23 @@ class MNISTClassifier(nn.Module):
     def __init__(self, feature_dim: int = FEATURE_DIM):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),      # (N, 32, 14, 14)
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),     # (N, 64, 7, 7)
-            nn.Flatten(), nn.Linear(64 * 7 * 7, feature_dim), nn.ReLU())     # (N, 128)
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (N, 32, 14, 14)
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (N, 64, 7, 7)
+            nn.Flatten(),
+            nn.Linear(64 * 7 * 7, feature_dim),
+            nn.ReLU(),
+        )  # (N, 128)
         self.head = nn.Linear(feature_dim, 10)
 
     def _check(self, x):
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"MNISTClassifier wants images of shape (N, 1, 28, 28); got {tuple(x.shape)}")
+            raise ValueError(
+                f"MNISTClassifier wants images of shape (N, 1, 28, 28); got {tuple(x.shape)}"
+            )
         return x
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
@@ -47,7 +57,7 @@ class MNISTClassifier(nn.Module):
         return self.body(to_model(self, self._check(x)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))                                   # (N, 10) logits
+        return self.head(self.features(x))  # (N, 10) logits
 
 
 def _data_tag(data) -> str:
@@ -56,22 +66,33 @@ def _data_tag(data) -> str:
 
 def cache_path(seed: int = 0, epochs: int = 4, tag: str = "") -> Path:
     from labkit.config import cache_dir
-    return cache_dir() / "classifier" / f"mnist_cnn_seed{seed}_e{epochs}{'_' + tag if tag else ''}.pt"
+
+    return (
+        cache_dir() / "classifier" / f"mnist_cnn_seed{seed}_e{epochs}{'_' + tag if tag else ''}.pt"
+    )
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
+def accuracy(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+) -> float:
     model.eval()
     dev = next(model.parameters()).device
     correct = 0
     for i in range(0, len(images), batch_size):
-        pred = model(images[i:i + batch_size].to(dev)).argmax(1).cpu()
-        correct += int((pred == labels[i:i + batch_size]).sum())
+        pred = model(images[i : i + batch_size].to(dev)).argmax(1).cpu()
+        correct += int((pred == labels[i : i + batch_size]).sum())
     return correct / max(len(images), 1)
 
 
-def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: bool = False,
-                     progress: bool = False, device=None) -> MNISTClassifier:
+def train_classifier(
+    seed: int = 0,
+    epochs: int = 4,
+    cache: bool = True,
+    force: bool = False,
+    progress: bool = False,
+    device=None,
+) -> MNISTClassifier:
     """Train (or load from the cache) the judge classifier; same seed, same weights on one device.
 
     Trains on the training part of :func:`labkit.data.mnist_splits` (all of it), with Adam 1e-3,
@@ -80,10 +101,11 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
     from labkit.config import get_device, seeded
     from labkit.data import mnist_splits
     from labkit.train import fit, save_checkpoint
+
     train, test = mnist_splits(seed=0)
     path = cache_path(seed, epochs, _data_tag(train))
     if cache and path.exists() and not force:
-        with seeded(seed):                         # the layers' initial draws touch no caller state
+        with seeded(seed):  # the layers' initial draws touch no caller state
             model = MNISTClassifier()
         state = torch.load(path, map_location="cpu", weights_only=False)
         model.load_state_dict(state["model"])
@@ -92,7 +114,7 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
     device = torch.device(device) if device is not None else get_device()
     g = torch.Generator().manual_seed(seed)
 
-    def loss_fn(net, batch):                       # random shifts of up to 2 pixels
+    def loss_fn(net, batch):  # random shifts of up to 2 pixels
         x, y = batch
         dx, dy = torch.randint(-2, 3, (2,), generator=g).tolist()
         return nn.functional.cross_entropy(net(torch.roll(x, (dx, dy), (2, 3))), y)
@@ -100,15 +122,32 @@ def train_classifier(seed: int = 0, epochs: int = 4, cache: bool = True, force: 
     t0 = time.perf_counter()
     with seeded(seed):
         model = MNISTClassifier()
-        fit(model, train.loader(128, seed=seed), loss_fn=loss_fn, epochs=epochs, lr=1e-3,
-            device=device, progress=progress, desc="classifier")
+        fit(
+            model,
+            train.loader(128, seed=seed),
+            loss_fn=loss_fn,
+            epochs=epochs,
+            lr=1e-3,
+            device=device,
+            progress=progress,
+            desc="classifier",
+        )
     model = model.cpu().eval()
     model.test_accuracy = accuracy(model, test.images, test.labels)
-    print(f"judge classifier: trained in {time.perf_counter() - t0:.0f}s on {len(train)} images "
-          f"({train.source}); held-out accuracy {model.test_accuracy:.2%}")
+    print(
+        f"judge classifier: trained in {time.perf_counter() - t0:.0f}s on {len(train)} images "
+        f"({train.source}); held-out accuracy {model.test_accuracy:.2%}"
+    )
     if cache:
-        save_checkpoint(path, model, test_accuracy=model.test_accuracy, seed=seed, epochs=epochs,
-                        data=train.split, source=train.source)
+        save_checkpoint(
+            path,
+            model,
+            test_accuracy=model.test_accuracy,
+            seed=seed,
+            epochs=epochs,
+            data=train.split,
+            source=train.source,
+        )
     return model
 
 
@@ -117,6 +156,7 @@ def load_classifier(seed: int = 0, epochs: int = 4) -> MNISTClassifier:
     and per data source (the MNIST files found, or the digits fallback, in the data folder)."""
     from labkit.config import data_dir
     from labkit.data.mnist import describe_source
+
     key = (seed, epochs, str(data_dir()), describe_source())
     if key not in _MEMO:
         _MEMO[key] = train_classifier(seed=seed, epochs=epochs)
@@ -133,7 +173,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     model = train_classifier(seed=a.seed, epochs=a.epochs, force=a.force, progress=True)
-    print(f"held-out accuracy: {model.test_accuracy:.2%}; cached under {cache_path(a.seed, a.epochs).parent}")
+    print(
+        f"held-out accuracy: {model.test_accuracy:.2%}; cached under {cache_path(a.seed, a.epochs).parent}"
+    )
 
 
 if __name__ == "__main__":

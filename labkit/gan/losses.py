@@ -10,6 +10,7 @@ The minimax game  min_G max_D  E_x log D(x) + E_z log(1 - D(G(z))):
 - :func:`g_loss_nonsaturating`: the fix from the same paper: minimise  -E log D(G(z)).
 - :func:`r1_penalty`: gamma/2 E ||grad_x D(x)||^2 on real data (Mescheder et al. 2018).
 """
+
 from __future__ import annotations
 
 import torch
@@ -18,7 +19,9 @@ import torch.nn.functional as F
 
 def _check(logits, what):
     if not isinstance(logits, torch.Tensor):
-        raise ValueError(f"{what} must be a torch.Tensor of discriminator logits, got {type(logits).__name__}")
+        raise ValueError(
+            f"{what} must be a torch.Tensor of discriminator logits, got {type(logits).__name__}"
+        )
     if not logits.is_floating_point():
         raise ValueError(f"{what} must be a float tensor of logits, got dtype {logits.dtype}")
     return logits
@@ -40,8 +43,12 @@ def g_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-_check(fake_logits, "fake_logits")).mean()
 
 
-G_LOSSES = {"saturating": g_loss_saturating, "minimax": g_loss_saturating,
-            "nonsaturating": g_loss_nonsaturating, "ns": g_loss_nonsaturating}
+G_LOSSES = {
+    "saturating": g_loss_saturating,
+    "minimax": g_loss_saturating,
+    "nonsaturating": g_loss_nonsaturating,
+    "ns": g_loss_nonsaturating,
+}
 
 
 def g_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -> torch.Tensor:
@@ -50,8 +57,9 @@ def g_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -> torch.Tens
     return G_LOSSES[kind](fake_logits)
 
 
-def r1_penalty(real_logits: torch.Tensor, real_in: torch.Tensor, gamma: float = 1.0,
-               batch_dims: int = 1) -> torch.Tensor:
+def r1_penalty(
+    real_logits: torch.Tensor, real_in: torch.Tensor, gamma: float = 1.0, batch_dims: int = 1
+) -> torch.Tensor:
     """gamma/2 * E ||grad_x D(x)||^2 on real samples (a zero-centred gradient penalty).
 
     ``real_in`` requires grad and ``real_logits = D(real_in)`` (the trainer reuses its D pass).
@@ -62,11 +70,14 @@ def r1_penalty(real_logits: torch.Tensor, real_in: torch.Tensor, gamma: float = 
     return 0.5 * gamma * grad.flatten(batch_dims).pow(2).sum(-1).mean(-1)
 
 
-def pix2pix_g_loss(fake_logits: torch.Tensor, fake: torch.Tensor, target: torch.Tensor,
-                   l1_weight: float = 100.0) -> tuple[torch.Tensor, dict]:
+def pix2pix_g_loss(
+    fake_logits: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, l1_weight: float = 100.0
+) -> tuple[torch.Tensor, dict]:
     """pix2pix generator loss: non-saturating adversarial + ``l1_weight`` * |G(x) - y|_1."""
     if fake.shape != target.shape:
-        raise ValueError(f"fake {tuple(fake.shape)} and target {tuple(target.shape)} must have the same shape")
+        raise ValueError(
+            f"fake {tuple(fake.shape)} and target {tuple(target.shape)} must have the same shape"
+        )
     adv = g_loss_nonsaturating(fake_logits)
     l1 = (fake - target).abs().mean()
     return adv + l1_weight * l1, {"g_adv": adv.detach(), "l1": l1.detach()}

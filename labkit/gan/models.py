@@ -5,8 +5,8 @@ Shapes: MLP generators map ``(N, latent_dim [+ n_categories])`` to ``(N, out_dim
 generators map ``(N, latent_dim)`` (and labels ``(N,)``) to ``(N, 1, 28, 28)`` in [-1, 1]
 (``tanh``; show with ``(x + 1) / 2``). Discriminators return *logits* ``(N,)`` (patch: ``(N, 1, h, w)``).
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import torch
 from torch import nn
@@ -28,8 +28,14 @@ class MLPGenerator(nn.Module):
     one-hot categorical code with ``n_categories`` values (a mixture prior: each category can
     take one mode of a multimodal target). Sections 1-2."""
 
-    def __init__(self, latent_dim: int = 2, out_dim: int = 2, hidden: int = 128, depth: int = 3,
-                 n_categories: int = 0):
+    def __init__(
+        self,
+        latent_dim: int = 2,
+        out_dim: int = 2,
+        hidden: int = 128,
+        depth: int = 3,
+        n_categories: int = 0,
+    ):
         super().__init__()
         self.latent_dim, self.out_dim, self.n_categories = latent_dim, out_dim, n_categories
         self.net = _mlp(latent_dim + n_categories, hidden, depth, out_dim, nn.ReLU)
@@ -40,11 +46,13 @@ class MLPGenerator(nn.Module):
             k = torch.randint(self.n_categories, (n,), generator=generator)
             z = torch.cat([z, nn.functional.one_hot(k, self.n_categories).float()], 1)
         p = next(self.parameters())
-        return z.to(device=device or p.device, dtype=p.dtype)           # float32 draws, the model's dtype
+        return z.to(device=device or p.device, dtype=p.dtype)  # float32 draws, the model's dtype
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim + self.n_categories:
-            raise ValueError(f"z must have shape (N, {self.latent_dim + self.n_categories}); got {tuple(z.shape)}")
+            raise ValueError(
+                f"z must have shape (N, {self.latent_dim + self.n_categories}); got {tuple(z.shape)}"
+            )
         return self.net(to_model(self, z))
 
     @torch.no_grad()
@@ -66,7 +74,9 @@ class MLPDiscriminator(nn.Module):
             raise ValueError(f"x must have shape (N, {self.in_dim}); got {tuple(x.shape)}")
         if x.shape[0] % self.pac:
             raise ValueError(f"batch size {x.shape[0]} must be a multiple of pac={self.pac}")
-        return self.net(to_model(self, x).reshape(-1, self.in_dim * self.pac)).squeeze(1)          # (N / pac,)
+        return self.net(to_model(self, x).reshape(-1, self.in_dim * self.pac)).squeeze(
+            1
+        )  # (N / pac,)
 
 
 def dcgan_init(module: nn.Module) -> nn.Module:
@@ -93,16 +103,25 @@ class DCGANGenerator(nn.Module):
         self.latent_dim, self.n_classes = latent_dim, n_classes
         self.embed = nn.Embedding(n_classes, latent_dim) if n_classes else None
         d_in = latent_dim * (2 if n_classes else 1)
-        self.project = nn.Sequential(nn.Linear(d_in, 2 * base * 7 * 7, bias=False),
-                                     nn.BatchNorm1d(2 * base * 7 * 7), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(d_in, 2 * base * 7 * 7, bias=False),
+            nn.BatchNorm1d(2 * base * 7 * 7),
+            nn.ReLU(),
+        )
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(2 * base, base, 4, 2, 1, bias=False), nn.BatchNorm2d(base), nn.ReLU(),  # 14x14
-            nn.ConvTranspose2d(base, 1, 4, 2, 1), nn.Tanh())                                         # 28x28
+            nn.ConvTranspose2d(2 * base, base, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(base),
+            nn.ReLU(),  # 14x14
+            nn.ConvTranspose2d(base, 1, 4, 2, 1),
+            nn.Tanh(),
+        )  # 28x28
         self.base = base
         dcgan_init(self)
 
     def sample_latent(self, n: int, generator=None, device=None) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, generator=generator).to(device or next(self.parameters()).device)
+        return torch.randn(n, self.latent_dim, generator=generator).to(
+            device or next(self.parameters()).device
+        )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -110,10 +129,12 @@ class DCGANGenerator(nn.Module):
         z, labels = to_model(self, z, labels)
         if self.n_classes:
             if labels is None:
-                raise ValueError("this generator is conditional: call G(z, labels) with labels (N,) in 0..9")
+                raise ValueError(
+                    "this generator is conditional: call G(z, labels) with labels (N,) in 0..9"
+                )
             z = torch.cat([z, self.embed(labels.long())], 1)
-        h = self.project(z).view(-1, 2 * self.base, 7, 7)                                      # (N, 2b, 7, 7)
-        return self.net(h)                                                                      # (N, 1, 28, 28)
+        h = self.project(z).view(-1, 2 * self.base, 7, 7)  # (N, 2b, 7, 7)
+        return self.net(h)  # (N, 1, 28, 28)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -126,9 +147,13 @@ class DCGANDiscriminator(nn.Module):
         self.n_classes = n_classes
         norm = (lambda c: nn.BatchNorm2d(c)) if batchnorm else (lambda c: nn.Identity())
         self.net = nn.Sequential(
-            nn.Conv2d(1, base, 4, 2, 1), nn.LeakyReLU(0.2),                                  # 14x14
-            nn.Conv2d(base, 2 * base, 4, 2, 1, bias=False), norm(2 * base), nn.LeakyReLU(0.2),  # 7x7
-            nn.Flatten())
+            nn.Conv2d(1, base, 4, 2, 1),
+            nn.LeakyReLU(0.2),  # 14x14
+            nn.Conv2d(base, 2 * base, 4, 2, 1, bias=False),
+            norm(2 * base),
+            nn.LeakyReLU(0.2),  # 7x7
+            nn.Flatten(),
+        )
         self.out = nn.Linear(2 * base * 7 * 7, 1)
         self.embed = nn.Embedding(n_classes, 2 * base * 7 * 7) if n_classes else None
         dcgan_init(self)
@@ -137,7 +162,7 @@ class DCGANDiscriminator(nn.Module):
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"x must have shape (N, 1, 28, 28); got {tuple(x.shape)}")
         x, labels = to_model(self, x, labels)
-        h = self.net(x)                                                                         # (N, 2b*49)
+        h = self.net(x)  # (N, 2b*49)
         logit = self.out(h).squeeze(1)
         if self.n_classes:
             if labels is None:
@@ -155,18 +180,35 @@ class PatchDiscriminator(nn.Module):
     ``norm``: ``"batch"`` (pix2pix) or ``"instance"`` (CycleGAN); ``init="dcgan"`` draws weights from
     N(0, 0.02) (:func:`dcgan_init`), ``"default"`` keeps PyTorch's initialisation."""
 
-    def __init__(self, in_channels: int = 1, out_channels: int = 1, base: int = 32, n_layers: int = 2,
-                 norm: str = "batch", init: str = "dcgan"):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        base: int = 32,
+        n_layers: int = 2,
+        norm: str = "batch",
+        init: str = "dcgan",
+    ):
         super().__init__()
         if norm not in ("batch", "instance") or init not in ("dcgan", "default"):
-            raise ValueError(f"norm must be 'batch' or 'instance' and init 'dcgan' or 'default'; "
-                             f"got norm={norm!r}, init={init!r}")
+            raise ValueError(
+                f"norm must be 'batch' or 'instance' and init 'dcgan' or 'default'; "
+                f"got norm={norm!r}, init={init!r}"
+            )
         self.channels = in_channels + out_channels
         layers, c = [], self.channels
         for i in range(n_layers):
-            c_next = base * 2 ** i
-            normalise = (nn.BatchNorm2d(c_next) if norm == "batch" else nn.InstanceNorm2d(c_next, affine=True))
-            layers += [nn.Conv2d(c, c_next, 4, 2, 1), *([normalise] if i else []), nn.LeakyReLU(0.2)]
+            c_next = base * 2**i
+            normalise = (
+                nn.BatchNorm2d(c_next)
+                if norm == "batch"
+                else nn.InstanceNorm2d(c_next, affine=True)
+            )
+            layers += [
+                nn.Conv2d(c, c_next, 4, 2, 1),
+                *([normalise] if i else []),
+                nn.LeakyReLU(0.2),
+            ]
             c = c_next
         layers += [nn.Conv2d(c, 1, 3, 1, 1)]
         self.net = nn.Sequential(*layers)
@@ -178,12 +220,16 @@ class PatchDiscriminator(nn.Module):
         if len(images) == 2:
             condition, image = images
             if condition.shape[0] != image.shape[0] or condition.shape[2:] != image.shape[2:]:
-                raise ValueError(f"condition {tuple(condition.shape)} and image {tuple(image.shape)} must "
-                                 "share batch size and height/width")
+                raise ValueError(
+                    f"condition {tuple(condition.shape)} and image {tuple(image.shape)} must "
+                    "share batch size and height/width"
+                )
         x = torch.cat(to_model(self, *images), 1) if len(images) > 1 else to_model(self, images[0])
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"discriminator input must be a tensor (N, {self.channels}, H, W) in all, got "
-                             f"{tuple(x.shape) if hasattr(x, 'shape') else type(x).__name__}")
+            raise ValueError(
+                f"discriminator input must be a tensor (N, {self.channels}, H, W) in all, got "
+                f"{tuple(x.shape) if hasattr(x, 'shape') else type(x).__name__}"
+            )
         return self.net(x)
 
 
@@ -192,11 +238,21 @@ class Pix2Pix(nn.Module):
     out, skip connections carry the input's layout) + a :class:`PatchDiscriminator`. The
     generator's output passes through a sigmoid: images in [0, 1]. Section 5."""
 
-    def __init__(self, in_channels: int = 1, out_channels: int = 1, base_channels: int = 16,
-                 depth: int = 2, d_base: int = 32, d_layers: int = 2):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        base_channels: int = 16,
+        depth: int = 2,
+        d_base: int = 32,
+        d_layers: int = 2,
+    ):
         super().__init__()
         from labkit.segmentation.unet import UNet
-        self.G = UNet(in_channels, out_channels, base_channels=base_channels, depth=depth, skip=True)
+
+        self.G = UNet(
+            in_channels, out_channels, base_channels=base_channels, depth=depth, skip=True
+        )
         self.D = PatchDiscriminator(in_channels, out_channels, d_base, d_layers)
 
     def forward(self, condition: torch.Tensor) -> torch.Tensor:

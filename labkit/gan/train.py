@@ -10,6 +10,7 @@ discriminator winning outright (real scored ~1, fakes ~0 for many steps: the gen
 gradient has vanished). ``on_divergence="raise"`` stops with :class:`GANDiverged`, ``"warn"``
 records the diagnosis in ``trainer.diagnosis`` and goes on.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from labkit.gan.losses import d_loss, g_loss, r1_penalty
 from labkit.config import seeded, seeded_by
+from labkit.gan.losses import d_loss, g_loss, r1_penalty
 from labkit.train import TrainingDiverged, fit
 
 
@@ -32,26 +33,28 @@ class GANDiverged(TrainingDiverged):
 
 @dataclass
 class GANConfig:
-    loss: str = "nonsaturating"        # generator loss: "nonsaturating" or "saturating" (minimax)
+    loss: str = "nonsaturating"  # generator loss: "nonsaturating" or "saturating" (minimax)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple = (0.5, 0.999)
-    r1: float = 0.0                    # R1 gradient penalty weight gamma (0: off)
-    r1_every: int = 1                  # lazy R1 (StyleGAN2): every k-th D update, weighted k * gamma
-    noise_std: float = 0.0             # instance noise added to D's inputs at step 0 ...
-    noise_until: float = 0.0           # ... annealed linearly to 0 at this fraction of training
-    lr_decay: float = 1.0              # final lr / initial lr (linear decay); 1.0 = constant
-    ema: float = 0.0                   # EMA decay of G's weights (0: off), e.g. 0.999
-    d_steps: int = 1                   # D updates per G update
-    on_divergence: str = "warn"        # "raise", "warn" or "ignore"
-    window: int = 200                  # steps over which "D wins outright" is judged
-    win_threshold: float = 0.99        # D(real) above and D(fake) below 1 - this
+    r1: float = 0.0  # R1 gradient penalty weight gamma (0: off)
+    r1_every: int = 1  # lazy R1 (StyleGAN2): every k-th D update, weighted k * gamma
+    noise_std: float = 0.0  # instance noise added to D's inputs at step 0 ...
+    noise_until: float = 0.0  # ... annealed linearly to 0 at this fraction of training
+    lr_decay: float = 1.0  # final lr / initial lr (linear decay); 1.0 = constant
+    ema: float = 0.0  # EMA decay of G's weights (0: off), e.g. 0.999
+    d_steps: int = 1  # D updates per G update
+    on_divergence: str = "warn"  # "raise", "warn" or "ignore"
+    window: int = 200  # steps over which "D wins outright" is judged
+    win_threshold: float = 0.99  # D(real) above and D(fake) below 1 - this
 
     def __post_init__(self):
         if self.loss not in ("nonsaturating", "saturating", "ns", "minimax"):
             raise ValueError(f"loss must be 'nonsaturating' or 'saturating', got {self.loss!r}")
         if self.on_divergence not in ("raise", "warn", "ignore"):
-            raise ValueError(f"on_divergence must be 'raise', 'warn' or 'ignore', got {self.on_divergence!r}")
+            raise ValueError(
+                f"on_divergence must be 'raise', 'warn' or 'ignore', got {self.on_divergence!r}"
+            )
         if int(self.r1_every) < 1:
             raise ValueError(f"r1_every must be >= 1, got {self.r1_every}")
         if not 0 <= self.ema < 1:
@@ -66,9 +69,17 @@ class GANTrainer:
     ``torch.Generator`` for the latents and the instance noise (default: torch's global one), so
     that a run can be replayed exactly, e.g. by :func:`train_mixture_gans`."""
 
-    def __init__(self, G: nn.Module, D: nn.Module, config: GANConfig | None = None, total_steps: int = 1000,
-                 conditional: bool = False, preprocess: Callable | None = None,
-                 rng: torch.Generator | None = None, **overrides):
+    def __init__(
+        self,
+        G: nn.Module,
+        D: nn.Module,
+        config: GANConfig | None = None,
+        total_steps: int = 1000,
+        conditional: bool = False,
+        preprocess: Callable | None = None,
+        rng: torch.Generator | None = None,
+        **overrides,
+    ):
         self.G, self.D, self.rng = G, D, rng
         self.cfg = _replace(config or GANConfig(), **overrides)
         self.total_steps = max(1, int(total_steps))
@@ -120,13 +131,17 @@ class GANTrainer:
 
     def _fake(self, n, labels):
         z = self.G.sample_latent(n, self.rng, device=labels.device if labels is not None else None)
-        z = z.to(next(self.G.parameters()).dtype)                                # float64 runs (tests)
+        z = z.to(next(self.G.parameters()).dtype)  # float64 runs (tests)
         return self.G(z, labels) if labels is not None else self.G(z)
 
     def _D(self, x, labels):
         sigma = self.noise_std()
         if sigma > 0:
-            noise = torch.randn_like(x) if self.rng is None else torch.randn(x.shape, generator=self.rng).to(x)
+            noise = (
+                torch.randn_like(x)
+                if self.rng is None
+                else torch.randn(x.shape, generator=self.rng).to(x)
+            )
             x = x + sigma * noise
         return self.D(x, labels) if labels is not None else self.D(x)
 
@@ -140,13 +155,16 @@ class GANTrainer:
             r1_now = self.cfg.r1 > 0 and self._d_updates % self.cfg.r1_every == 0
             self._d_updates += 1
             real_in = real.detach().requires_grad_(r1_now)
-            if self._d_batchnorm:                                # BatchNorm: real and fake batches apart
+            if self._d_batchnorm:  # BatchNorm: real and fake batches apart
                 real_logits, fake_logits = self._D(real_in, labels), self._D(fake, labels)
-            else:                                                # one D pass for real and fake
-                logits = self._D(torch.cat([real_in, fake]), None if labels is None else torch.cat([labels, labels]))
-                real_logits, fake_logits = logits[:len(real)], logits[len(real):]
+            else:  # one D pass for real and fake
+                logits = self._D(
+                    torch.cat([real_in, fake]),
+                    None if labels is None else torch.cat([labels, labels]),
+                )
+                real_logits, fake_logits = logits[: len(real)], logits[len(real) :]
             loss_d = d_loss(real_logits, fake_logits)
-            if r1_now:                                           # R1: gamma/2 E|grad_x D(x)|^2 on real
+            if r1_now:  # R1: gamma/2 E|grad_x D(x)|^2 on real
                 loss_d = loss_d + r1_penalty(real_logits, real_in, self.cfg.r1 * self.cfg.r1_every)
             self.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
@@ -184,9 +202,11 @@ class GANTrainer:
     def _watch(self, ld, lg, p_real, p_fake):
         if not (math.isfinite(ld) and math.isfinite(lg)):
             bad = "discriminator" if not math.isfinite(ld) else "generator"
-            msg = (f"GAN training diverged at step {self.n_steps}: the {bad} loss is NaN/inf "
-                   f"(d_loss={ld}, g_loss={lg}). Check the data for NaN, lower the learning rates, "
-                   "add R1 or instance noise.")
+            msg = (
+                f"GAN training diverged at step {self.n_steps}: the {bad} loss is NaN/inf "
+                f"(d_loss={ld}, g_loss={lg}). Check the data for NaN, lower the learning rates, "
+                "add R1 or instance noise."
+            )
             self.diagnosis.append(msg)
             raise GANDiverged(msg)
         w = self.cfg.window
@@ -196,24 +216,37 @@ class GANTrainer:
             self._p_real.pop(0), self._p_fake.pop(0)
         t = self.cfg.win_threshold
         winning = len(self._p_real) == w and min(self._p_real) > t and max(self._p_fake) < 1 - t
-        if winning and not self._winning:                      # report once per episode
+        if winning and not self._winning:  # report once per episode
             self._report(
                 f"The discriminator is winning outright (step {self.n_steps}): for {w} steps it gave real "
                 f"samples D(x) > {t} and fakes D(G(z)) < {1 - t:.2g}. The generator's gradient has "
                 f"vanished{' (saturating loss)' if self.cfg.loss in ('saturating', 'minimax') else ''}; "
-                "it is stuck. Try the non-saturating loss, a smaller D learning rate, instance noise or R1.")
+                "it is stuck. Try the non-saturating loss, a smaller D learning rate, instance noise or R1."
+            )
         self._winning = winning
 
 
 def _replace(cfg, **kw):
     import dataclasses
+
     return dataclasses.replace(cfg, **kw)
 
 
-def train_gan(G: nn.Module, D: nn.Module, loader, epochs: int = 1, config: GANConfig | None = None,
-              conditional: bool = False, preprocess: Callable | None = None,
-              on_epoch_end: Callable | None = None, progress: bool = True, device=None,
-              desc: str = "GAN", rng: torch.Generator | None = None, **overrides):
+def train_gan(
+    G: nn.Module,
+    D: nn.Module,
+    loader,
+    epochs: int = 1,
+    config: GANConfig | None = None,
+    conditional: bool = False,
+    preprocess: Callable | None = None,
+    on_epoch_end: Callable | None = None,
+    progress: bool = True,
+    device=None,
+    desc: str = "GAN",
+    rng: torch.Generator | None = None,
+    **overrides,
+):
     """Train a GAN with :func:`labkit.train.fit` (``step=``); returns ``(history, trainer)``.
 
     ``on_epoch_end(epoch, history, trainer)`` e.g. keeps snapshots for a slider. A NaN loss
@@ -221,17 +254,34 @@ def train_gan(G: nn.Module, D: nn.Module, loader, epochs: int = 1, config: GANCo
     ``config.on_divergence`` and listed in ``trainer.diagnosis``.
     """
     from labkit.config import get_device
+
     device = torch.device(device) if device is not None else get_device()
     G.to(device), D.to(device)
-    trainer = GANTrainer(G, D, config, total_steps=epochs * len(loader), conditional=conditional,
-                         preprocess=preprocess, rng=rng, **overrides)
+    trainer = GANTrainer(
+        G,
+        D,
+        config,
+        total_steps=epochs * len(loader),
+        conditional=conditional,
+        preprocess=preprocess,
+        rng=rng,
+        **overrides,
+    )
     if trainer.G_ema is not None:
         trainer.G_ema.to(device)
     both = nn.ModuleDict({"G": G, "D": D})
     cb = (lambda e, h: on_epoch_end(e, h, trainer)) if on_epoch_end else None
     try:
-        history = fit(both, loader, step=trainer.step, epochs=epochs, device=device,
-                      progress=progress, on_epoch_end=cb, desc=desc)
+        history = fit(
+            both,
+            loader,
+            step=trainer.step,
+            epochs=epochs,
+            device=device,
+            progress=progress,
+            on_epoch_end=cb,
+            desc=desc,
+        )
     except GANDiverged:
         raise
     except TrainingDiverged as e:
@@ -243,19 +293,44 @@ def train_gan(G: nn.Module, D: nn.Module, loader, epochs: int = 1, config: GANCo
 # ---- the 2-D mixtures of section 2 and the benchmark -----------------------------------------
 MIXTURE_RECIPES = {
     # the original game: saturating loss, plain Gaussian latent, constant lr, no tricks
-    "minimax": dict(latent_dim=2, n_categories=0, hidden=128, depth=3, batch_size=256,
-                    cfg=dict(loss="saturating", lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999))),
+    "minimax": dict(
+        latent_dim=2,
+        n_categories=0,
+        hidden=128,
+        depth=3,
+        batch_size=256,
+        cfg=dict(loss="saturating", lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999)),
+    ),
     # what covers every mode here (benchmarks/gan.py: ring 30k steps, grid 40k, <= 5 min CPU each):
     # non-saturating loss; a categorical + Gaussian latent with more categories than the mixture
     # has modes (ring 32 for 8, grid 50 for 25: a continuous map of one Gaussian cannot reach
     # separate clusters without samples in between, and spare categories let every cluster take
     # whole categories); instance noise annealed to 0 (in units of the mixture: ring radius 1,
     # grid spacing 2); lazy R1 (every 8th D update); linear lr decay to 0; an EMA of G's weights
-    "tuned": dict(latent_dim=2, n_categories={"ring": 32, "grid": 50}, hidden=128, depth=3, batch_size=256,
-                  cfg=dict(loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.999), r1=0.01, r1_every=8,
-                           noise_std={"ring": 0.1, "grid": 0.3}, noise_until=0.6, lr_decay=0.0, ema=0.995)),
+    "tuned": dict(
+        latent_dim=2,
+        n_categories={"ring": 32, "grid": 50},
+        hidden=128,
+        depth=3,
+        batch_size=256,
+        cfg=dict(
+            loss="nonsaturating",
+            lr_g=1e-3,
+            lr_d=1e-3,
+            betas=(0.5, 0.999),
+            r1=0.01,
+            r1_every=8,
+            noise_std={"ring": 0.1, "grid": 0.3},
+            noise_until=0.6,
+            lr_decay=0.0,
+            ema=0.995,
+        ),
+    ),
 }
-MIXTURE_STEPS = {"ring": 30_000, "grid": 40_000}   # the benchmark's budget (full mode of notebook 05)
+MIXTURE_STEPS = {
+    "ring": 30_000,
+    "grid": 40_000,
+}  # the benchmark's budget (full mode of notebook 05)
 
 
 def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype=torch.float32):
@@ -263,6 +338,7 @@ def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype
     (call it inside ``labkit.config.seeded(seed)``: the modules' initial weights come from it)."""
     from labkit.data.mixtures import MixtureStream, mixture_modes, sample_mixture
     from labkit.gan.models import MLPDiscriminator, MLPGenerator
+
     r = dict(MIXTURE_RECIPES[recipe]) if isinstance(recipe, str) else dict(recipe)
     k = r["n_categories"]
     k = k[mixture] if isinstance(k, dict) else k
@@ -271,17 +347,30 @@ def _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype
     D = MLPDiscriminator(2, r["hidden"], r["depth"]).to(dtype)
     n_snapshots = max(1, min(n_snapshots, steps))
     per = max(1, steps // n_snapshots)
-    mixture_modes(mixture)                                                      # validates the name
-    stream = MixtureStream(lambda n, g: sample_mixture(mixture, n, generator=g).to(dtype), r["batch_size"], per, seed)
+    mixture_modes(mixture)  # validates the name
+    stream = MixtureStream(
+        lambda n, g: sample_mixture(mixture, n, generator=g).to(dtype), r["batch_size"], per, seed
+    )
     cfg = {**r["cfg"], **cfg_overrides}
-    cfg = {k: (v[mixture] if isinstance(v, dict) else v) for k, v in cfg.items()}   # per-mixture values
+    cfg = {
+        k: (v[mixture] if isinstance(v, dict) else v) for k, v in cfg.items()
+    }  # per-mixture values
     return G, D, stream, GANConfig(**cfg), n_snapshots
 
 
 @seeded_by("seed")
-def train_mixture_gan(mixture: str = "ring", recipe: str | dict = "tuned", steps: int = 2000, seed: int = 0,
-                      n_snapshots: int = 10, progress: bool = False, device="cpu", rng_seed: int | None = None,
-                      dtype=torch.float32, **cfg_overrides):
+def train_mixture_gan(
+    mixture: str = "ring",
+    recipe: str | dict = "tuned",
+    steps: int = 2000,
+    seed: int = 0,
+    n_snapshots: int = 10,
+    progress: bool = False,
+    device="cpu",
+    rng_seed: int | None = None,
+    dtype=torch.float32,
+    **cfg_overrides,
+):
     """Train an MLP GAN on a 2-D mixture with a named recipe (``"minimax"`` or ``"tuned"``).
 
     Returns ``(G, D, history, trainer, snapshots)``; ``snapshots`` is a list of
@@ -290,21 +379,46 @@ def train_mixture_gan(mixture: str = "ring", recipe: str | dict = "tuned", steps
     instead of torch's global generator (what :func:`train_mixture_gans` replays in a batch).
     ``dtype``: of the models and data (float64 for exact-replay tests).
     """
-    G, D, stream, config, n_snapshots = _mixture_run(mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype)
+    G, D, stream, config, n_snapshots = _mixture_run(
+        mixture, recipe, steps, seed, n_snapshots, cfg_overrides, dtype
+    )
     snaps = []
 
     def keep(epoch, history, trainer):
-        snaps.append({"step": trainer.n_steps, "G": copy.deepcopy(trainer.generator().state_dict()),
-                      "D": copy.deepcopy(D.state_dict())})
+        snaps.append(
+            {
+                "step": trainer.n_steps,
+                "G": copy.deepcopy(trainer.generator().state_dict()),
+                "D": copy.deepcopy(D.state_dict()),
+            }
+        )
 
     rng = torch.Generator().manual_seed(rng_seed) if rng_seed is not None else None
-    history, trainer = train_gan(G, D, stream, epochs=n_snapshots, config=config, on_epoch_end=keep,
-                                 progress=progress, device=device, desc=f"{mixture} GAN", rng=rng)
+    history, trainer = train_gan(
+        G,
+        D,
+        stream,
+        epochs=n_snapshots,
+        config=config,
+        on_epoch_end=keep,
+        progress=progress,
+        device=device,
+        desc=f"{mixture} GAN",
+        rng=rng,
+    )
     return trainer.generator(), D, history, trainer, snaps
 
 
-def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", steps: int = 2000, seeds=(0, 1),
-                       n_snapshots: int = 10, device="cpu", dtype=torch.float32, **cfg_overrides):
+def train_mixture_gans(
+    mixture: str = "ring",
+    recipe: str | dict = "tuned",
+    steps: int = 2000,
+    seeds=(0, 1),
+    n_snapshots: int = 10,
+    device="cpu",
+    dtype=torch.float32,
+    **cfg_overrides,
+):
     """``len(seeds)`` independent runs of :func:`train_mixture_gan` trained as ONE stacked model.
 
     The runs' parameters are stacked (``torch.func.stack_module_state``) and each forward pass is
@@ -318,6 +432,7 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
     from torch.func import functional_call, stack_module_state, vmap
 
     from labkit.gan.losses import G_LOSSES
+
     runs = []
     for s in seeds:
         with seeded(s):
@@ -328,18 +443,18 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
     per = len(runs[0][2])
     total = per * n_snapshots
     rngs = [torch.Generator().manual_seed(s) for s in seeds]
-    pg, _ = stack_module_state([g.net for g in Gs])          # name -> (N, ...) leaves
+    pg, _ = stack_module_state([g.net for g in Gs])  # name -> (N, ...) leaves
     pd, _ = stack_module_state([d.net for d in Ds])
     base_g, base_d = copy.deepcopy(Gs[0].net).to("meta"), copy.deepcopy(Ds[0].net).to("meta")
-    g_fwd = vmap(lambda p, z: functional_call(base_g, p, (z,)))                       # (N, n, d) -> (N, n, 2)
-    d_fwd = vmap(lambda p, x: functional_call(base_d, p, (x,)).squeeze(-1))           # (N, n, 2) -> (N, n)
+    g_fwd = vmap(lambda p, z: functional_call(base_g, p, (z,)))  # (N, n, d) -> (N, n, 2)
+    d_fwd = vmap(lambda p, x: functional_call(base_d, p, (x,)).squeeze(-1))  # (N, n, 2) -> (N, n)
     opt_g = torch.optim.Adam(list(pg.values()), lr=c.lr_g, betas=c.betas, foreach=True)
     opt_d = torch.optim.Adam(list(pd.values()), lr=c.lr_d, betas=c.betas, foreach=True)
     ema = {k: v.detach().clone() for k, v in pg.items()} if c.ema else None
     g_loss_fn = G_LOSSES[c.loss]
 
     def latents(n):
-        return torch.stack([G.sample_latent(n, g) for G, g in zip(Gs, rngs)]).to(dtype)   # (N, n, d)
+        return torch.stack([G.sample_latent(n, g) for G, g in zip(Gs, rngs)]).to(dtype)  # (N, n, d)
 
     def noisy(x, sigma):
         if sigma <= 0:
@@ -354,8 +469,10 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
         for opt, lr in ((opt_g, c.lr_g), (opt_d, c.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * f
-        sigma = (c.noise_std * max(0.0, 1 - progress / c.noise_until) if c.noise_until else c.noise_std)
-        real = torch.stack([next(s) for s in streams]).to(device)                        # (N, n, 2)
+        sigma = (
+            c.noise_std * max(0.0, 1 - progress / c.noise_until) if c.noise_until else c.noise_std
+        )
+        real = torch.stack([next(s) for s in streams]).to(device)  # (N, n, 2)
         n = real.shape[1]
         for _ in range(c.d_steps):
             with torch.no_grad():
@@ -365,11 +482,13 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
             real_in = real.detach().requires_grad_(r1_now)
             logits = d_fwd(pd, noisy(torch.cat([real_in, fake], 1), sigma))
             real_logits, fake_logits = logits[:, :n], logits[:, n:]
-            loss_d = (nn.functional.softplus(-real_logits).mean(1) + nn.functional.softplus(fake_logits).mean(1))
+            loss_d = nn.functional.softplus(-real_logits).mean(1) + nn.functional.softplus(
+                fake_logits
+            ).mean(1)
             if r1_now:
                 loss_d = loss_d + r1_penalty(real_logits, real_in, c.r1 * c.r1_every, batch_dims=2)
             opt_d.zero_grad(set_to_none=True)
-            loss_d.sum().backward()                       # runs are independent: the sum's gradient is each run's
+            loss_d.sum().backward()  # runs are independent: the sum's gradient is each run's
             opt_d.step()
         fake = g_fwd(pg, latents(n).to(device))
         fake_logits = d_fwd(pd, noisy(fake, sigma))
@@ -382,7 +501,9 @@ def train_mixture_gans(mixture: str = "ring", recipe: str | dict = "tuned", step
                 torch._foreach_lerp_(list(ema.values()), [pg[k] for k in ema], 1 - c.ema)
         if (step + 1) % per == 0:
             for i in range(len(seeds)):
-                snaps[i].append({"step": step + 1, "G": _unstack(ema or pg, i), "D": _unstack(pd, i)})
+                snaps[i].append(
+                    {"step": step + 1, "G": _unstack(ema or pg, i), "D": _unstack(pd, i)}
+                )
     out = []
     for i, (G, D) in enumerate(zip(Gs, Ds)):
         G.load_state_dict(snaps[i][-1]["G"]), D.load_state_dict(snaps[i][-1]["D"])
@@ -408,8 +529,8 @@ def digit_edges(images: torch.Tensor, threshold: float = 0.25) -> torch.Tensor:
     if images.ndim != 4 or images.shape[1] != 1:
         raise ValueError(f"images must have shape (N, 1, H, W); got {tuple(images.shape)}")
     kx = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], device=images.device) / 4
-    k = torch.stack([kx, kx.T])[:, None]                                   # (2, 1, 3, 3)
-    g = nn.functional.conv2d(images, k, padding=1)                         # (N, 2, H, W)
+    k = torch.stack([kx, kx.T])[:, None]  # (2, 1, 3, 3)
+    g = nn.functional.conv2d(images, k, padding=1)  # (N, 2, H, W)
     return (g.pow(2).sum(1, keepdim=True).sqrt() > threshold).float()
 
 
@@ -425,10 +546,23 @@ class Pix2PixTrainer:
     ``derive(y)`` (an edge map by default). D (patch) learns real pairs (x, y) from fake pairs
     (x, G(x)); G minimises the non-saturating adversarial loss + ``l1_weight`` * L1(G(x), y)."""
 
-    def __init__(self, model, derive: Callable = digit_edges, l1_weight: float = 100.0, lr: float = 2e-4,
-                 betas=(0.5, 0.999), adversarial: bool = True):
+    def __init__(
+        self,
+        model,
+        derive: Callable = digit_edges,
+        l1_weight: float = 100.0,
+        lr: float = 2e-4,
+        betas=(0.5, 0.999),
+        adversarial: bool = True,
+    ):
         from labkit.gan.losses import pix2pix_g_loss
-        self.model, self.derive, self.l1_weight, self.adversarial = model, derive, l1_weight, adversarial
+
+        self.model, self.derive, self.l1_weight, self.adversarial = (
+            model,
+            derive,
+            l1_weight,
+            adversarial,
+        )
         self._g_loss = pix2pix_g_loss
         self.opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas)
         self.opt_d = torch.optim.Adam(model.D.parameters(), lr=lr, betas=betas)
@@ -437,7 +571,7 @@ class Pix2PixTrainer:
     def step(self, batch) -> dict:
         y = batch[0] if isinstance(batch, (list, tuple)) else batch
         x = self.derive(y)
-        fake = self.model(x)                                              # (N, 1, H, W) in [0, 1]
+        fake = self.model(x)  # (N, 1, H, W) in [0, 1]
         out = {}
         if self.adversarial:
             logits = self.model.D(torch.cat([x, x]), torch.cat([y, fake.detach()]))
@@ -459,18 +593,36 @@ class Pix2PixTrainer:
         return out
 
 
-def train_pix2pix(model, loader, epochs: int = 1, derive: Callable = digit_edges, l1_weight: float = 100.0,
-                  lr: float = 2e-4, adversarial: bool = True, progress: bool = True, device=None,
-                  on_epoch_end: Callable | None = None):
+def train_pix2pix(
+    model,
+    loader,
+    epochs: int = 1,
+    derive: Callable = digit_edges,
+    l1_weight: float = 100.0,
+    lr: float = 2e-4,
+    adversarial: bool = True,
+    progress: bool = True,
+    device=None,
+    on_epoch_end: Callable | None = None,
+):
     """Train a :class:`labkit.gan.models.Pix2Pix` with :func:`labkit.train.fit`; returns
     ``(history, trainer)``. ``adversarial=False`` trains the L1-only baseline."""
     from labkit.config import get_device
+
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     trainer = Pix2PixTrainer(model, derive, l1_weight, lr, adversarial=adversarial)
     try:
-        history = fit(model, loader, step=trainer.step, epochs=epochs, device=device, progress=progress,
-                      on_epoch_end=on_epoch_end, desc="pix2pix")
+        history = fit(
+            model,
+            loader,
+            step=trainer.step,
+            epochs=epochs,
+            device=device,
+            progress=progress,
+            on_epoch_end=on_epoch_end,
+            desc="pix2pix",
+        )
     except TrainingDiverged as e:
         raise GANDiverged(f"pix2pix training diverged: {e}", e.history) from e
     return history, trainer
@@ -478,13 +630,22 @@ def train_pix2pix(model, loader, epochs: int = 1, derive: Callable = digit_edges
 
 # ---- the 1-D toy of section 1 -----------------------------------------------------------------
 @seeded_by("seed")
-def train_1d_gan(steps: int = 1500, seed: int = 0, n_snapshots: int = 15, batch_size: int = 256,
-                 hidden: int = 64, progress: bool = False, device="cpu", **cfg):
+def train_1d_gan(
+    steps: int = 1500,
+    seed: int = 0,
+    n_snapshots: int = 15,
+    batch_size: int = 256,
+    hidden: int = 64,
+    progress: bool = False,
+    device="cpu",
+    **cfg,
+):
     """A 1-D GAN: Gaussian noise in, the two-bump target of :mod:`labkit.data.mixtures` out.
     Returns ``(G, D, history, snapshots)`` with snapshots ``{"step", "samples", "xs", "d"}``
     (generated samples and the D(x) curve) for the step slider."""
     from labkit.data.mixtures import stream_1d
     from labkit.gan.models import MLPDiscriminator, MLPGenerator
+
     G, D = MLPGenerator(1, 1, hidden, 2), MLPDiscriminator(1, hidden, 2)
     xs = torch.linspace(-4.5, 5.5, 300)[:, None]
     gen = torch.Generator().manual_seed(seed + 1)
@@ -492,29 +653,53 @@ def train_1d_gan(steps: int = 1500, seed: int = 0, n_snapshots: int = 15, batch_
 
     @torch.no_grad()
     def snap(step):
-        return {"step": step, "samples": G(z_fixed).squeeze(1).numpy(),
-                "xs": xs.squeeze(1).numpy(), "d": torch.sigmoid(D(xs)).numpy()}
+        return {
+            "step": step,
+            "samples": G(z_fixed).squeeze(1).numpy(),
+            "xs": xs.squeeze(1).numpy(),
+            "d": torch.sigmoid(D(xs)).numpy(),
+        }
 
     snaps = [snap(0)]
     per = max(1, steps // n_snapshots)
     cfg = {**dict(lr_g=5e-4, lr_d=1e-3, d_steps=2), **cfg}
-    history, trainer = train_gan(G, D, stream_1d(batch_size, per, seed), epochs=n_snapshots,
-                                 config=GANConfig(**cfg), progress=progress, device=device, desc="1-D GAN",
-                                 on_epoch_end=lambda e, h, t: snaps.append(snap(t.n_steps)))
+    history, trainer = train_gan(
+        G,
+        D,
+        stream_1d(batch_size, per, seed),
+        epochs=n_snapshots,
+        config=GANConfig(**cfg),
+        progress=progress,
+        device=device,
+        desc="1-D GAN",
+        on_epoch_end=lambda e, h, t: snaps.append(snap(t.n_steps)),
+    )
     return G, D, history, snaps
 
 
 # ---- MNIST DCGAN and conditional GAN (sections 3-4) --------------------------------------------
 @seeded_by("seed")
-def train_image_gan(data, epochs: int = 5, latent_dim: int = 64, base: int = 32, conditional: bool = False,
-                    batch_size: int = 64, lr: float = 2e-4, n_fixed: int = 32, seed: int = 0,
-                    progress: bool = True, device=None, **cfg):
+def train_image_gan(
+    data,
+    epochs: int = 5,
+    latent_dim: int = 64,
+    base: int = 32,
+    conditional: bool = False,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    n_fixed: int = 32,
+    seed: int = 0,
+    progress: bool = True,
+    device=None,
+    **cfg,
+):
     """DCGAN (``conditional=False``) or conditional DCGAN on MNIST-like ``data`` (``.images`` in
     [0, 1], ``.labels``, ``.loader``). Returns ``(G, D, history, trainer, snapshots)``; after each
     epoch a snapshot ``{"epoch", "images"}`` shows the same fixed batch of z (and, if
     conditional, labels 0..9 in turn) in [0, 1]."""
     from labkit.config import get_device
     from labkit.gan.models import DCGANDiscriminator, DCGANGenerator
+
     device = torch.device(device) if device is not None else get_device()
     n_classes = 10 if conditional else 0
     G = DCGANGenerator(latent_dim, base, n_classes).to(device)
@@ -532,10 +717,19 @@ def train_image_gan(data, epochs: int = 5, latent_dim: int = 64, base: int = 32,
         G.train()
 
     cfg = {**dict(lr_g=lr, lr_d=lr, betas=(0.5, 0.999)), **cfg}
-    history, trainer = train_gan(G, D, data.loader(batch_size, seed=seed, drop_last=True), epochs=epochs,
-                                 config=GANConfig(**cfg), conditional=conditional,
-                                 preprocess=lambda x: 2 * x - 1, on_epoch_end=keep, progress=progress,
-                                 device=device, desc="cGAN" if conditional else "DCGAN")
+    history, trainer = train_gan(
+        G,
+        D,
+        data.loader(batch_size, seed=seed, drop_last=True),
+        epochs=epochs,
+        config=GANConfig(**cfg),
+        conditional=conditional,
+        preprocess=lambda x: 2 * x - 1,
+        on_epoch_end=keep,
+        progress=progress,
+        device=device,
+        desc="cGAN" if conditional else "DCGAN",
+    )
     g = trainer.generator().eval()
     return g, D, history, trainer, snaps
 
@@ -549,6 +743,6 @@ def generate_digits(G, labels, seed: int = 0, batch_size: int = 500) -> torch.Te
     gen = torch.Generator().manual_seed(seed)
     out = []
     for i in range(0, len(labels), batch_size):
-        y = labels[i:i + batch_size].to(dev)
+        y = labels[i : i + batch_size].to(dev)
         out.append(((G(G.sample_latent(len(y), gen, dev), y) + 1) / 2).clamp(0, 1).cpu())
     return torch.cat(out)

@@ -1,5 +1,6 @@
 """Views for lab 05 (GANs): pure ``render_...`` functions returning matplotlib Figures (tested
 headlessly), shown with :class:`labkit.views.SliderView` in the notebook."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,13 +22,21 @@ def render_1d(snapshots, step_index: int = 0, bins: int = 60, xlim=(-4.5, 5.5)):
     """Histogram of G(z) against the target density, and D(x) on the same x axis, at one snapshot
     (``{"step", "samples" (n,), "xs" (m,), "d" (m,)}``)."""
     from labkit.data.mixtures import density_1d
+
     s = _index(snapshots, step_index)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     xs = np.linspace(*xlim, 400)
     ax.fill_between(xs, density_1d(xs), color="0.8", label="data density p(x)")
-    ax.hist(np.asarray(s["samples"]).ravel(), bins=bins, range=xlim, density=True, alpha=0.6,
-            color="C0", label="generated G(z)")
+    ax.hist(
+        np.asarray(s["samples"]).ravel(),
+        bins=bins,
+        range=xlim,
+        density=True,
+        alpha=0.6,
+        color="C0",
+        label="generated G(z)",
+    )
     ax.set_xlim(*xlim)
     ax.set_ylim(0, 0.9)
     ax.set_xlabel("x")
@@ -60,13 +69,23 @@ def decision_surface(D, lim: float, n: int = 120):
     return xs, p
 
 
-def render_mixture(snapshots, step_index: int = -1, mixture: str = "ring", G=None, D=None, n: int = 2500,
-                   seed: int = 0, ax=None, title: str | None = None):
+def render_mixture(
+    snapshots,
+    step_index: int = -1,
+    mixture: str = "ring",
+    G=None,
+    D=None,
+    n: int = 2500,
+    seed: int = 0,
+    ax=None,
+    title: str | None = None,
+):
     """Generated samples over the discriminator's decision surface D(x) (heat map), the true
     modes (crosses), and the mode-coverage score, at one snapshot ``{"step", "G", "D"}`` (state
     dicts loaded into ``G`` and ``D``, which are modules of the right shape)."""
     from labkit.data.mixtures import mixture_modes
     from labkit.gan.metrics import mode_coverage
+
     idx = len(snapshots) - 1 if step_index == -1 else step_index
     s = _index(snapshots, idx)
     if G is None or D is None:
@@ -88,8 +107,12 @@ def render_mixture(snapshots, step_index: int = -1, mixture: str = "ring", G=Non
     ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
     ax.set_xlabel("x1"), ax.set_ylabel("x2")
-    ax.set_title(title or f"step {s['step']}: {r['modes']}/{r['n_modes']} modes, "
-                          f"{100 * r['hq']:.0f}% high quality", fontsize=9)
+    ax.set_title(
+        title
+        or f"step {s['step']}: {r['modes']}/{r['n_modes']} modes, "
+        f"{100 * r['hq']:.0f}% high quality",
+        fontsize=9,
+    )
     if own:
         fig.colorbar(im, ax=ax, label="D(x) = P(real)", shrink=0.8)
         fig.tight_layout()
@@ -101,6 +124,7 @@ def plot_mixture_runs(runs: dict, mixture: str, n: int = 2500, seed: int = 0):
     """Side by side: the final samples of several runs ``{name: (G, D)}`` with their scores."""
     from labkit.data.mixtures import mixture_modes, sample_mixture
     from labkit.gan.metrics import mode_coverage
+
     plt = pyplot()
     fig, axes = plt.subplots(1, len(runs) + 1, figsize=(3.3 * (len(runs) + 1), 3.4))
     means, _ = mixture_modes(mixture)
@@ -118,7 +142,9 @@ def plot_mixture_runs(runs: dict, mixture: str, n: int = 2500, seed: int = 0):
         ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
         ax.set_xlabel("x1")
-        ax.set_title(f"{name}\n{r['modes']}/{r['n_modes']} modes, {100 * r['hq']:.0f}% HQ", fontsize=9)
+        ax.set_title(
+            f"{name}\n{r['modes']}/{r['n_modes']} modes, {100 * r['hq']:.0f}% HQ", fontsize=9
+        )
     axes[0].set_ylabel("x2")
     fig.tight_layout()
     return fig
@@ -142,11 +168,14 @@ def render_epoch_samples(snapshots, epoch_index: int = 0, nrow: int = 8):
 
 
 @torch.no_grad()
-def render_interpolation(G, z0: torch.Tensor, z1: torch.Tensor, t: float = 0.5, method: str = "linear"):
+def render_interpolation(
+    G, z0: torch.Tensor, z1: torch.Tensor, t: float = 0.5, method: str = "linear"
+):
     """G(interp(z0, z1, t)) for each row pair of (z0, z1): linear or spherical interpolation.
     Below: the norm of the interpolated z (linear interpolation shrinks it mid-way, where
     Gaussian latents almost never are)."""
     from labkit.gan.models import lerp, slerp
+
     if method not in ("linear", "spherical"):
         raise ValueError(f"method must be 'linear' or 'spherical', got {method!r}")
     f = lerp if method == "linear" else slerp
@@ -154,8 +183,10 @@ def render_interpolation(G, z0: torch.Tensor, z1: torch.Tensor, t: float = 0.5, 
     z = f(z0, z1, float(t))
     imgs = _to01(G(z))
     ts = np.linspace(0, 1, 21)
-    norms = {m: [fn(z0, z1, float(u)).norm(dim=1).mean().item() for u in ts]
-             for m, fn in (("linear", lerp), ("spherical", slerp))}
+    norms = {
+        m: [fn(z0, z1, float(u)).norm(dim=1).mean().item() for u in ts]
+        for m, fn in (("linear", lerp), ("spherical", slerp))
+    }
     plt = pyplot()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 2.6), gridspec_kw={"width_ratios": [2.2, 1]})
     a1.imshow(image_grid(imgs, nrow=len(imgs)), interpolation="nearest")
@@ -185,12 +216,16 @@ def render_perturbation(G, z: torch.Tensor, labels=None, **offsets):
     fig, ax = plt.subplots(figsize=(6, 1.3))
     ax.imshow(image_grid(imgs, nrow=len(imgs)), interpolation="nearest")
     ax.set_axis_off()
-    ax.set_title(", ".join(f"z[{k[3:]}] += {float(v):+.1f}" for k, v in offsets.items()), fontsize=9)
+    ax.set_title(
+        ", ".join(f"z[{k[3:]}] += {float(v):+.1f}" for k, v in offsets.items()), fontsize=9
+    )
     return fig
 
 
 @torch.no_grad()
-def render_conditional(G, digit: int = 0, z_base: torch.Tensor | None = None, classifier=None, **zs):
+def render_conditional(
+    G, digit: int = 0, z_base: torch.Tensor | None = None, classifier=None, **zs
+):
     """8 samples of the requested ``digit`` from a conditional generator; sliders set latent
     dimensions ``z0, z1, ...`` shared by all 8; the judge classifier's reading is on top."""
     if z_base is None:
@@ -220,7 +255,12 @@ def plot_per_label_accuracy(result: dict, title: str = "judge accuracy per reque
     fig, ax = plt.subplots(figsize=(5, 2.6))
     d = sorted(result["per_label"])
     ax.bar(d, [100 * result["per_label"][k] for k in d])
-    ax.axhline(100 * result["accuracy"], color="C3", ls="--", label=f"overall {100 * result['accuracy']:.1f}%")
+    ax.axhline(
+        100 * result["accuracy"],
+        color="C3",
+        ls="--",
+        label=f"overall {100 * result['accuracy']:.1f}%",
+    )
     ax.set_xticks(d)
     ax.set_xlabel("requested digit"), ax.set_ylabel("classified as requested (%)")
     ax.set_ylim(0, 105)
@@ -230,7 +270,9 @@ def plot_per_label_accuracy(result: dict, title: str = "judge accuracy per reque
     return fig
 
 
-def plot_pix2pix(inputs, outputs, targets, n: int = 8, titles=("input (edges)", "pix2pix output", "target")):
+def plot_pix2pix(
+    inputs, outputs, targets, n: int = 8, titles=("input (edges)", "pix2pix output", "target")
+):
     """Rows: input, output, target (images in [0, 1])."""
     plt = pyplot()
     rows = [torch.as_tensor(r[:n]).detach().cpu().float() for r in (inputs, outputs, targets)]

@@ -16,6 +16,7 @@ to). The expression:
 
 The runner itself is defined by the kernel launcher before any student code runs (``INSTALL``).
 """
+
 from __future__ import annotations
 
 RUNNER_SOURCE = r'''
@@ -96,10 +97,13 @@ INSTALL = (
 )
 
 
-def expression(test_src: str, grade_id: str, lib: str, imports: list[str], modules: list[str],
-               token: str) -> str:
+def expression(
+    test_src: str, grade_id: str, lib: str, imports: list[str], modules: list[str], token: str
+) -> str:
     """The user expression that runs one test cell (see the module docstring). It contains
     literals and attribute lookups only: no name the student's namespace could shadow."""
     args = ", ".join(repr(a) for a in (test_src, grade_id, lib, imports, modules, token))
-    return (f"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == {HOOK!r}][0]"
-            f".run({args})")
+    return (
+        f"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == {HOOK!r}][0]"
+        f".run({args})"
+    )

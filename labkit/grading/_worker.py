@@ -11,6 +11,7 @@ environment variable or a file the kernel could read. The kernel:
 * runs each cell with a time limit; a hung cell is interrupted, and if the kernel does not
   answer (or dies) it is restarted and the notebook replayed with that cell left out.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,13 +41,11 @@ LAUNCHER = (
     "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')"
     " and 'editable' not in type(f).__module__]\n"
     "for k in [k for k in sys.modules if k.startswith('__editable__')]:\n"
-    "    del sys.modules[k]\n"
-    + INSTALL +
-    "from ipykernel import kernelapp\n"
+    "    del sys.modules[k]\n" + INSTALL + "from ipykernel import kernelapp\n"
     "kernelapp.launch_new_instance()\n"
 )
-MAX_OUTPUT = 20_000      # characters of output kept per cell
-INTERRUPT_GRACE = 10.0   # seconds a timed-out cell gets to stop after an interrupt
+MAX_OUTPUT = 20_000  # characters of output kept per cell
+INTERRUPT_GRACE = 10.0  # seconds a timed-out cell gets to stop after an interrupt
 
 
 def _tree_hash(root: Path) -> str:
@@ -85,16 +84,29 @@ class KernelGone(Exception):
 class Session:
     """One kernel for one run through the notebook."""
 
-    def __init__(self, base: Path, env: dict, mem_bytes: int, startup_timeout: float,
-                 interrupt_grace: float = INTERRUPT_GRACE):
+    def __init__(
+        self,
+        base: Path,
+        env: dict,
+        mem_bytes: int,
+        startup_timeout: float,
+        interrupt_grace: float = INTERRUPT_GRACE,
+    ):
         self.grace = interrupt_grace
         from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpecManager
+
         kdir = base / "kernels" / "labkit-grader"
         kdir.mkdir(parents=True, exist_ok=True)
-        (kdir / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-c", LAUNCHER, "-f", "{connection_file}"],
-            "display_name": "labkit grader", "language": "python"}))
+        (kdir / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-c", LAUNCHER, "-f", "{connection_file}"],
+                    "display_name": "labkit grader",
+                    "language": "python",
+                }
+            )
+        )
         self.run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=base))
         ksm = KernelSpecManager(kernel_dirs=[str(base / "kernels")])
         self.km = KernelManager(kernel_name="labkit-grader", kernel_spec_manager=ksm)
@@ -102,8 +114,9 @@ class Session:
         kenv["LABKIT_GRADER_MEM"] = str(int(mem_bytes))
         # the kernel's own stdout/stderr (not the notebook's outputs) go nowhere: a submission
         # flooding file descriptor 1 or 2 cannot fill the grader's memory or disk
-        self.km.start_kernel(cwd=str(self.run_dir), env=kenv, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        self.km.start_kernel(
+            cwd=str(self.run_dir), env=kenv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
@@ -126,8 +139,14 @@ class Session:
     def execute(self, code: str, timeout: float, user_expressions: dict | None = None) -> dict:
         """Run code; returns dict(status, timed_out, error, output, user_expressions).
         Raises KernelGone when the kernel dies or ignores the interrupt."""
-        msg_id = self.kc.execute(code, silent=False, store_history=True, allow_stdin=False,
-                                 stop_on_error=False, user_expressions=user_expressions or {})
+        msg_id = self.kc.execute(
+            code,
+            silent=False,
+            store_history=True,
+            allow_stdin=False,
+            stop_on_error=False,
+            user_expressions=user_expressions or {},
+        )
         start = time.monotonic()
         reply, timed_out, interrupted_at = None, False, None
         while reply is None:
@@ -139,14 +158,20 @@ class Session:
                 except Exception:
                     raise KernelGone("kernel could not be interrupted", timed_out=True) from None
             if timed_out and now - interrupted_at > self.grace:
-                raise KernelGone(f"still running {timeout:.0f} s + {self.grace:.0f} s after an interrupt", timed_out=True)
+                raise KernelGone(
+                    f"still running {timeout:.0f} s + {self.grace:.0f} s after an interrupt",
+                    timed_out=True,
+                )
             try:
                 msg = self.kc.get_shell_msg(timeout=0.5)
             except queue.Empty:
                 if not self.km.is_alive():
                     raise KernelGone("the kernel died (crash, os._exit or out of memory)") from None
                 continue
-            if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+            if (
+                msg.get("parent_header", {}).get("msg_id") == msg_id
+                and msg["msg_type"] == "execute_reply"
+            ):
                 reply = msg["content"]
         out, error = [], None
         idle_deadline = time.monotonic() + 5.0
@@ -172,12 +197,18 @@ class Session:
                     out.append(str(txt) + "\n")
         if reply.get("status") == "error" and error is None:
             error = f"{reply.get('ename')}: {reply.get('evalue')}"
-        return dict(status=reply.get("status"), timed_out=timed_out, error=error,
-                    output="".join(out)[:MAX_OUTPUT], user_expressions=reply.get("user_expressions", {}))
+        return dict(
+            status=reply.get("status"),
+            timed_out=timed_out,
+            error=error,
+            output="".join(out)[:MAX_OUTPUT],
+            user_expressions=reply.get("user_expressions", {}),
+        )
 
 
 def _parse_result(ue: dict, token: str, grade_id: str) -> tuple[str, str, int | None]:
     import ast
+
     r = ue.get("r")
     if not isinstance(r, dict) or r.get("status") != "ok":
         ename = r.get("ename") if isinstance(r, dict) else None
@@ -194,7 +225,8 @@ def _parse_result(ue: dict, token: str, grade_id: str) -> tuple[str, str, int | 
 @dataclass
 class Job:
     """What ``labkit grade`` sends a worker (as JSON on stdin): one rebuilt submission."""
-    cells: list              # [dict(kind=answer|test|code, grade_id, source, stub, hidden, modules)]
+
+    cells: list  # [dict(kind=answer|test|code, grade_id, source, stub, hidden, modules)]
     imports: list
     token: str
     labkit_dir: str
@@ -209,7 +241,7 @@ class Job:
 
 @dataclass
 class TestOutcome:
-    status: str              # passed, failed, not implemented, error, timeout, crashed
+    status: str  # passed, failed, not implemented, error, timeout, crashed
     detail: str = ""
     line: int | None = None  # line of the test cell that raised (to tell a hidden test's failure)
     output: str = ""
@@ -217,7 +249,7 @@ class TestOutcome:
 
 @dataclass
 class AnswerError:
-    kind: str                # "error" (raised), "timeout" (interrupted) or "left_out" (killed the kernel)
+    kind: str  # "error" (raised), "timeout" (interrupted) or "left_out" (killed the kernel)
     message: str
     timed_out: bool = False  # for left_out: the kernel was stuck rather than dead
 
@@ -225,28 +257,39 @@ class AnswerError:
 @dataclass
 class WorkerResult:
     """What a worker sends back (JSON on stdout)."""
-    results: dict = field(default_factory=dict)          # grade_id -> TestOutcome
+
+    results: dict = field(default_factory=dict)  # grade_id -> TestOutcome
     notes: list = field(default_factory=list)
-    answer_errors: dict = field(default_factory=dict)    # answer grade_id -> AnswerError
+    answer_errors: dict = field(default_factory=dict)  # answer grade_id -> AnswerError
     tampered: str | None = None
     seconds: float = 0.0
-    timings: list = field(default_factory=list)          # (cell index, kind, grade_id, seconds)
+    timings: list = field(default_factory=list)  # (cell index, kind, grade_id, seconds)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def from_dict(cls, d: dict) -> "WorkerResult":
-        return cls(results={k: TestOutcome(**v) for k, v in d["results"].items()}, notes=d["notes"],
-                   answer_errors={k: AnswerError(**v) for k, v in d["answer_errors"].items()},
-                   tampered=d["tampered"], seconds=d["seconds"], timings=d["timings"])
+        return cls(
+            results={k: TestOutcome(**v) for k, v in d["results"].items()},
+            notes=d["notes"],
+            answer_errors={k: AnswerError(**v) for k, v in d["answer_errors"].items()},
+            tampered=d["tampered"],
+            seconds=d["seconds"],
+            timings=d["timings"],
+        )
 
 
 def _run_test(sess: Session, cell: dict, job: Job, lib: Path, limit: float) -> TestOutcome:
     """One test cell through the grader's runner (a user expression), scored in the reply."""
     from ._runner import expression
+
     gid = cell["grade_id"]
-    ue = {"r": expression(cell["source"], gid, str(lib), job.imports, cell.get("modules", []), job.token)}
+    ue = {
+        "r": expression(
+            cell["source"], gid, str(lib), job.imports, cell.get("modules", []), job.token
+        )
+    }
     r = sess.execute("pass", limit, ue)
     if r["timed_out"]:
         return TestOutcome("timeout", f"took longer than {limit:.0f} s")
@@ -254,14 +297,23 @@ def _run_test(sess: Session, cell: dict, job: Job, lib: Path, limit: float) -> T
     return TestOutcome(st, detail, line, r["output"])
 
 
-def _run_pass(sess: Session, job: Job, lib: Path, digest: str, deadline: float, left_out: dict,
-              res: WorkerResult) -> tuple[int, KernelGone] | None:
+def _run_pass(
+    sess: Session,
+    job: Job,
+    lib: Path,
+    digest: str,
+    deadline: float,
+    left_out: dict,
+    res: WorkerResult,
+) -> tuple[int, KernelGone] | None:
     """Run the cells once in ``sess``, filling ``res``; returns (cell index, error) if the kernel
     was lost, else None. Cells in ``left_out`` (index -> TestOutcome) are skipped (answers: their stub)."""
     for i, cell in enumerate(job.cells):
         remaining = deadline - time.monotonic()
         if remaining <= 1:
-            res.notes.append(f"notebook time limit ({job.notebook_timeout:.0f} s) reached at cell {i}")
+            res.notes.append(
+                f"notebook time limit ({job.notebook_timeout:.0f} s) reached at cell {i}"
+            )
             return None
         kind, gid = cell["kind"], cell.get("grade_id")
         code = cell["source"]
@@ -272,8 +324,11 @@ def _run_pass(sess: Session, job: Job, lib: Path, digest: str, deadline: float, 
             if kind != "answer":
                 continue
             code = cell["stub"]
-            res.answer_errors[gid] = AnswerError("left_out", f"was left out ({left_out[i].detail})",
-                                                 timed_out=left_out[i].status == "timeout")
+            res.answer_errors[gid] = AnswerError(
+                "left_out",
+                f"was left out ({left_out[i].detail})",
+                timed_out=left_out[i].status == "timeout",
+            )
         limit = min(job.cell_timeout, remaining)
         t_cell = time.monotonic()
         try:
@@ -282,7 +337,9 @@ def _run_pass(sess: Session, job: Job, lib: Path, digest: str, deadline: float, 
             else:
                 r = sess.execute(code, limit)
                 if kind == "answer" and r["timed_out"]:
-                    res.answer_errors[gid] = AnswerError("timeout", f"timed out after {limit:.0f} s")
+                    res.answer_errors[gid] = AnswerError(
+                        "timeout", f"timed out after {limit:.0f} s"
+                    )
                 elif kind == "answer" and r["error"]:
                     res.answer_errors[gid] = AnswerError("error", r["error"])
         except KernelGone as e:
@@ -310,8 +367,12 @@ def grade_job(job: dict | Job) -> dict:
         digest = _private_copy(Path(job.labkit_dir), lib / "labkit")
         # private IPython / Jupyter config dirs: a submission that writes a startup file or a
         # kernel config there cannot reach the next submission's kernel
-        env = dict(job.env, PYTHONPATH=str(lib), IPYTHONDIR=str(base / "ipython"),
-                   JUPYTER_CONFIG_DIR=str(base / "jupyter"))
+        env = dict(
+            job.env,
+            PYTHONPATH=str(lib),
+            IPYTHONDIR=str(base / "ipython"),
+            JUPYTER_CONFIG_DIR=str(base / "jupyter"),
+        )
         for attempt in range(job.max_restarts + 2):
             notes = res.notes
             res = WorkerResult(notes=notes)
@@ -327,7 +388,9 @@ def grade_job(job: dict | Job) -> dict:
             if res.tampered or lost is None:
                 break
             i, err = lost
-            res.notes.append(f"{job.cells[i].get('grade_id') or f'cell {i}'}: {err}; restarted the kernel without it")
+            res.notes.append(
+                f"{job.cells[i].get('grade_id') or f'cell {i}'}: {err}; restarted the kernel without it"
+            )
             left_out[i] = TestOutcome("timeout" if err.timed_out else "crashed", str(err))
             if attempt >= job.max_restarts or deadline - time.monotonic() < 5:
                 res.notes.append("too many kernel restarts; the remaining tests were not run")

@@ -5,6 +5,7 @@ badge and the setup cell's install line use. This rewrites its two constants and
 notebook from its source (``tools/nbbuild.py``), so the badges and install lines follow; the
 README's badge table is rewritten too.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ def rewrite_repo_file(path: Path, url: str, tag: str) -> str:
         raise ValueError(f"{tag!r} is not a tag or branch name")
     text = path.read_text()
     for name, value in (("REPO_URL", url.rstrip("/")), ("REPO_TAG", tag)):
-        text, n = re.subn(rf"^{name} = .*$", f"{name} = {value!r}".replace("'", '"'), text, count=1, flags=re.M)
+        text, n = re.subn(
+            rf"^{name} = .*$", f"{name} = {value!r}".replace("'", '"'), text, count=1, flags=re.M
+        )
         if n != 1:
             raise ValueError(f"{path} has no line '{name} = ...'")
     path.write_text(text)
@@ -45,8 +48,9 @@ def set_repo(url: str, tag: str, root: Path | None = None, build: bool = True) -
     rewrite_repo_file(repo_file, url, tag)
     log = [f"{repo_file}: REPO_URL = {url}, REPO_TAG = {tag}"]
     readme = root / "README.md"
-    if readme.is_file():                  # the README's badge table
+    if readme.is_file():  # the README's badge table
         from .release import point_at
+
         old = readme.read_text()
         new = point_at(old, url.rstrip("/"), tag)
         if new != old:

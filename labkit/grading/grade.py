@@ -17,6 +17,7 @@ For each submitted notebook:
 One submission that crashes, hangs, eats memory or is not JSON never stops the run or
 changes anyone else's grade: it runs in its own processes and is reported with the reason.
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,23 +38,47 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from labkit import config
-from .nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, is_autograded_test, is_claim, nbgrader_meta,
-                     source_text, validate_notebook)
-from .release import strip_solution
-from .report import (CSV_FIELDS, _key, feedback_html, feedback_markdown, merge_csv, summary_table,  # noqa: F401
-                     write_csv, write_feedback)
 
-SKIP_TAG = "skip-grading"     # source cells with this tag are not run by the grader (plots, widgets)
+from .nbmeta import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    is_autograded_test,
+    is_claim,
+    nbgrader_meta,
+    source_text,
+    validate_notebook,
+)
+from .release import strip_solution
+from .report import (  # noqa: F401
+    CSV_FIELDS,
+    _key,
+    feedback_html,
+    feedback_markdown,
+    merge_csv,
+    summary_table,
+    write_csv,
+    write_feedback,
+)
+
+SKIP_TAG = "skip-grading"  # source cells with this tag are not run by the grader (plots, widgets)
 
 # Answer code that reaches for the grader's machinery: flagged for a human to look at.
 SUSPICIOUS = [
-    (r"\bsys\.modules\b", "sys.modules"), (r"\bget_ipython\b", "get_ipython"),
-    (r"\b(input|ast)_transformers", "IPython transformers"), (r"\bevents\.register\b", "IPython events"),
-    (r"\bmeta_path\b|\bpath_hooks\b", "import hooks"), (r"\b__builtins__\b|\bimport builtins\b", "builtins"),
+    (r"\bsys\.modules\b", "sys.modules"),
+    (r"\bget_ipython\b", "get_ipython"),
+    (r"\b(input|ast)_transformers", "IPython transformers"),
+    (r"\bevents\.register\b", "IPython events"),
+    (r"\bmeta_path\b|\bpath_hooks\b", "import hooks"),
+    (r"\b__builtins__\b|\bimport builtins\b", "builtins"),
     (r"\b_getframe\b|\binspect\.(stack|currentframe)", "frame inspection"),
-    (r"LABKIT_|\bos\.environ\b", "environment variables"), (r"labkit\.(checks|grading)\b", "labkit.checks"),
-    (r"\.ipynb\b", "notebook files"), (r"/proc/", "/proc"), (r"\bos\._exit\b|\bos\.kill\b", "process control"),
-    (r"\bsetattr\s*\(\s*labkit", "setattr on labkit"), (r"\bctypes\b", "ctypes"),
+    (r"LABKIT_|\bos\.environ\b", "environment variables"),
+    (r"labkit\.(checks|grading)\b", "labkit.checks"),
+    (r"\.ipynb\b", "notebook files"),
+    (r"/proc/", "/proc"),
+    (r"\bos\._exit\b|\bos\.kill\b", "process control"),
+    (r"\bsetattr\s*\(\s*labkit", "setattr on labkit"),
+    (r"\bctypes\b", "ctypes"),
     (r"\bgc\.get_(objects|referrers)\b", "gc introspection"),
 ]
 
@@ -61,11 +86,11 @@ SUSPICIOUS = [
 # ----------------------------------------------------------------------------- sources
 @dataclass
 class Source:
-    name: str                 # file stem, e.g. "01_kmeans"
+    name: str  # file stem, e.g. "01_kmeans"
     path: Path
     nb: dict
-    cells: list               # [dict(kind, grade_id, source, stub, first_line, modules, hidden)]
-    tests: list               # [dict(grade_id, points, kind)] in notebook order
+    cells: list  # [dict(kind, grade_id, source, stub, first_line, modules, hidden)]
+    tests: list  # [dict(grade_id, points, kind)] in notebook order
     imports: list
     answer_ids: set = field(default_factory=set)
 
@@ -77,6 +102,7 @@ class Source:
 def _transform(src: str) -> str:
     try:
         from IPython.core.inputtransformer2 import TransformerManager
+
         return TransformerManager().transform_cell(src)
     except Exception:
         return src
@@ -89,11 +115,16 @@ def _labkit_imports(code: str) -> list[str]:
         return []
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name == "labkit" or a.name.startswith("labkit.")
-                                                for a in node.names):
+        if isinstance(node, ast.Import) and any(
+            a.name == "labkit" or a.name.startswith("labkit.") for a in node.names
+        ):
             out.append(ast.unparse(node))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and (
-                node.module == "labkit" or node.module.startswith("labkit.")):
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and (node.module == "labkit" or node.module.startswith("labkit."))
+        ):
             out.append(ast.unparse(node))
     return out
 
@@ -123,9 +154,12 @@ def load_source(path) -> Source:
     nb = nbformat.read(path, as_version=4)
     problems = validate_notebook(nb)
     if problems:
-        raise ValueError(f"{path}: source notebook breaks the exercise rules:\n  " + "\n  ".join(map(str, problems)))
+        raise ValueError(
+            f"{path}: source notebook breaks the exercise rules:\n  "
+            + "\n  ".join(map(str, problems))
+        )
     cells, tests, imports = [], [], ["import labkit", "import labkit.checks"]
-    pending: list[str] = []      # answer cells since the previous test cell
+    pending: list[str] = []  # answer cells since the previous test cell
     # code runs up to the last autograded test cell; written answers after it are only listed
     last_test = max((i for i, c in enumerate(nb.cells) if is_autograded_test(c)), default=-1)
     for i, c in enumerate(nb.cells):
@@ -133,16 +167,23 @@ def load_source(path) -> Source:
         src = source_text(c)
         gid = meta.get("grade_id")
         if c.cell_type != "code":
-            if meta.get("grade"):      # graded markdown answer: a human grades it
+            if meta.get("grade"):  # graded markdown answer: a human grades it
                 tests.append(dict(grade_id=gid, points=float(meta.get("points", 0)), kind="manual"))
             continue
         if i > last_test or SKIP_TAG in c.metadata.get("tags", []) or is_claim(c):
-            if meta.get("grade") and meta.get("solution"):      # a code answer graded by hand
+            if meta.get("grade") and meta.get("solution"):  # a code answer graded by hand
                 tests.append(dict(grade_id=gid, points=float(meta.get("points", 0)), kind="manual"))
             continue
         if meta.get("solution"):
-            cells.append(dict(kind="answer", grade_id=gid, source=src, stub=strip_solution(src),
-                              first_line=_first_line(src.split(BEGIN_SOLUTION)[0])))
+            cells.append(
+                dict(
+                    kind="answer",
+                    grade_id=gid,
+                    source=src,
+                    stub=strip_solution(src),
+                    first_line=_first_line(src.split(BEGIN_SOLUTION)[0]),
+                )
+            )
             pending.append(gid)
             if meta.get("grade"):
                 tests.append(dict(grade_id=gid, points=float(meta.get("points", 0)), kind="manual"))
@@ -152,9 +193,20 @@ def load_source(path) -> Source:
                 imports.append(imp)
         if meta.get("grade"):
             code = _transform(src)
-            cells.append(dict(kind="test", grade_id=gid, source=code, hidden=sorted(_hidden_lines(code)),
-                              modules=sorted(set(re.findall(r"\blabkit(?:\.[A-Za-z_]\w*)+", code)))))
-            tests.append(dict(grade_id=gid, points=float(meta.get("points", 0)), kind="auto", answers=pending))
+            cells.append(
+                dict(
+                    kind="test",
+                    grade_id=gid,
+                    source=code,
+                    hidden=sorted(_hidden_lines(code)),
+                    modules=sorted(set(re.findall(r"\blabkit(?:\.[A-Za-z_]\w*)+", code))),
+                )
+            )
+            tests.append(
+                dict(
+                    grade_id=gid, points=float(meta.get("points", 0)), kind="auto", answers=pending
+                )
+            )
             pending = []
         else:
             cells.append(dict(kind="code", source=src))
@@ -173,22 +225,24 @@ def load_sources(source) -> dict[str, Source]:
         if s.tests:
             out[s.name] = s
     if not out:
-        raise ValueError(f"no notebook in {source} has graded cells (metadata.nbgrader with grade: true)")
+        raise ValueError(
+            f"no notebook in {source} has graded cells (metadata.nbgrader with grade: true)"
+        )
     return out
 
 
 # ----------------------------------------------------------------------------- submissions
 @dataclass
 class Submission:
-    label: str            # where it came from, for messages
+    label: str  # where it came from, for messages
     relpath: PurePosixPath
     data: bytes
     mtime: float = 0.0
     student: str = ""
     source: Source | None = None
     nb: dict | None = None
-    error: str = ""       # why it cannot be graded (the message)
-    status: str = ""      # ... as a status: "malformed" or "unmatched"
+    error: str = ""  # why it cannot be graded (the message)
+    status: str = ""  # ... as a status: "malformed" or "unmatched"
 
 
 def _common_prefix_len(paths) -> int:
@@ -208,18 +262,35 @@ def collect(paths) -> list[Submission]:
                 rel = f.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                subs.append(Submission(str(f), PurePosixPath(*rel.parts), f.read_bytes(), f.stat().st_mtime))
+                subs.append(
+                    Submission(str(f), PurePosixPath(*rel.parts), f.read_bytes(), f.stat().st_mtime)
+                )
         elif p.suffix == ".zip":
             with zipfile.ZipFile(p) as z:
-                infos = [i for i in z.infolist() if i.filename.endswith(".ipynb") and not i.is_dir()
-                         and not any(x.startswith((".", "__MACOSX")) for x in PurePosixPath(i.filename).parts)]
+                infos = [
+                    i
+                    for i in z.infolist()
+                    if i.filename.endswith(".ipynb")
+                    and not i.is_dir()
+                    and not any(
+                        x.startswith((".", "__MACOSX")) for x in PurePosixPath(i.filename).parts
+                    )
+                ]
                 n = _common_prefix_len([PurePosixPath(i.filename) for i in infos])
                 for i in infos:
                     rel = PurePosixPath(*PurePosixPath(i.filename).parts[n:])
-                    subs.append(Submission(f"{p}:{i.filename}", rel, z.read(i),
-                                           time.mktime(i.date_time + (0, 0, -1))))
+                    subs.append(
+                        Submission(
+                            f"{p}:{i.filename}",
+                            rel,
+                            z.read(i),
+                            time.mktime(i.date_time + (0, 0, -1)),
+                        )
+                    )
         elif p.is_file():
-            subs.append(Submission(str(p), PurePosixPath(p.name), p.read_bytes(), p.stat().st_mtime))
+            subs.append(
+                Submission(str(p), PurePosixPath(p.name), p.read_bytes(), p.stat().st_mtime)
+            )
         else:
             raise FileNotFoundError(f"{p} does not exist")
     return subs
@@ -265,13 +336,19 @@ def match(sub: Submission, sources: dict[str, Source]):
         sub.error, sub.status = f"malformed: {e}", "malformed"
     if src is None and sub.nb is not None:
         ids = _ids_in(sub.nb)
-        scored = [(len(ids & (s.answer_ids | {t['grade_id'] for t in s.tests})), s) for s in sources.values()]
+        scored = [
+            (len(ids & (s.answer_ids | {t['grade_id'] for t in s.tests})), s)
+            for s in sources.values()
+        ]
         best = max(scored, key=lambda x: x[0], default=(0, None))
         if best[0]:
             src = best[1]
     sub.source = src
     if src is None and not sub.error:
-        sub.error, sub.status = "unmatched: no source notebook has this file name or its exercise ids", "unmatched"
+        sub.error, sub.status = (
+            "unmatched: no source notebook has this file name or its exercise ids",
+            "unmatched",
+        )
     sub.student = student_name(sub.relpath, src.name if src else None)
 
 
@@ -294,6 +371,7 @@ def _is_stub(text: str) -> bool:
 @dataclass
 class _Index:
     """The submission's cells, found by nbgrader grade_id and by cell id."""
+
     cells: list
     by_meta: dict = field(default_factory=dict)
     by_id: dict = field(default_factory=dict)
@@ -320,9 +398,13 @@ def _candidates(sc: dict, ix: _Index, claimed: set, source: Source) -> tuple[lis
         return ix.by_id[gid], "its cell id"
     if not sc["first_line"]:
         return [], ""
-    cands = [c for c in ix.cells if id(c) not in claimed
-             and (nbgrader_meta(c) or {}).get("grade_id") not in source.answer_ids
-             and sc["first_line"] in [ln.strip() for ln in source_text(c).splitlines()[:50]]]
+    cands = [
+        c
+        for c in ix.cells
+        if id(c) not in claimed
+        and (nbgrader_meta(c) or {}).get("grade_id") not in source.answer_ids
+        and sc["first_line"] in [ln.strip() for ln in source_text(c).splitlines()[:50]]
+    ]
     return cands, f"its first line `{sc['first_line']}` (the cell's exercise metadata was missing)"
 
 
@@ -339,16 +421,21 @@ def _choose_answer(sc: dict, ix: _Index, claimed: set, source: Source, notes: li
     if how:
         notes.append(f"{gid}: answer cell found by {how}")
     if len(cands) > 1:
-        notes.append(f"{gid}: {len(cands)} cells carry this exercise id (copied cell?); "
-                     f"graded the last {'answered ' if answered else ''}one")
+        notes.append(
+            f"{gid}: {len(cands)} cells carry this exercise id (copied cell?); "
+            f"graded the last {'answered ' if answered else ''}one"
+        )
     if chosen.get("cell_type") != "code":
-        notes.append(f"{gid}: the answer cell was changed to {chosen.get('cell_type')}; graded its text as code")
+        notes.append(
+            f"{gid}: the answer cell was changed to {chosen.get('cell_type')}; graded its text as code"
+        )
     return source_text(chosen)
 
 
 def _cell_notes(ix: _Index, source: Source, claimed: set) -> list[str]:
     """Test cells the student deleted, and code cells the student added (not run)."""
     from .release import release_cell
+
     notes = []
     student_texts = {source_text(c).strip() for c in ix.cells}
     known_texts = set()
@@ -359,13 +446,24 @@ def _cell_notes(ix: _Index, source: Source, claimed: set) -> list[str]:
         if meta.get("grade") and not meta.get("solution"):
             gid = meta.get("grade_id")
             if not (ix.by_meta.get(gid) or ix.by_id.get(gid)) and released not in student_texts:
-                notes.append(f"{gid}: test cell missing from the submission; the instructor's was used")
+                notes.append(
+                    f"{gid}: test cell missing from the submission; the instructor's was used"
+                )
     source_ids = {c.get("id") for c in source.nb.cells}
-    extra = [c for c in ix.cells if c.get("cell_type") == "code" and c.get("id") not in source_ids
-             and id(c) not in claimed and source_text(c).strip() and source_text(c).strip() not in known_texts]
+    extra = [
+        c
+        for c in ix.cells
+        if c.get("cell_type") == "code"
+        and c.get("id") not in source_ids
+        and id(c) not in claimed
+        and source_text(c).strip()
+        and source_text(c).strip() not in known_texts
+    ]
     if extra:
-        notes.append(f"{len(extra)} code cell(s) added by the student were not run "
-                     "(only answer cells are graded: put helper code inside the answer cell)")
+        notes.append(
+            f"{len(extra)} code cell(s) added by the student were not run "
+            "(only answer cells are graded: put helper code inside the answer cell)"
+        )
     return notes
 
 
@@ -375,10 +473,16 @@ def rebuild(sub_nb: dict, source: Source) -> tuple[list[dict], list[str], dict[s
     notes: list[str] = []
     ix = _Index.of(sub_nb.get("cells", []))
     claimed: set = set()
-    answers = {sc["grade_id"]: _choose_answer(sc, ix, claimed, source, notes)
-               for sc in source.cells if sc["kind"] == "answer"}
+    answers = {
+        sc["grade_id"]: _choose_answer(sc, ix, claimed, source, notes)
+        for sc in source.cells
+        if sc["kind"] == "answer"
+    }
     notes += _cell_notes(ix, source, claimed)
-    out = [dict(sc, source=answers[sc["grade_id"]]) if sc["kind"] == "answer" else sc for sc in source.cells]
+    out = [
+        dict(sc, source=answers[sc["grade_id"]]) if sc["kind"] == "answer" else sc
+        for sc in source.cells
+    ]
     return out, notes, answers
 
 
@@ -398,7 +502,7 @@ class Options:
     notebook_timeout: float = 1800.0
     memory_gb: float = 8.0
     jobs: int = 1
-    shard: tuple[int, int] | None = None     # (i, n): grade only the i-th of n shares (1 <= i <= n)
+    shard: tuple[int, int] | None = None  # (i, n): grade only the i-th of n shares (1 <= i <= n)
     mode: str = "fast"
     startup_timeout: float = 60.0
     max_restarts: int = 3
@@ -407,6 +511,7 @@ class Options:
 
 def _labkit_paths() -> tuple[Path, Path]:
     import labkit
+
     pkg = Path(labkit.__file__).resolve().parent
     return pkg, pkg.parent
 
@@ -416,8 +521,14 @@ def kernel_env(opts: Options, hide: list[Path]) -> dict:
     hide_s = [str(p.resolve()) for p in hide]
     env = {}
     for k, v in os.environ.items():
-        if k in ("PWD", "OLDPWD", "PYTHONPATH", "PYTHONSTARTUP", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR") \
-                or k.startswith(("JPY_", "LABKIT_", "PYTEST", "NBVAL")):
+        if k in (
+            "PWD",
+            "OLDPWD",
+            "PYTHONPATH",
+            "PYTHONSTARTUP",
+            "JUPYTER_RUNTIME_DIR",
+            "IPYTHONDIR",
+        ) or k.startswith(("JPY_", "LABKIT_", "PYTEST", "NBVAL")):
             continue
         if any(h in v for h in hide_s):
             if os.pathsep not in v:
@@ -429,21 +540,34 @@ def kernel_env(opts: Options, hide: list[Path]) -> dict:
     if not data:
         try:
             from labkit.config import data_dir
+
             data = str(data_dir(create=False))
         except Exception:
             data = ""
-    env.update(LABKIT_MODE=opts.mode, LABKIT_GRADING="1", LABKIT_OFFLINE="1" if config.offline(default=True) else "0",
-               MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS=threads,
-               MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, TQDM_DISABLE="1")
+    env.update(
+        LABKIT_MODE=opts.mode,
+        LABKIT_GRADING="1",
+        LABKIT_OFFLINE="1" if config.offline(default=True) else "0",
+        MPLBACKEND="Agg",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONHASHSEED="0",
+        OMP_NUM_THREADS=threads,
+        MKL_NUM_THREADS=threads,
+        OPENBLAS_NUM_THREADS=threads,
+        TQDM_DISABLE="1",
+    )
     if data and not any(h in data for h in hide_s):
         env["LABKIT_DATA"] = data
     import site
+
     user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
-    if not user_site or not any(str(getattr(m, "__file__", "") or "").startswith(user_site)
-                                for m in list(sys.modules.values())):
-        env["PYTHONNOUSERSITE"] = "1"     # a submission can't plant usercustomize.py for later kernels
+    if not user_site or not any(
+        str(getattr(m, "__file__", "") or "").startswith(user_site)
+        for m in list(sys.modules.values())
+    ):
+        env["PYTHONNOUSERSITE"] = "1"  # a submission can't plant usercustomize.py for later kernels
     if opts.memory_gb > 0:
-        env["CUDA_VISIBLE_DEVICES"] = ""      # CUDA needs far more address space than RLIMIT_AS allows
+        env["CUDA_VISIBLE_DEVICES"] = ""  # CUDA needs far more address space than RLIMIT_AS allows
     return env
 
 
@@ -453,14 +577,19 @@ def exposure_warnings(source: Path, env: dict) -> list[str]:
     src = source.resolve()
     root = src.parent if src.is_dir() else src.parent.parent
     out = []
-    for what, path in (("the Python environment", Path(sys.prefix)), ("LABKIT_DATA", Path(env.get("LABKIT_DATA", "/")))):
+    for what, path in (
+        ("the Python environment", Path(sys.prefix)),
+        ("LABKIT_DATA", Path(env.get("LABKIT_DATA", "/"))),
+    ):
         try:
             path.resolve().relative_to(root)
         except ValueError:
             continue
-        out.append(f"{what} ({path}) is inside {root}, next to the source notebooks: a submission can find "
-                   "the hidden tests from there. If that matters, grade in a container or as a user who cannot "
-                   "read them (see 'What is not protected' in the README).")
+        out.append(
+            f"{what} ({path}) is inside {root}, next to the source notebooks: a submission can find "
+            "the hidden tests from there. If that matters, grade in a container or as a user who cannot "
+            "read them (see 'What is not protected' in the README)."
+        )
     return out
 
 
@@ -471,10 +600,18 @@ class WorkerFailed(RuntimeError):
 def run_worker(job: dict, env: dict, timeout: float):
     """Run one job in a worker subprocess; its :class:`WorkerResult`, or :class:`WorkerFailed`."""
     from ._worker import BOOTSTRAP, WorkerResult
+
     with tempfile.TemporaryDirectory(prefix="labkit-worker-") as cwd:
-        proc = subprocess.Popen([sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
-                                start_new_session=True, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BOOTSTRAP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            text=True,
+        )
         try:
             out, err = proc.communicate(json.dumps(job), timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -488,7 +625,7 @@ def run_worker(job: dict, env: dict, timeout: float):
     for line in reversed(out.splitlines()):
         if line.startswith(marker):
             try:
-                return WorkerResult.from_dict(json.loads(line[len(marker):]))
+                return WorkerResult.from_dict(json.loads(line[len(marker) :]))
             except (json.JSONDecodeError, KeyError, TypeError):
                 break
     tail = (err or out or "").strip().splitlines()[-3:]
@@ -503,7 +640,7 @@ class Result:
     rows: list
     notes: list
     seconds: float = 0.0
-    timings: list = field(default_factory=list)    # (cell index, kind, grade_id, seconds)
+    timings: list = field(default_factory=list)  # (cell index, kind, grade_id, seconds)
 
     @property
     def points(self) -> float:
@@ -516,19 +653,47 @@ class Result:
 
 def _rows_for_error(sub: Submission, status: str, detail: str) -> list[dict]:
     if sub.source is None:
-        return [dict(student=sub.student, notebook=sub.relpath.name, exercise="", points=0, max_points=0,
-                     status=status, detail=detail)]
-    return [dict(student=sub.student, notebook=sub.source.name, exercise=t["grade_id"], points=0,
-                 max_points=t["points"], status=status, detail=detail) for t in sub.source.tests]
+        return [
+            dict(
+                student=sub.student,
+                notebook=sub.relpath.name,
+                exercise="",
+                points=0,
+                max_points=0,
+                status=status,
+                detail=detail,
+            )
+        ]
+    return [
+        dict(
+            student=sub.student,
+            notebook=sub.source.name,
+            exercise=t["grade_id"],
+            points=0,
+            max_points=t["points"],
+            status=status,
+            detail=detail,
+        )
+        for t in sub.source.tests
+    ]
 
 
 def _job(cells: list, src: Source, opts: Options, env: dict) -> dict:
     pkg, grader_path = _labkit_paths()
-    return dict(cells=cells, imports=src.imports, token=secrets.token_hex(16), labkit_dir=str(pkg),
-                grader_path=str(grader_path), env=env, cell_timeout=opts.cell_timeout,
-                notebook_timeout=opts.notebook_timeout, mem_bytes=int(opts.memory_gb * 2**30),
-                startup_timeout=opts.startup_timeout, max_restarts=opts.max_restarts,
-                interrupt_grace=opts.interrupt_grace)
+    return dict(
+        cells=cells,
+        imports=src.imports,
+        token=secrets.token_hex(16),
+        labkit_dir=str(pkg),
+        grader_path=str(grader_path),
+        env=env,
+        cell_timeout=opts.cell_timeout,
+        notebook_timeout=opts.notebook_timeout,
+        mem_bytes=int(opts.memory_gb * 2**30),
+        startup_timeout=opts.startup_timeout,
+        max_restarts=opts.max_restarts,
+        interrupt_grace=opts.interrupt_grace,
+    )
 
 
 def _answer_problems(test: dict, res) -> tuple[list[str], object]:
@@ -539,8 +704,11 @@ def _answer_problems(test: dict, res) -> tuple[list[str], object]:
         e = res.answer_errors.get(a)
         if e is None:
             continue
-        errs.append(f"your answer cell {a} {e.message}" if e.kind in ("left_out", "timeout")
-                    else f"your answer cell {a} raised {e.message}")
+        errs.append(
+            f"your answer cell {a} {e.message}"
+            if e.kind in ("left_out", "timeout")
+            else f"your answer cell {a} raised {e.message}"
+        )
         if e.kind == "left_out" and left is None:
             left = e
     return errs, left
@@ -555,11 +723,17 @@ def score_test(test: dict, res, hidden_lines: set) -> tuple[str, str, bool]:
         return "manual", "graded by hand", False
     outcome = res.results.get(gid)
     if outcome is None:
-        return "not run", (res.notes[-1] if res.notes else "the notebook stopped before this test"), False
+        return (
+            "not run",
+            (res.notes[-1] if res.notes else "the notebook stopped before this test"),
+            False,
+        )
     status, detail = outcome.status, outcome.detail
     in_hidden = status == "failed" and outcome.line in hidden_lines
     if in_hidden:
-        detail = "a hidden test failed" + (f": {detail}" if detail and "AssertionError" not in detail else "")
+        detail = "a hidden test failed" + (
+            f": {detail}" if detail and "AssertionError" not in detail else ""
+        )
     errs, left = _answer_problems(test, res)
     if errs and status != "passed":
         if left is not None and status == "not implemented":
@@ -570,30 +744,53 @@ def score_test(test: dict, res, hidden_lines: set) -> tuple[str, str, bool]:
 
 def grade_one(sub: Submission, opts: Options, env: dict) -> Result:
     if sub.error:
-        return Result(sub.student, sub.source.name if sub.source else sub.relpath.name, sub.label,
-                      _rows_for_error(sub, sub.status, sub.error), [sub.error])
+        return Result(
+            sub.student,
+            sub.source.name if sub.source else sub.relpath.name,
+            sub.label,
+            _rows_for_error(sub, sub.status, sub.error),
+            [sub.error],
+        )
     src = sub.source
     cells, notes, answers = rebuild(sub.nb, src)
     notes += suspicious(answers)
     try:
-        res = run_worker(_job(cells, src, opts, env), env, opts.notebook_timeout + 2 * opts.startup_timeout + 60)
+        res = run_worker(
+            _job(cells, src, opts, env), env, opts.notebook_timeout + 2 * opts.startup_timeout + 60
+        )
     except WorkerFailed as e:
-        return Result(sub.student, src.name, sub.label, _rows_for_error(sub, "error", str(e)), notes + [str(e)])
+        return Result(
+            sub.student,
+            src.name,
+            sub.label,
+            _rows_for_error(sub, "error", str(e)),
+            notes + [str(e)],
+        )
     notes += res.notes
     hidden = {c["grade_id"]: set(c["hidden"]) for c in cells if c["kind"] == "test"}
     rows = []
     for t in src.tests:
         status, detail, in_hidden = score_test(t, res, hidden.get(t["grade_id"], set()))
-        rows.append(dict(student=sub.student, notebook=src.name, exercise=t["grade_id"],
-                         points=t["points"] if status == "passed" else 0, max_points=t["points"],
-                         status=status, detail=detail, hidden_failed=in_hidden))
+        rows.append(
+            dict(
+                student=sub.student,
+                notebook=src.name,
+                exercise=t["grade_id"],
+                points=t["points"] if status == "passed" else 0,
+                max_points=t["points"],
+                status=status,
+                detail=detail,
+                hidden_failed=in_hidden,
+            )
+        )
     if res.tampered:
         notes.append(res.tampered)
     return Result(sub.student, src.name, sub.label, rows, notes, res.seconds, res.timings)
 
 
-def grade(submissions, source, out=None, feedback=None, opts: Options | None = None,
-          quiet: bool = False) -> list[Result]:
+def grade(
+    submissions, source, out=None, feedback=None, opts: Options | None = None, quiet: bool = False
+) -> list[Result]:
     """Grade every submission; write the CSV (``out``) and feedback files (``feedback`` folder)."""
     opts = opts or Options()
     if isinstance(submissions, (str, Path)):
@@ -611,7 +808,9 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
     if opts.shard:
         subs = shard(subs, *opts.shard)
         if not quiet:
-            print(f"shard {opts.shard[0]}/{opts.shard[1]}: {len(subs)} submission(s)", file=sys.stderr)
+            print(
+                f"shard {opts.shard[0]}/{opts.shard[1]}: {len(subs)} submission(s)", file=sys.stderr
+            )
     hide = [Path(source)] + [Path(p) for p in submissions] + ([Path(feedback)] if feedback else [])
     env = kernel_env(opts, hide)
     if not quiet:
@@ -626,8 +825,11 @@ def grade(submissions, source, out=None, feedback=None, opts: Options | None = N
         write_feedback(results, feedback)
     if not quiet:
         print(summary_table(results))
-        print(f"graded {len(results)} submission(s) in {time.monotonic() - t0:.1f} s"
-              + (f"; wrote {out}" if out else "") + (f" and feedback in {feedback}/" if feedback else ""))
+        print(
+            f"graded {len(results)} submission(s) in {time.monotonic() - t0:.1f} s"
+            + (f"; wrote {out}" if out else "")
+            + (f" and feedback in {feedback}/" if feedback else "")
+        )
     return results
 
 
@@ -635,11 +837,19 @@ def _safe_grade(sub, opts, env, quiet) -> Result:
     try:
         r = grade_one(sub, opts, env)
     except Exception as e:  # a bug or an odd file must not stop the run
-        r = Result(sub.student, sub.source.name if sub.source else sub.relpath.name, sub.label,
-                   _rows_for_error(sub, "error", f"grader error: {type(e).__name__}: {e}"), [str(e)])
+        r = Result(
+            sub.student,
+            sub.source.name if sub.source else sub.relpath.name,
+            sub.label,
+            _rows_for_error(sub, "error", f"grader error: {type(e).__name__}: {e}"),
+            [str(e)],
+        )
     if not quiet:
-        print(f"{r.student:>16}  {r.notebook:<28} {r.points:g}/{r.max_points:g}"
-              f"  ({r.seconds:.1f} s){'  ' + r.notes[-1] if r.notes else ''}", flush=True)
+        print(
+            f"{r.student:>16}  {r.notebook:<28} {r.points:g}/{r.max_points:g}"
+            f"  ({r.seconds:.1f} s){'  ' + r.notes[-1] if r.notes else ''}",
+            flush=True,
+        )
     return r
 
 
@@ -648,8 +858,10 @@ def shard(subs: list[Submission], i: int, n: int) -> list[Submission]:
     order: every submission lands in exactly one share, the same one on every machine."""
     if not (n >= 1 and 1 <= i <= n):
         raise ValueError(f"shard {i}/{n}: expected I/N with 1 <= I <= N")
-    ordered = sorted(subs, key=lambda s: _key(s.student, s.source.name if s.source else s.relpath.name))
-    return ordered[i - 1::n]
+    ordered = sorted(
+        subs, key=lambda s: _key(s.student, s.source.name if s.source else s.relpath.name)
+    )
+    return ordered[i - 1 :: n]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -671,8 +883,11 @@ def _dedupe(subs: list[Submission], quiet: bool) -> list[Submission]:
         if key in best:
             keep, drop = (s, best[key]) if s.mtime >= best[key].mtime else (best[key], s)
             if not quiet:
-                print(f"warning: {drop.label} and {keep.label} are both {key[0]}'s {key[1]}; grading the newer "
-                      f"{keep.label}", file=sys.stderr)
+                print(
+                    f"warning: {drop.label} and {keep.label} are both {key[0]}'s {key[1]}; grading the newer "
+                    f"{keep.label}",
+                    file=sys.stderr,
+                )
             best[key] = keep
         else:
             best[key] = s

@@ -19,10 +19,10 @@ with its points, ``after_published`` when the test cell has hidden tests (studen
 you publish the grades), else ``visible``. Written answers are left to Gradescope's manual
 grading and named in the output.
 """
+
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import zipfile
@@ -31,6 +31,7 @@ from pathlib import Path
 import nbformat
 
 from labkit import config
+
 from .nbmeta import BEGIN_HIDDEN, is_autograded_test, nbgrader_meta, source_text
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -80,19 +81,24 @@ def _add_tree(z: zipfile.ZipFile, folder: Path, arc: str):
 def build(notebooks, out) -> Path:
     """Write the autograder zip for the given source notebooks; returns its path."""
     import labkit
+
     from .nbmeta import validate_notebook
+
     notebooks = [Path(n) for n in notebooks]
     for n in notebooks:
         problems = validate_notebook(nbformat.read(n, as_version=4))
         if problems:
-            raise ValueError(f"{n}: source notebook breaks the exercise rules:\n  " + "\n  ".join(map(str, problems)))
+            raise ValueError(
+                f"{n}: source notebook breaks the exercise rules:\n  "
+                + "\n  ".join(map(str, problems))
+            )
     pkg = Path(labkit.__file__).resolve().parent
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = 0o100755 << 16          # executable, as Gradescope expects
+            info.external_attr = 0o100755 << 16  # executable, as Gradescope expects
             z.writestr(info, text)
         for n in notebooks:
             z.write(n, f"notebooks/{n.name}")
@@ -105,8 +111,11 @@ def build(notebooks, out) -> Path:
 
 # ----------------------------------------------------------------------------- results.json
 def _has_hidden(source_nb) -> dict[str, bool]:
-    return {nbgrader_meta(c)["grade_id"]: BEGIN_HIDDEN in source_text(c)
-            for c in source_nb.cells if is_autograded_test(c)}
+    return {
+        nbgrader_meta(c)["grade_id"]: BEGIN_HIDDEN in source_text(c)
+        for c in source_nb.cells
+        if is_autograded_test(c)
+    }
 
 
 def results_json(results, sources: dict, seconds: float = 0.0) -> dict:
@@ -123,12 +132,24 @@ def results_json(results, sources: dict, seconds: float = 0.0) -> dict:
             name = f"{r.notebook}: {gid}" if gid else r.notebook
             if hidden.get(gid):
                 public_ok = status == "passed" or row.get("hidden_failed", False)
-                tests.append(dict(name=f"{name} (public check)", score=0.0, max_score=0.0,
-                                  output="passed" if public_ok else f"{status}: {detail}".rstrip(": "),
-                                  visibility="visible"))
-            tests.append(dict(name=name, score=float(row["points"]), max_score=float(row["max_points"]),
-                              output=f"{status}" + (f": {detail}" if detail else ""),
-                              visibility="after_published" if hidden.get(gid) else "visible"))
+                tests.append(
+                    dict(
+                        name=f"{name} (public check)",
+                        score=0.0,
+                        max_score=0.0,
+                        output="passed" if public_ok else f"{status}: {detail}".rstrip(": "),
+                        visibility="visible",
+                    )
+                )
+            tests.append(
+                dict(
+                    name=name,
+                    score=float(row["points"]),
+                    max_score=float(row["max_points"]),
+                    output=f"{status}" + (f": {detail}" if detail else ""),
+                    visibility="after_published" if hidden.get(gid) else "visible",
+                )
+            )
         notes += r.notes
     output = []
     if manual:
@@ -136,8 +157,13 @@ def results_json(results, sources: dict, seconds: float = 0.0) -> dict:
     output += notes
     if not results:
         output.append("No notebook (.ipynb) found in the submission: upload your notebook file.")
-    return dict(score=sum(t["score"] for t in tests), execution_time=round(seconds, 1),
-                output="\n".join(output), stdout_visibility="hidden", tests=tests)
+    return dict(
+        score=sum(t["score"] for t in tests),
+        execution_time=round(seconds, 1),
+        output="\n".join(output),
+        stdout_visibility="hidden",
+        tests=tests,
+    )
 
 
 def validate_results(res: dict) -> list[str]:
@@ -151,7 +177,12 @@ def validate_results(res: dict) -> list[str]:
         if k in res and res[k] not in VISIBILITIES:
             errs.append(f"{k} {res[k]!r} not in {VISIBILITIES}")
     for i, t in enumerate(res["tests"]):
-        for k, typ in (("name", str), ("score", (int, float)), ("max_score", (int, float)), ("output", str)):
+        for k, typ in (
+            ("name", str),
+            ("score", (int, float)),
+            ("max_score", (int, float)),
+            ("output", str),
+        ):
             if not isinstance(t.get(k), typ):
                 errs.append(f"tests[{i}].{k} missing or not a {typ}")
         if t.get("visibility", "visible") not in VISIBILITIES:
@@ -163,11 +194,16 @@ def run(root) -> dict:
     """Grade ``ROOT/submission`` against ``ROOT/source/notebooks`` and write
     ``ROOT/results/results.json``; returns the dict written."""
     from .grade import Options, grade, load_sources
+
     root = Path(root)
     source = root / "source" / "notebooks"
     t0 = time.monotonic()
     sub = root / "submission"
-    found = sorted(p for p in sub.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if sub.is_dir() else []
+    found = (
+        sorted(p for p in sub.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        if sub.is_dir()
+        else []
+    )
     results = grade(found, source, opts=Options(jobs=1), quiet=True) if found else []
     sources = {name: s.nb for name, s in load_sources(source).items()}
     res = results_json(results, sources, time.monotonic() - t0)
@@ -179,6 +215,7 @@ def run(root) -> dict:
 
 def main(argv=None) -> int:
     import argparse
+
     ap = argparse.ArgumentParser(prog="python -m labkit.grading.gradescope")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="grade /autograder/submission (what run_autograder calls)")

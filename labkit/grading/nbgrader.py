@@ -9,6 +9,7 @@ NotImplementedError()`` (markdown answers ``YOUR ANSWER HERE``), hidden tests ar
 submission. A test cell scores its points when it raises nothing: every hidden part asserts, so
 a blank or wrong answer scores 0 with no environment variable set.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,6 +53,7 @@ def gradebook_points(course_dir, assignment: str) -> dict[tuple[str, str, str], 
     """``(student, notebook, grade_id) -> auto score`` from nbgrader's gradebook after
     ``autograde`` (None for manually graded cells, which autograde does not score)."""
     from nbgrader.api import Gradebook
+
     course_dir = Path(course_dir)
     out = {}
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
@@ -59,5 +61,7 @@ def gradebook_points(course_dir, assignment: str) -> dict[tuple[str, str, str], 
             for nb in sub.notebooks:
                 for grade in nb.grades:
                     manual = grade.cell.cell_type == "markdown" or (grade.auto_score is None)
-                    out[(sub.student.id, nb.name, grade.name)] = None if manual else float(grade.auto_score)
+                    out[(sub.student.id, nb.name, grade.name)] = (
+                        None if manual else float(grade.auto_score)
+                    )
     return out

@@ -14,6 +14,7 @@ labkit adds: an autograded answer cell (code, ``solution``) holds ``### BEGIN SO
 ``### END SOLUTION``; markers appear only in the cells they belong to (solution markers in
 solution cells, ``### BEGIN/END HIDDEN TESTS`` in graded cells), paired and in order.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,9 @@ ALLOWED = set(REQUIRED) | {"grade_id", "points", "task", "checksum", "cell_type"
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-CLAIM_TAG = "claim"    # instructor-only cells that assert the prose's claims: released never, graded never
+CLAIM_TAG = (
+    "claim"  # instructor-only cells that assert the prose's claims: released never, graded never
+)
 
 
 def nbgrader_meta(cell) -> dict | None:
@@ -92,8 +95,8 @@ def has_markers(text: str, begin: str, end: str) -> bool:
 
 @dataclass
 class Problem:
-    cell: int          # index in nb.cells
-    cell_id: str       # grade_id or cell id, for the message
+    cell: int  # index in nb.cells
+    cell_id: str  # grade_id or cell id, for the message
     message: str
 
     def __str__(self):
@@ -109,7 +112,9 @@ def validate_cell_meta(meta) -> list[str]:
         if key not in meta:
             errs.append(f"missing required key {key!r}")
     sv = meta.get("schema_version")
-    if "schema_version" in meta and (not isinstance(sv, int) or isinstance(sv, bool) or sv != SCHEMA_VERSION):
+    if "schema_version" in meta and (
+        not isinstance(sv, int) or isinstance(sv, bool) or sv != SCHEMA_VERSION
+    ):
         errs.append(f"schema_version must be {SCHEMA_VERSION}, got {meta['schema_version']!r}")
     for key in ("grade", "solution", "locked", "task"):
         if key in meta and not isinstance(meta[key], bool):
@@ -129,10 +134,15 @@ def validate_cell_meta(meta) -> list[str]:
             errs.append("graded cell needs 'points'")
         elif isinstance(pts, bool) or not isinstance(pts, (int, float)) or pts < 0:
             errs.append(f"points must be a number >= 0, got {pts!r}")
-    elif "points" in meta and (isinstance(meta["points"], bool) or not isinstance(meta["points"], (int, float))
-                               or meta["points"] < 0):
+    elif "points" in meta and (
+        isinstance(meta["points"], bool)
+        or not isinstance(meta["points"], (int, float))
+        or meta["points"] < 0
+    ):
         errs.append(f"points must be a number >= 0, got {meta['points']!r}")
-    if "checksum" in meta and not (isinstance(meta["checksum"], str) and len(meta["checksum"]) == 32):
+    if "checksum" in meta and not (
+        isinstance(meta["checksum"], str) and len(meta["checksum"]) == 32
+    ):
         errs.append("checksum must be a 32-character string")
     return errs
 
@@ -157,7 +167,11 @@ def validate_notebook(nb, markers: bool = True) -> list[Problem]:
 
         sol_marks = has_markers(text, BEGIN_SOLUTION, END_SOLUTION)
         hid_marks = has_markers(text, BEGIN_HIDDEN, END_HIDDEN)
-        if is_claim(cell) and meta is not None and any(meta.get(k) for k in ("grade", "solution", "locked")):
+        if (
+            is_claim(cell)
+            and meta is not None
+            and any(meta.get(k) for k in ("grade", "solution", "locked"))
+        ):
             add("a claim cell (tag 'claim') is instructor-only: it cannot also be an nbgrader cell")
         if meta is None:
             if markers and sol_marks:
@@ -204,7 +218,15 @@ def exercises(nb) -> list[dict]:
     for i, cell in enumerate(nb.get("cells", [])):
         meta = nbgrader_meta(cell)
         if meta and meta.get("grade"):
-            kind = "auto" if cell.get("cell_type") == "code" and not meta.get("solution") else "manual"
-            out.append(dict(grade_id=meta.get("grade_id", f"cell-{i}"), points=float(meta.get("points", 0) or 0),
-                            kind=kind, index=i))
+            kind = (
+                "auto" if cell.get("cell_type") == "code" and not meta.get("solution") else "manual"
+            )
+            out.append(
+                dict(
+                    grade_id=meta.get("grade_id", f"cell-{i}"),
+                    points=float(meta.get("points", 0) or 0),
+                    kind=kind,
+                    index=i,
+                )
+            )
     return out

@@ -16,6 +16,7 @@ What happens to each cell (the same as nbgrader's ``generate_assignment``):
 The nbgrader metadata stays (schema 3), so ``labkit grade`` and nbgrader both recognise the
 exercises in what students hand back.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,8 +25,18 @@ from pathlib import Path
 
 import nbformat
 
-from .nbmeta import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, is_claim, is_graded, is_solution,
-                     nbgrader_meta, source_text, validate_notebook)
+from .nbmeta import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    is_claim,
+    is_graded,
+    is_solution,
+    nbgrader_meta,
+    source_text,
+    validate_notebook,
+)
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
@@ -48,7 +59,9 @@ def strip_solution(text: str, cell_type: str = "code") -> str:
         if BEGIN_SOLUTION in line:
             inside = True
             ind = _indent(line)
-            out.extend(ind + s for s in CODE_STUB) if cell_type == "code" else out.append(MARKDOWN_STUB)
+            out.extend(ind + s for s in CODE_STUB) if cell_type == "code" else out.append(
+                MARKDOWN_STUB
+            )
         elif END_SOLUTION in line:
             inside = False
         elif not inside:
@@ -90,15 +103,20 @@ def release_cell(cell):
     return c
 
 
-COLAB_RE = re.compile(r"https://colab\.research\.google\.com/github/[^/\s)]+/[^/\s)]+/blob/[^/\s)]+/")
+COLAB_RE = re.compile(
+    r"https://colab\.research\.google\.com/github/[^/\s)]+/[^/\s)]+/blob/[^/\s)]+/"
+)
 PIP_RE = re.compile(r"git\+https?://[^\s'\"@]+@[^\s'\"]+")
 
 
 def point_at(text: str, repo: str, tag: str | None = None) -> str:
     """``text`` with every Colab link and ``git+URL@TAG`` install spec moved to ``repo``@``tag``."""
     from .. import _repo
+
     tag = tag or _repo.REPO_TAG
-    text = COLAB_RE.sub(f"https://colab.research.google.com/github/{_repo.github_path(repo)}/blob/{tag}/", text)
+    text = COLAB_RE.sub(
+        f"https://colab.research.google.com/github/{_repo.github_path(repo)}/blob/{tag}/", text
+    )
     return PIP_RE.sub(_repo.pip_spec(repo, tag), text)
 
 
@@ -107,7 +125,9 @@ def release_notebook(nb, repo: str | None = None, tag: str | None = None):
     ``repo``/``tag``: the student repository that badges and the install line point at."""
     problems = validate_notebook(nb)
     if problems:
-        raise ReleaseError("source notebook breaks the exercise rules:\n  " + "\n  ".join(map(str, problems)))
+        raise ReleaseError(
+            "source notebook breaks the exercise rules:\n  " + "\n  ".join(map(str, problems))
+        )
     out = copy.deepcopy(nb)
     out["cells"] = [release_cell(c) for c in nb["cells"] if not is_claim(c)]
     if repo or tag:
@@ -119,11 +139,18 @@ def release_notebook(nb, repo: str | None = None, tag: str | None = None):
 
 def _default_repo() -> str:
     from .. import _repo
+
     return _repo.REPO_URL
 
 
-def release(src, dest, overwrite: bool = True, quiet: bool = False, repo: str | None = None,
-            tag: str | None = None) -> list[Path]:
+def release(
+    src,
+    dest,
+    overwrite: bool = True,
+    quiet: bool = False,
+    repo: str | None = None,
+    tag: str | None = None,
+) -> list[Path]:
     """Release one notebook (SRC a file) or every ``*.ipynb`` of a folder into DEST (a folder,
     or a file name when SRC is one notebook). Returns the written paths. ``repo``/``tag``: see
     :func:`release_notebook`."""
@@ -137,7 +164,9 @@ def release(src, dest, overwrite: bool = True, quiet: bool = False, repo: str | 
         files = [src]
         targets = [dest if dest.suffix == ".ipynb" else dest / src.name]
     else:
-        raise FileNotFoundError(f"{src} does not exist (expected a notebook or a folder of notebooks)")
+        raise FileNotFoundError(
+            f"{src} does not exist (expected a notebook or a folder of notebooks)"
+        )
     if src.is_dir() and dest.resolve() == src.resolve():
         raise ValueError("DEST must differ from SRC: releasing in place would delete the solutions")
     written = []
@@ -159,6 +188,9 @@ def release(src, dest, overwrite: bool = True, quiet: bool = False, repo: str | 
             n_sol = sum(is_solution(c) for c in nb.cells)
             n_test = sum(is_graded(c) and not is_solution(c) for c in nb.cells)
             n_claim = sum(is_claim(c) for c in nb.cells)
-            print(f"released {f} -> {t} ({n_sol} exercise(s), {n_test} test cell(s)"
-                  + (f", {n_claim} claim cell(s) removed" if n_claim else "") + ")")
+            print(
+                f"released {f} -> {t} ({n_sol} exercise(s), {n_test} test cell(s)"
+                + (f", {n_claim} claim cell(s) removed" if n_claim else "")
+                + ")"
+            )
     return written

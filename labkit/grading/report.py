@@ -1,5 +1,6 @@
 """What ``labkit grade`` writes: the CSV (one row per exercise), merged shard CSVs, the summary
 table, and one feedback file per student (.md and .html)."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,10 @@ def summary_table(results: list[Result]) -> str:
         for row in r.rows:
             if not row["exercise"]:
                 continue
-            s = stats.setdefault((row["notebook"], row["exercise"]), dict(n=0, passed=0, pts=0.0, mx=row["max_points"],
-                                                                          other={}))
+            s = stats.setdefault(
+                (row["notebook"], row["exercise"]),
+                dict(n=0, passed=0, pts=0.0, mx=row["max_points"], other={}),
+            )
             s["n"] += 1
             s["pts"] += row["points"]
             if row["status"] == "passed":
@@ -36,13 +39,17 @@ def summary_table(results: list[Result]) -> str:
     lines = [f"{'notebook':<28} {'exercise':<28} {'passed':>7} {'mean pts':>9}  other"]
     for (nb, ex), s in stats.items():
         other = ", ".join(f"{k} {v}" for k, v in sorted(s["other"].items(), key=lambda kv: -kv[1]))
-        lines.append(f"{nb:<28} {ex:<28} {s['passed']:>3}/{s['n']:<3} {s['pts'] / s['n']:>6.2f}/{s['mx']:g}  {other}")
+        lines.append(
+            f"{nb:<28} {ex:<28} {s['passed']:>3}/{s['n']:<3} {s['pts'] / s['n']:>6.2f}/{s['mx']:g}  {other}"
+        )
     return "\n".join(lines)
 
 
 def write_csv(results: list[Result], path):
     """One row per exercise, submissions in (student, notebook) order (so shards merge back)."""
-    rows = [row for r in sorted(results, key=lambda r: _key(r.student, r.notebook)) for row in r.rows]
+    rows = [
+        row for r in sorted(results, key=lambda r: _key(r.student, r.notebook)) for row in r.rows
+    ]
     _write_rows(rows, path)
 
 
@@ -53,7 +60,9 @@ def _write_rows(rows: list[dict], path):
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         w.writeheader()
         for row in rows:
-            w.writerow({k: (f"{row[k]:g}" if isinstance(row[k], float) else row[k]) for k in CSV_FIELDS})
+            w.writerow(
+                {k: (f"{row[k]:g}" if isinstance(row[k], float) else row[k]) for k in CSV_FIELDS}
+            )
 
 
 def merge_csv(paths, out) -> int:
@@ -71,7 +80,9 @@ def merge_csv(paths, out) -> int:
                 mine.setdefault(_key(row["student"], row["notebook"]), []).append(row)
         for k, rows in mine.items():
             if k in groups:
-                raise ValueError(f"{k[0]}'s {k[1]} is in both {where[k]} and {p}: were the shards of one run?")
+                raise ValueError(
+                    f"{k[0]}'s {k[1]} is in both {where[k]} and {p}: were the shards of one run?"
+                )
             groups[k], where[k] = rows, str(p)
     rows = [row for k in sorted(groups) for row in groups[k]]
     _write_rows(rows, out)
@@ -85,11 +96,17 @@ def _safe_filename(name: str) -> str:
 def feedback_markdown(student: str, results: list[Result]) -> str:
     lines = [f"# Feedback for {student}", ""]
     for r in results:
-        lines += [f"## {r.notebook}: {r.points:g} / {r.max_points:g} points", "",
-                  "| exercise | points | status | details |", "|---|---|---|---|"]
+        lines += [
+            f"## {r.notebook}: {r.points:g} / {r.max_points:g} points",
+            "",
+            "| exercise | points | status | details |",
+            "|---|---|---|---|",
+        ]
         for row in r.rows:
             det = str(row["detail"]).replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {row['exercise']} | {row['points']:g} / {row['max_points']:g} | {row['status']} | {det} |")
+            lines.append(
+                f"| {row['exercise']} | {row['points']:g} / {row['max_points']:g} | {row['status']} | {det} |"
+            )
         if r.notes:
             lines += ["", "Notes:"] + [f"- {n}" for n in r.notes]
         lines.append("")
@@ -98,17 +115,23 @@ def feedback_markdown(student: str, results: list[Result]) -> str:
 
 def feedback_html(student: str, results: list[Result]) -> str:
     e = html.escape
-    parts = [f"<!doctype html><meta charset='utf-8'><title>Feedback: {e(student)}</title>",
-             "<style>body{font-family:sans-serif;max-width:60em}td,th{border:1px solid #ccc;padding:4px}"
-             "table{border-collapse:collapse}.passed{color:#080}.failed,.error,.timeout{color:#b00}</style>",
-             f"<h1>Feedback for {e(student)}</h1>"]
+    parts = [
+        f"<!doctype html><meta charset='utf-8'><title>Feedback: {e(student)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em}td,th{border:1px solid #ccc;padding:4px}"
+        "table{border-collapse:collapse}.passed{color:#080}.failed,.error,.timeout{color:#b00}</style>",
+        f"<h1>Feedback for {e(student)}</h1>",
+    ]
     for r in results:
         parts.append(f"<h2>{e(r.notebook)}: {r.points:g} / {r.max_points:g} points</h2>")
-        parts.append("<table><tr><th>exercise</th><th>points</th><th>status</th><th>details</th></tr>")
+        parts.append(
+            "<table><tr><th>exercise</th><th>points</th><th>status</th><th>details</th></tr>"
+        )
         for row in r.rows:
-            parts.append(f"<tr><td>{e(str(row['exercise']))}</td><td>{row['points']:g} / {row['max_points']:g}</td>"
-                         f"<td class='{e(row['status'].split()[0])}'>{e(row['status'])}</td>"
-                         f"<td>{e(str(row['detail']))}</td></tr>")
+            parts.append(
+                f"<tr><td>{e(str(row['exercise']))}</td><td>{row['points']:g} / {row['max_points']:g}</td>"
+                f"<td class='{e(row['status'].split()[0])}'>{e(row['status'])}</td>"
+                f"<td>{e(str(row['detail']))}</td></tr>"
+            )
         parts.append("</table>")
         if r.notes:
             parts.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in r.notes) + "</ul>")

@@ -17,6 +17,7 @@ For the notebooks given (one nbgrader course, one assignment holding all of them
 
 ``python -m labkit.grading.roundtrip NOTEBOOK... --wrong DIR --json OUT`` runs it and prints the table.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,7 +32,15 @@ from pathlib import Path
 import nbformat
 
 from labkit import config
-from .nbmeta import (BEGIN_SOLUTION, END_SOLUTION, is_autograded_test, is_claim, nbgrader_meta, source_text)
+
+from .nbmeta import (
+    BEGIN_SOLUTION,
+    END_SOLUTION,
+    is_autograded_test,
+    is_claim,
+    nbgrader_meta,
+    source_text,
+)
 
 ASSIGNMENT = "labkit"
 STUDENTS = ("solution", "blank", "wrong")
@@ -56,7 +65,9 @@ def _free(node, bound: frozenset, out: set) -> None:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         a = node.args
         params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x}
-        for d in list(getattr(node, "decorator_list", [])) + a.defaults + [d for d in a.kw_defaults if d]:
+        for d in (
+            list(getattr(node, "decorator_list", [])) + a.defaults + [d for d in a.kw_defaults if d]
+        ):
             _free(d, bound, out)
         body = node.body if isinstance(node.body, list) else [node.body]
         inner = bound | params | _stored(body)
@@ -78,17 +89,23 @@ def _names(code: str) -> tuple[set[str], set[str]] | None:
     """(names the cell binds at top level, names it reads from the namespace), or None if it
     cannot be parsed."""
     from .grade import _transform
+
     try:
         tree = ast.parse(_transform(code))
     except SyntaxError:
         return None
     binds = set()
     for node in tree.body:
-        binds |= _stored([node]) if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+        binds |= (
+            _stored([node])
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
             else {node.name}
+        )
         for imp in ast.walk(node):
             if isinstance(imp, (ast.Import, ast.ImportFrom)):
-                binds |= {"*" if x.name == "*" else (x.asname or x.name.split(".")[0]) for x in imp.names}
+                binds |= {
+                    "*" if x.name == "*" else (x.asname or x.name.split(".")[0]) for x in imp.names
+                }
     uses: set[str] = set()
     _free(tree, frozenset(), uses)
     return binds, uses
@@ -101,7 +118,11 @@ def exercise_slice(nb):
     keep, needed = set(), set()
     for i in range(last, -1, -1):
         c = cells[i]
-        if c["cell_type"] != "code" or is_claim(c) or SKIP_TAG in c.get("metadata", {}).get("tags", []):
+        if (
+            c["cell_type"] != "code"
+            or is_claim(c)
+            or SKIP_TAG in c.get("metadata", {}).get("tags", [])
+        ):
             continue
         names = _names(source_text(c))
         essential = i == 1 or nbgrader_meta(c) is not None or names is None or "*" in names[0]
@@ -110,21 +131,28 @@ def exercise_slice(nb):
             if names:
                 needed |= names[1]
     out = copy.deepcopy(nb)
-    out["cells"] = [copy.deepcopy(c) for i, c in enumerate(cells)
-                    if i in keep or i == 0 or (c["cell_type"] == "markdown" and nbgrader_meta(c))]
+    out["cells"] = [
+        copy.deepcopy(c)
+        for i, c in enumerate(cells)
+        if i in keep or i == 0 or (c["cell_type"] == "markdown" and nbgrader_meta(c))
+    ]
     return out
 
 
 # ----------------------------------------------------------------------------- submissions
 def _without_markers(text: str) -> str:
-    return "\n".join(ln for ln in text.splitlines() if BEGIN_SOLUTION not in ln and END_SOLUTION not in ln)
+    return "\n".join(
+        ln for ln in text.splitlines() if BEGIN_SOLUTION not in ln and END_SOLUTION not in ln
+    )
 
 
 def answer_cells(nb) -> dict[str, dict]:
     return {m["grade_id"]: c for c in nb["cells"] if (m := nbgrader_meta(c)) and m.get("solution")}
 
 
-def make_submission(released, source, kind: str, wrong_dir: Path | None = None) -> tuple[dict, list[str]]:
+def make_submission(
+    released, source, kind: str, wrong_dir: Path | None = None
+) -> tuple[dict, list[str]]:
     """One student's notebook built from the release; returns it and the answer ids that have no
     wrong answer file (``kind='wrong'`` only)."""
     nb = copy.deepcopy(released)
@@ -144,10 +172,16 @@ def make_submission(released, source, kind: str, wrong_dir: Path | None = None) 
 
 # ----------------------------------------------------------------------------- running
 def _env() -> dict:
-    env = dict(os.environ, LABKIT_MODE="fast", LABKIT_OFFLINE="1" if config.offline(default=True) else "0",
-               MPLBACKEND="Agg", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    env.pop("LABKIT_GRADING", None)            # plain nbgrader: no grading switch
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")   # alembic
+    env = dict(
+        os.environ,
+        LABKIT_MODE="fast",
+        LABKIT_OFFLINE="1" if config.offline(default=True) else "0",
+        MPLBACKEND="Agg",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    env.pop("LABKIT_GRADING", None)  # plain nbgrader: no grading switch
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")  # alembic
     return env
 
 
@@ -155,16 +189,21 @@ def _nbgrader(course: Path, *args: str, log: list) -> None:
     cmd = [str(Path(sys.executable).parent / "nbgrader"), *args, "--force"]
     t0 = time.monotonic()
     r = subprocess.run(cmd, cwd=course, env=_env(), capture_output=True, text=True)
-    log.append(dict(cmd=" ".join(cmd[1:]), seconds=round(time.monotonic() - t0, 1), rc=r.returncode))
+    log.append(
+        dict(cmd=" ".join(cmd[1:]), seconds=round(time.monotonic() - t0, 1), rc=r.returncode)
+    )
     if r.returncode:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {r.returncode}):\n{r.stdout[-3000:]}\n"
-                           f"{r.stderr[-3000:]}")
+        raise RuntimeError(
+            f"nbgrader {' '.join(args)} failed (exit {r.returncode}):\n{r.stdout[-3000:]}\n"
+            f"{r.stderr[-3000:]}"
+        )
 
 
 def run(notebooks, workdir, wrong_dir, jobs: int = 1) -> dict:
     """The whole round trip; returns the result dict (:func:`table` reads it)."""
     from .grade import Options, grade
     from .nbgrader import gradebook_points, write_config
+
     t0 = time.monotonic()
     course = Path(workdir) / "course"
     src_dir = course / "source" / ASSIGNMENT
@@ -190,12 +229,29 @@ def run(notebooks, workdir, wrong_dir, jobs: int = 1) -> dict:
     _nbgrader(course, "autograde", ASSIGNMENT, log=log)
     nbg = gradebook_points(course, ASSIGNMENT)
     t1 = time.monotonic()
-    results = grade([course / "submitted"], src_dir, out=Path(workdir) / "labkit_grades.csv",
-                    opts=Options(jobs=jobs, cell_timeout=300), quiet=True)
-    log.append(dict(cmd=f"labkit grade ({len(results)} submissions)", seconds=round(time.monotonic() - t1, 1), rc=0))
-    lab = {(r.student, r.notebook, row["exercise"]): (None if row["status"] == "manual" else float(row["points"]),
-                                                      row["status"], row["max_points"])
-           for r in results for row in r.rows}
+    results = grade(
+        [course / "submitted"],
+        src_dir,
+        out=Path(workdir) / "labkit_grades.csv",
+        opts=Options(jobs=jobs, cell_timeout=300),
+        quiet=True,
+    )
+    log.append(
+        dict(
+            cmd=f"labkit grade ({len(results)} submissions)",
+            seconds=round(time.monotonic() - t1, 1),
+            rc=0,
+        )
+    )
+    lab = {
+        (r.student, r.notebook, row["exercise"]): (
+            None if row["status"] == "manual" else float(row["points"]),
+            row["status"],
+            row["max_points"],
+        )
+        for r in results
+        for row in r.rows
+    }
     rows = []
     for name, src in sources.items():
         for c in src["cells"]:
@@ -204,21 +260,32 @@ def run(notebooks, workdir, wrong_dir, jobs: int = 1) -> dict:
                 continue
             gid = m["grade_id"]
             manual = not is_autograded_test(c)
-            row = dict(notebook=name, exercise=gid, max_points=float(m.get("points", 0)),
-                       kind="manual" if manual else "auto")
+            row = dict(
+                notebook=name,
+                exercise=gid,
+                max_points=float(m.get("points", 0)),
+                kind="manual" if manual else "auto",
+            )
             for kind in STUDENTS:
                 n = nbg.get((kind, name, gid), "missing")
                 lp, status, _ = lab.get((kind, name, gid), ("missing", "missing", None))
                 row[kind] = dict(nbgrader=n, labkit=lp, labkit_status=status)
             rows.append(row)
-    return dict(notebooks=list(sources), rows=rows, missing_wrong=missing, commands=log,
-                seconds=round(time.monotonic() - t0, 1))
+    return dict(
+        notebooks=list(sources),
+        rows=rows,
+        missing_wrong=missing,
+        commands=log,
+        seconds=round(time.monotonic() - t0, 1),
+    )
 
 
 def problems(result: dict) -> list[str]:
     """Every way the round trip falls short: expected points and agreement per exercise."""
-    out = [f"{nb}: no wrong answer file for {', '.join(ids)} (tests/grading_fixtures/wrong/<grade_id>.py)"
-           for nb, ids in result["missing_wrong"].items()]
+    out = [
+        f"{nb}: no wrong answer file for {', '.join(ids)} (tests/grading_fixtures/wrong/<grade_id>.py)"
+        for nb, ids in result["missing_wrong"].items()
+    ]
     for r in result["rows"]:
         if r["kind"] == "manual":
             continue
@@ -227,29 +294,41 @@ def problems(result: dict) -> list[str]:
             g = r[kind]
             where = f"{r['notebook']} {r['exercise']} ({kind})"
             if g["nbgrader"] != g["labkit"]:
-                out.append(f"{where}: nbgrader gives {g['nbgrader']}, labkit {g['labkit']} ({g['labkit_status']})")
+                out.append(
+                    f"{where}: nbgrader gives {g['nbgrader']}, labkit {g['labkit']} ({g['labkit_status']})"
+                )
             for who in ("nbgrader", "labkit"):
                 if g[who] != want[kind]:
-                    out.append(f"{where}: {who} gives {g[who]}, expected {want[kind]:g}"
-                               + (f" (labkit status: {g['labkit_status']})" if who == "labkit" else ""))
+                    out.append(
+                        f"{where}: {who} gives {g[who]}, expected {want[kind]:g}"
+                        + (f" (labkit status: {g['labkit_status']})" if who == "labkit" else "")
+                    )
     return out
 
 
 def table(result: dict) -> str:
-    lines = [f"{'notebook':<34} {'exercise':<28} {'max':>4}  " + "  ".join(f"{k + ' nbg/lab':>15}" for k in STUDENTS)]
+    lines = [
+        f"{'notebook':<34} {'exercise':<28} {'max':>4}  "
+        + "  ".join(f"{k + ' nbg/lab':>15}" for k in STUDENTS)
+    ]
     for r in result["rows"]:
+
         def cell(g):
-            f = (lambda v: "-" if v is None else (v if isinstance(v, str) else f"{v:g}"))
+            f = lambda v: "-" if v is None else (v if isinstance(v, str) else f"{v:g}")
             return f"{f(g['nbgrader'])}/{f(g['labkit'])}"
+
         cells = "  ".join(f"{cell(r[k]):>15}" for k in STUDENTS)
-        lines.append(f"{r['notebook']:<34} {r['exercise']:<28} {r['max_points']:>4g}  {cells}"
-                     + ("  (manual)" if r["kind"] == "manual" else ""))
+        lines.append(
+            f"{r['notebook']:<34} {r['exercise']:<28} {r['max_points']:>4g}  {cells}"
+            + ("  (manual)" if r["kind"] == "manual" else "")
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     import argparse
     import tempfile
+
     ap = argparse.ArgumentParser(description="nbgrader round trip (see the module docstring)")
     ap.add_argument("notebooks", nargs="+")
     ap.add_argument("--wrong", required=True, help="folder of <grade_id>.py wrong answers")
@@ -262,7 +341,9 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
     bad = problems(res)
-    print("\n".join(bad) if bad else "round trip: every exercise agrees", f"({res['seconds']:.0f} s)")
+    print(
+        "\n".join(bad) if bad else "round trip: every exercise agrees", f"({res['seconds']:.0f} s)"
+    )
     return 1 if bad else 0
 
 

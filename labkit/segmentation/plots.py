@@ -3,17 +3,35 @@ error panels, the skip ablation side by side, feature maps at each depth.
 
 Shapes: images (N, 3, H, W) float [0, 1]; masks and predictions (N, H, W) int64 class indices.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-__all__ = ["PALETTE", "mask_to_rgb", "error_overlay", "class_legend", "show_segmentation",
-           "show_ablation", "show_feature_maps"]
+__all__ = [
+    "PALETTE",
+    "mask_to_rgb",
+    "error_overlay",
+    "class_legend",
+    "show_segmentation",
+    "show_ablation",
+    "show_feature_maps",
+]
 
 # background dark grey, then distinct colours (colour-blind friendly order of tab10)
-PALETTE = np.array([[0.20, 0.20, 0.20], [0.90, 0.37, 0.0], [0.0, 0.62, 0.45], [0.0, 0.45, 0.70],
-                    [0.94, 0.89, 0.26], [0.80, 0.47, 0.65], [0.34, 0.71, 0.91], [0.6, 0.6, 0.6]])
+PALETTE = np.array(
+    [
+        [0.20, 0.20, 0.20],
+        [0.90, 0.37, 0.0],
+        [0.0, 0.62, 0.45],
+        [0.0, 0.45, 0.70],
+        [0.94, 0.89, 0.26],
+        [0.80, 0.47, 0.65],
+        [0.34, 0.71, 0.91],
+        [0.6, 0.6, 0.6],
+    ]
+)
 
 
 def _np(x):
@@ -26,7 +44,9 @@ def mask_to_rgb(mask) -> np.ndarray:
     if m.ndim != 2:
         raise ValueError(f"mask must have shape (H, W); got {m.shape}")
     if m.min() < 0 or m.max() >= len(PALETTE):
-        raise ValueError(f"mask values must be in [0, {len(PALETTE) - 1}] to be coloured; got [{m.min()}, {m.max()}]")
+        raise ValueError(
+            f"mask values must be in [0, {len(PALETTE) - 1}] to be coloured; got [{m.min()}, {m.max()}]"
+        )
     return PALETTE[m]
 
 
@@ -41,13 +61,21 @@ def error_overlay(image, pred, target) -> np.ndarray:
 
 def class_legend(fig, classes, ncol=None):
     from matplotlib.patches import Patch
+
     handles = [Patch(color=PALETTE[i], label=c) for i, c in enumerate(classes)]
-    fig.legend(handles=handles, loc="lower center", ncol=ncol or len(classes), fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, -0.02))
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=ncol or len(classes),
+        fontsize=8,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.02),
+    )
 
 
 def _iou_text(pred, target, k):
     from labkit.segmentation.metrics import mean_iou
+
     return f"mIoU {mean_iou(torch.as_tensor(pred)[None], torch.as_tensor(target)[None], k):.2f}"
 
 
@@ -55,10 +83,13 @@ def show_segmentation(images, masks, preds=None, classes=None, n: int = 6, scale
     """Grid with one column per image and rows image / ground truth / prediction / errors
     (the last two when ``preds`` is given). Returns the Figure."""
     import matplotlib.pyplot as plt
+
     n = min(n, len(images))
     k = len(classes) if classes else int(_np(masks).max()) + 1
     rows = ["image", "ground truth"] + (["prediction", "errors (red)"] if preds is not None else [])
-    fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + 0.4), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n, figsize=(scale * n, scale * len(rows) + 0.4), squeeze=False
+    )
     for j in range(n):
         panels = [_np(images[j]).transpose(1, 2, 0).clip(0, 1), mask_to_rgb(masks[j])]
         if preds is not None:
@@ -87,10 +118,13 @@ def show_ablation(images, masks, preds_by_name: dict, classes, n: int = 6, scale
     """Rows: image, ground truth, then one row of predictions per model (e.g. with / without
     skips), each titled with that image's mIoU. Returns the Figure."""
     import matplotlib.pyplot as plt
+
     n = min(n, len(images))
     k = len(classes)
     rows = ["image", "ground truth"] + list(preds_by_name)
-    fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + 0.4), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n, figsize=(scale * n, scale * len(rows) + 0.4), squeeze=False
+    )
     for j in range(n):
         panels = [_np(images[j]).transpose(1, 2, 0).clip(0, 1), mask_to_rgb(masks[j])]
         panels += [mask_to_rgb(p[j]) for p in preds_by_name.values()]
@@ -98,7 +132,9 @@ def show_ablation(images, masks, preds_by_name: dict, classes, n: int = 6, scale
             ax = axes[i, j]
             _panel(ax, p, rows[i] if j == 0 else None)
             if i >= 2:
-                ax.set_title(_iou_text(list(preds_by_name.values())[i - 2][j], masks[j], k), fontsize=8)
+                ax.set_title(
+                    _iou_text(list(preds_by_name.values())[i - 2][j], masks[j], k), fontsize=8
+                )
     class_legend(fig, classes)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
@@ -108,11 +144,13 @@ def show_feature_maps(feats: dict, n_channels: int = 6, keys=None, scale: float 
     """One row per level ('enc0', ..., 'bottleneck', ..., 'dec0'), the ``n_channels`` most active
     channels of the first image in the batch, each normalised to its own range. Returns the Figure."""
     import matplotlib.pyplot as plt
+
     keys = keys or [k for k in feats if k != "logits"]
-    fig, axes = plt.subplots(len(keys), n_channels, figsize=(scale * n_channels, scale * len(keys)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(keys), n_channels, figsize=(scale * n_channels, scale * len(keys)), squeeze=False
+    )
     for i, key in enumerate(keys):
-        f = feats[key][0].detach().cpu()                     # (C, h, w)
+        f = feats[key][0].detach().cpu()  # (C, h, w)
         order = f.flatten(1).std(1).argsort(descending=True)[:n_channels]
         for j in range(n_channels):
             ax = axes[i, j]

@@ -20,6 +20,7 @@ vector ``cond (N, cond_dim)`` (e.g. an embedding of the time t and the class). A
 conv a linear map of ``cond`` is added as a per-channel bias, (N, width) -> (N, width, 1, 1).
 With the default ``cond_dim=0`` nothing is added: same modules, same state dict, same outputs.
 """
+
 from __future__ import annotations
 
 import torch
@@ -28,8 +29,15 @@ from torch import nn
 
 from labkit.train import to_model
 
-__all__ = ["DoubleConv", "Up", "UNet", "match_size", "count_parameters", "one_cycle_adam",
-           "predict_dataset"]
+__all__ = [
+    "DoubleConv",
+    "Up",
+    "UNet",
+    "match_size",
+    "count_parameters",
+    "one_cycle_adam",
+    "predict_dataset",
+]
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -48,10 +56,13 @@ class DoubleConv(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int, norm: str = "batch"):
         bias = norm in ("none", None)
         super().__init__(
-            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias), _norm(norm, out_channels),
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias),
+            _norm(norm, out_channels),
             nn.ReLU(inplace=True),
-            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=bias), _norm(norm, out_channels),
-            nn.ReLU(inplace=True))
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=bias),
+            _norm(norm, out_channels),
+            nn.ReLU(inplace=True),
+        )
 
 
 def match_size(x: torch.Tensor, size) -> torch.Tensor:
@@ -70,17 +81,19 @@ class Up(nn.Module):
     (N, in, h, w) + skip (N, skip_ch, H, W) -> (N, out, H, W); ``skip_channels=0`` means no skip.
     """
 
-    def __init__(self, in_channels: int, skip_channels: int, out_channels: int, norm: str = "batch"):
+    def __init__(
+        self, in_channels: int, skip_channels: int, out_channels: int, norm: str = "batch"
+    ):
         super().__init__()
         self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
         self.conv = DoubleConv(in_channels // 2 + skip_channels, out_channels, norm)
         self.skip_channels = skip_channels
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        x = match_size(self.up(x), skip.shape[-2:])          # (N, in/2, H, W)
+        x = match_size(self.up(x), skip.shape[-2:])  # (N, in/2, H, W)
         if self.skip_channels:
-            x = torch.cat([skip, x], dim=1)                  # (N, skip_ch + in/2, H, W)
-        return self.conv(x)                                  # (N, out, H, W)
+            x = torch.cat([skip, x], dim=1)  # (N, skip_ch + in/2, H, W)
+        return self.conv(x)  # (N, out, H, W)
 
 
 class UNet(nn.Module):
@@ -91,44 +104,64 @@ class UNet(nn.Module):
     ``norm``: 'batch' (default), 'instance' or 'none'.
     """
 
-    def __init__(self, in_channels: int, num_classes: int, base_channels: int = 16, depth: int = 3,
-                 skip: bool = True, norm: str = "batch", cond_dim: int = 0):
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        base_channels: int = 16,
+        depth: int = 3,
+        skip: bool = True,
+        norm: str = "batch",
+        cond_dim: int = 0,
+    ):
         super().__init__()
-        for name, v, lo in (("in_channels", in_channels, 1), ("num_classes", num_classes, 1),
-                            ("base_channels", base_channels, 2), ("depth", depth, 0)):
+        for name, v, lo in (
+            ("in_channels", in_channels, 1),
+            ("num_classes", num_classes, 1),
+            ("base_channels", base_channels, 2),
+            ("depth", depth, 0),
+        ):
             if not isinstance(v, int) or v < lo:
                 raise ValueError(f"UNet: {name} must be an int >= {lo}, got {v!r}")
         self.in_channels, self.num_classes = in_channels, num_classes
         self.base_channels, self.depth, self.skip = base_channels, depth, bool(skip)
-        widths = [base_channels * 2 ** d for d in range(depth + 1)]      # B, 2B, ..., B*2^depth
+        widths = [base_channels * 2**d for d in range(depth + 1)]  # B, 2B, ..., B*2^depth
         self.inc = DoubleConv(in_channels, widths[0], norm)
         self.down = nn.ModuleList(DoubleConv(widths[d], widths[d + 1], norm) for d in range(depth))
         self.pool = nn.MaxPool2d(2, ceil_mode=True)
-        self.up = nn.ModuleList(Up(widths[d + 1], widths[d] if skip else 0, widths[d], norm)
-                                for d in reversed(range(depth)))
+        self.up = nn.ModuleList(
+            Up(widths[d + 1], widths[d] if skip else 0, widths[d], norm)
+            for d in reversed(range(depth))
+        )
         self.head = nn.Conv2d(widths[0], num_classes, kernel_size=1)
         self.cond_dim = int(cond_dim)
-        if self.cond_dim:            # one per-channel bias per block: inc, down 0..depth-1, up
+        if self.cond_dim:  # one per-channel bias per block: inc, down 0..depth-1, up
             outs = [widths[0]] + widths[1:] + [widths[d] for d in reversed(range(depth))]
             self.cond_proj = nn.ModuleList(nn.Linear(self.cond_dim, w) for w in outs)
 
     def _check_input(self, x):
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.in_channels:
             got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"UNet input x must have shape (N, {self.in_channels}, H, W) "
-                             f"(in_channels={self.in_channels}); got {got}")
+            raise ValueError(
+                f"UNet input x must have shape (N, {self.in_channels}, H, W) "
+                f"(in_channels={self.in_channels}); got {got}"
+            )
 
     def _biases(self, cond, n):
         """Per-block channel biases from ``cond`` (N, cond_dim), or None without conditioning."""
         if not self.cond_dim:
             if cond is not None:
-                raise ValueError("this UNet has cond_dim=0: build it with cond_dim > 0 to pass cond")
+                raise ValueError(
+                    "this UNet has cond_dim=0: build it with cond_dim > 0 to pass cond"
+                )
             return None
         if cond is None or cond.shape != (n, self.cond_dim):
             got = None if cond is None else tuple(cond.shape)
-            raise ValueError(f"UNet(cond_dim={self.cond_dim}) needs cond of shape ({n}, {self.cond_dim}); got {got}")
+            raise ValueError(
+                f"UNet(cond_dim={self.cond_dim}) needs cond of shape ({n}, {self.cond_dim}); got {got}"
+            )
         cond = cond.to(self.head.weight.device, self.head.weight.dtype)
-        return [p(cond)[:, :, None, None] for p in self.cond_proj]       # (N, width, 1, 1) each
+        return [p(cond)[:, :, None, None] for p in self.cond_proj]  # (N, width, 1, 1) each
 
     def features(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> dict:
         """All intermediate maps: 'enc0'..'enc{depth-1}', 'bottleneck', 'dec{depth-1}'..'dec0', 'logits'."""
@@ -137,16 +170,16 @@ class UNet(nn.Module):
         bias = self._biases(cond, len(x))
         add = (lambda h, i: h + bias[i]) if bias else (lambda h, i: h)
         feats, skips = {}, []
-        h = add(self.inc(x), 0)                              # (N, B, H, W)
+        h = add(self.inc(x), 0)  # (N, B, H, W)
         for d, block in enumerate(self.down):
             feats[f"enc{d}"] = h
             skips.append(h)
-            h = add(block(self.pool(h)), 1 + d)              # (N, B*2^(d+1), ceil(H/2^(d+1)), ...)
+            h = add(block(self.pool(h)), 1 + d)  # (N, B*2^(d+1), ceil(H/2^(d+1)), ...)
         feats["bottleneck"] = h
         for i, (d, up) in enumerate(zip(reversed(range(self.depth)), self.up)):
-            h = add(up(h, skips[d]), 1 + self.depth + i)     # (N, B*2^d, size of level d)
+            h = add(up(h, skips[d]), 1 + self.depth + i)  # (N, B*2^d, size of level d)
             feats[f"dec{d}"] = h
-        feats["logits"] = self.head(h)                       # (N, K, H, W)
+        feats["logits"] = self.head(h)  # (N, K, H, W)
         return feats
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
@@ -174,18 +207,23 @@ def one_cycle_adam(model: nn.Module, lr: float, total_steps: int) -> torch.optim
     The schedule advances after every ``optimizer.step()`` (a step hook), so ``fit`` needs no
     scheduler argument. Roughly halves the epochs UNet needs on the shapes set (notebook 03)."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(int(total_steps), 2))
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=lr, total_steps=max(int(total_steps), 2)
+    )
 
     def advance(*_):
         if sched.last_epoch + 1 < sched.total_steps:
             sched.step()
+
     opt.register_step_post_hook(advance)
     opt.scheduler = sched
     return opt
 
 
 @torch.no_grad()
-def predict_dataset(model: nn.Module, dataset, n: int | None = None, batch_size: int = 128, device=None):
+def predict_dataset(
+    model: nn.Module, dataset, n: int | None = None, batch_size: int = 128, device=None
+):
     """Run ``model`` on the first ``n`` items of a segmentation dataset (all by default).
     Returns ``images (n, 3, H, W)``, ``masks (n, H, W)``, ``preds (n, H, W)`` on the CPU."""
     device = device or next(model.parameters()).device

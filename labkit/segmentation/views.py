@@ -3,6 +3,7 @@
 ``render_prediction(index, images, masks, preds, classes)`` is the pure render function (tested
 headlessly); ``prediction_browser(...)`` wraps it in a :class:`labkit.views.SliderView`.
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,10 @@ def render_prediction(index: int, images, masks, preds, classes, extra: dict | N
     """One validation image: image | ground truth | prediction | errors (red), titled with its
     mIoU and pixel accuracy. ``extra``: more prediction rows, e.g. ``{"no skips": preds2}``."""
     import matplotlib.pyplot as plt
+
     from labkit.segmentation.metrics import mean_iou, pixel_accuracy
     from labkit.segmentation.plots import class_legend, error_overlay, mask_to_rgb
+
     n = len(images)
     if not 0 <= index < n:
         raise ValueError(f"index must be in [0, {n - 1}], got {index}")
@@ -32,9 +35,18 @@ def render_prediction(index: int, images, masks, preds, classes, extra: dict | N
         pred = p[index]
         miou = mean_iou(torch.as_tensor(pred)[None], torch.as_tensor(truth)[None], k)
         acc = pixel_accuracy(torch.as_tensor(pred)[None], torch.as_tensor(truth)[None], k)
-        panels = [img.permute(1, 2, 0).clamp(0, 1).cpu().numpy(), mask_to_rgb(truth), mask_to_rgb(pred),
-                  error_overlay(img, pred, truth)]
-        titles = ["image", "ground truth", f"{name}: mIoU {miou:.2f}", f"errors: {100 * (1 - acc):.1f}% of pixels"]
+        panels = [
+            img.permute(1, 2, 0).clamp(0, 1).cpu().numpy(),
+            mask_to_rgb(truth),
+            mask_to_rgb(pred),
+            error_overlay(img, pred, truth),
+        ]
+        titles = [
+            "image",
+            "ground truth",
+            f"{name}: mIoU {miou:.2f}",
+            f"errors: {100 * (1 - acc):.1f}% of pixels",
+        ]
         for ax, panel, title in zip(axes[r], panels, titles):
             ax.imshow(panel, interpolation="nearest")
             ax.set_title(title, fontsize=9)
@@ -46,9 +58,13 @@ def render_prediction(index: int, images, masks, preds, classes, extra: dict | N
     return fig
 
 
-def prediction_browser(images, masks, preds, classes, extra: dict | None = None,
-                       index: int = 0) -> SliderView:
+def prediction_browser(
+    images, masks, preds, classes, extra: dict | None = None, index: int = 0
+) -> SliderView:
     """A slider over validation images showing image / ground truth / prediction / errors."""
-    return SliderView(render_prediction, title=BROWSER_TITLE,
-                      fixed=dict(images=images, masks=masks, preds=preds, classes=classes, extra=extra),
-                      index=int_slider(SLIDER_DESCRIPTION, 0, len(images) - 1, index))
+    return SliderView(
+        render_prediction,
+        title=BROWSER_TITLE,
+        fixed=dict(images=images, masks=masks, preds=preds, classes=classes, extra=extra),
+        index=int_slider(SLIDER_DESCRIPTION, 0, len(images) - 1, index),
+    )

@@ -12,6 +12,7 @@ guidance** (Ho & Salimans, 2022) extrapolates: v = v(x, t) + w (v(x, t, y) - v(x
 
 Shapes: images are scaled to [-1, 1], ``x (N, 1, 28, 28)``; ``t (N,)`` in [0, 1]; ``y (N,)`` long.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,33 +35,37 @@ class FlowUNet(nn.Module):
     means "no label") are summed into one vector that the UNet adds as per-channel biases after
     each block (``UNet(cond_dim=...)``). No BatchNorm: the statistics would mix times."""
 
-    def __init__(self, base: int = 16, depth: int = 2, n_classes: int = 10, emb: int = 64, size: int = 28):
+    def __init__(
+        self, base: int = 16, depth: int = 2, n_classes: int = 10, emb: int = 64, size: int = 28
+    ):
         super().__init__()
-        self.size = size                       # the side of the images it works on (28, or 14 in fast mode)
+        self.size = size  # the side of the images it works on (28, or 14 in fast mode)
         self.unet = UNet(1, 1, base_channels=base, depth=depth, norm="none", cond_dim=emb)
         self.n_classes, self.emb = n_classes, emb
         self.class_emb = nn.Embedding(n_classes + 1, emb)
         self.time_mlp = nn.Sequential(nn.Linear(emb, emb), nn.SiLU(), nn.Linear(emb, emb))
 
     def time_features(self, t: torch.Tensor) -> torch.Tensor:
-        half = self.emb // 2                                                   # (N,) -> (N, emb)
+        half = self.emb // 2  # (N,) -> (N, emb)
         freqs = torch.exp(torch.linspace(0, math.log(1000.0), half, device=t.device))
         a = t.float()[:, None] * freqs[None]
         return torch.cat([a.sin(), a.cos()], 1)
 
     def forward(self, x, t, y=None):
         t = torch.as_tensor(t, dtype=torch.float32, device=x.device)
-        t = t.expand(len(x)) if t.ndim == 0 else t.reshape(-1)                # (N,)
+        t = t.expand(len(x)) if t.ndim == 0 else t.reshape(-1)  # (N,)
         if y is None:
             y = torch.full((len(x),), self.n_classes, dtype=torch.long)
         y = y.to(x.device)
-        cond = self.time_mlp(self.time_features(t)) + self.class_emb(y.long())   # (N, emb)
-        return self.unet(x, cond)                                              # (N, 1, H, W)
+        cond = self.time_mlp(self.time_features(t)) + self.class_emb(y.long())  # (N, emb)
+        return self.unet(x, cond)  # (N, 1, H, W)
 
 
-def flow_matching_loss(velocity, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+def flow_matching_loss(
+    velocity, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor
+) -> torch.Tensor:
     """mean |velocity(x_t, t) - (x1 - x0)|^2 with x_t = (1 - t) x0 + t x1; ``t (N,)``."""
-    tt = t.view(-1, *([1] * (x1.ndim - 1)))                                    # (N, 1, 1, 1)
+    tt = t.view(-1, *([1] * (x1.ndim - 1)))  # (N, 1, 1, 1)
     xt = (1 - tt) * x0 + tt * x1
     return ((velocity(xt, t) - (x1 - x0)) ** 2).mean()
 
@@ -79,23 +84,39 @@ def to_pixels(x: torch.Tensor, size: int = 28) -> torch.Tensor:
 
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     """``(N, 1, 28, 28)`` -> ``(N, 1, size, size)`` by area averaging (fast mode trains at 14 x 14)."""
-    return images if images.shape[-1] == size else F.interpolate(images, size=(size, size), mode="area")
+    return (
+        images
+        if images.shape[-1] == size
+        else F.interpolate(images, size=(size, size), mode="area")
+    )
 
 
 @seeded_by("seed")
-def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | None = None,
-               epochs: int = 2, batch_size: int = 64, lr: float = 2e-3, p_uncond: float = 0.1,
-               seed: int = 0, progress: bool = True, loss=flow_matching_loss, device=None):
+def train_flow(
+    model: FlowUNet,
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    epochs: int = 2,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    p_uncond: float = 0.1,
+    seed: int = 0,
+    progress: bool = True,
+    loss=flow_matching_loss,
+    device=None,
+):
     """Train the velocity field on ``images (N, 1, H, W)`` in [0, 1] (scaled to [-1, 1]); with
     ``labels``, each label is replaced by "no label" with probability ``p_uncond`` (so one network
     learns both v(x, t, y) and v(x, t) for guidance). Images are resized to ``model.size``.
     Returns a :class:`labkit.train.FitResult` (``.history``, ``.seconds``)."""
     from ..train import FitResult, fit
+
     g = torch.Generator().manual_seed(seed)
     y_all = labels.long() if labels is not None else torch.full((len(images),), model.n_classes)
     data = torch.utils.data.TensorDataset(2 * resize(images, getattr(model, "size", 28)) - 1, y_all)
-    loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
-                                         generator=torch.Generator().manual_seed(seed))
+    loader = torch.utils.data.DataLoader(
+        data, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
 
     def loss_fn(m, batch):
         x1, y = batch
@@ -106,8 +127,16 @@ def train_flow(model: FlowUNet, images: torch.Tensor, labels: torch.Tensor | Non
         return loss(lambda xt, tt: m(xt, tt, y), x1, x0, t)
 
     t0 = time.perf_counter()
-    hist = fit(model, loader, loss_fn=loss_fn, epochs=epochs, lr=lr, device=device, progress=progress,
-               desc="flow matching")
+    hist = fit(
+        model,
+        loader,
+        loss_fn=loss_fn,
+        epochs=epochs,
+        lr=lr,
+        device=device,
+        progress=progress,
+        desc="flow matching",
+    )
     model.eval()
     return FitResult(hist, time.perf_counter() - t0)
 
@@ -121,17 +150,31 @@ def guided_velocity(model: FlowUNet, y: torch.Tensor | None = None, w: float = 1
     def v(x, t):
         if w == 1.0:
             return model(x, t, y)
-        both = model(torch.cat([x, x]), torch.cat([t, t]),
-                     torch.cat([y, torch.full_like(y, model.n_classes)]))        # one batch of 2N
+        both = model(
+            torch.cat([x, x]),
+            torch.cat([t, t]),
+            torch.cat([y, torch.full_like(y, model.n_classes)]),
+        )  # one batch of 2N
         vc, vu = both.chunk(2)
         return vu + w * (vc - vu)
+
     return v
 
 
 @torch.no_grad()
-def sample(model: FlowUNet, n: int, steps: int = 20, y: torch.Tensor | None = None, w: float = 1.0,
-           seed: int = 0, keep: bool = False, step_fn=euler_step, batch_size: int = 500, x0=None,
-           size: int | None = None):
+def sample(
+    model: FlowUNet,
+    n: int,
+    steps: int = 20,
+    y: torch.Tensor | None = None,
+    w: float = 1.0,
+    seed: int = 0,
+    keep: bool = False,
+    step_fn=euler_step,
+    batch_size: int = 500,
+    x0=None,
+    size: int | None = None,
+):
     """Euler integration from t = 0 (noise) to t = 1 with ``steps`` steps; images in [0, 1]
     ``(n, 1, 28, 28)``. ``keep=True`` also returns the trajectory ``(steps + 1, n, 1, 28, 28)``
     (in [0, 1]) for the time slider. ``step_fn(velocity, x, t, dt)`` may be your own Euler step.
@@ -144,8 +187,8 @@ def sample(model: FlowUNet, n: int, steps: int = 20, y: torch.Tensor | None = No
     dev = next(model.parameters()).device
     t0, outs, trajs = time.perf_counter(), [], []
     for lo in range(0, n, batch_size):
-        x = x0[lo:lo + batch_size].to(dev)
-        yb = None if y is None else y[lo:lo + batch_size].to(dev)
+        x = x0[lo : lo + batch_size].to(dev)
+        yb = None if y is None else y[lo : lo + batch_size].to(dev)
         v, traj = guided_velocity(model, yb, w), [to_pixels(x).cpu()] if keep else None
         for k in range(steps):
             x = step_fn(v, x, torch.full((len(x),), k / steps, device=dev), 1.0 / steps)

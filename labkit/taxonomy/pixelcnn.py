@@ -11,6 +11,7 @@ Shapes: images ``x (N, 1, H, W)`` in {0, 1}; logits ``(N, 1, H, W)``: the logit 
 p(x_i = 1 | x_<i) at every pixel i, all in one forward pass (training and exact log p(x));
 sampling needs one pass per pixel (H * W passes).
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,8 +25,18 @@ from torch import nn
 
 from ..config import seeded_by
 
-__all__ = ["causal_mask", "MaskedConv2d", "PixelCNN", "bernoulli_log_likelihood", "log_prob",
-           "train_pixelcnn", "sample", "all_binary_images", "total_probability", "binarise"]
+__all__ = [
+    "causal_mask",
+    "MaskedConv2d",
+    "PixelCNN",
+    "bernoulli_log_likelihood",
+    "log_prob",
+    "train_pixelcnn",
+    "sample",
+    "all_binary_images",
+    "total_probability",
+    "binarise",
+]
 
 
 def causal_mask(k: int, kind: str) -> torch.Tensor:
@@ -36,8 +47,8 @@ def causal_mask(k: int, kind: str) -> torch.Tensor:
     if k < 1 or k % 2 == 0:
         raise ValueError(f"k must be an odd kernel size, got {k}")
     m, c = torch.zeros(k, k), k // 2
-    m[:c, :] = 1                  # rows above the centre
-    m[c, :c] = 1                  # left of the centre in its row
+    m[:c, :] = 1  # rows above the centre
+    m[c, :c] = 1  # left of the centre in its row
     if kind == "B":
         m[c, c] = 1
     return m
@@ -46,10 +57,14 @@ def causal_mask(k: int, kind: str) -> torch.Tensor:
 class MaskedConv2d(nn.Conv2d):
     """``Conv2d(cin, cout, k, padding=k // 2)`` whose weights are multiplied by a causal mask."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, kind: str, mask_fn=causal_mask):
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, kind: str, mask_fn=causal_mask
+    ):
         super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
         self.kind = kind
-        self.register_buffer("mask", mask_fn(kernel_size, kind).to(self.weight.dtype)[None, None].clone())
+        self.register_buffer(
+            "mask", mask_fn(kernel_size, kind).to(self.weight.dtype)[None, None].clone()
+        )
 
     def forward(self, x):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
@@ -62,18 +77,24 @@ class PixelCNN(nn.Module):
     ``reach``: how far (rows up, columns either side) the output at a pixel looks; sampling
     computes only that window around the next pixel."""
 
-    def __init__(self, channels: int = 32, n_layers: int = 5, first_k: int = 7, mask_fn=causal_mask):
+    def __init__(
+        self, channels: int = 32, n_layers: int = 5, first_k: int = 7, mask_fn=causal_mask
+    ):
         super().__init__()
         self.first = MaskedConv2d(1, channels, first_k, "A", mask_fn)
-        self.layers = nn.ModuleList(MaskedConv2d(channels, channels, 3, "B", mask_fn) for _ in range(n_layers))
-        self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1))
+        self.layers = nn.ModuleList(
+            MaskedConv2d(channels, channels, 3, "B", mask_fn) for _ in range(n_layers)
+        )
+        self.out = nn.Sequential(
+            nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1)
+        )
         self.reach = first_k // 2 + n_layers
 
     def forward(self, x):
-        h = F.relu(self.first(2 * x - 1))              # (N, C, H, W); inputs centred to {-1, 1}
+        h = F.relu(self.first(2 * x - 1))  # (N, C, H, W); inputs centred to {-1, 1}
         for conv in self.layers:
-            h = h + F.relu(conv(h))                    # residual, still causal
-        return self.out(h)                             # (N, 1, H, W) logits
+            h = h + F.relu(conv(h))  # residual, still causal
+        return self.out(h)  # (N, 1, H, W) logits
 
 
 def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -89,7 +110,7 @@ def log_prob(model: nn.Module, x: torch.Tensor, batch_size: int = 500) -> torch.
     with torch.no_grad():
         out = []
         for i in range(0, len(x), batch_size):
-            xb = x[i:i + batch_size].to(dev, next(model.parameters()).dtype)
+            xb = x[i : i + batch_size].to(dev, next(model.parameters()).dtype)
             out.append(bernoulli_log_likelihood(model(xb), xb).cpu())
     model.train(was)
     return torch.cat(out)
@@ -105,23 +126,48 @@ def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
 
 
 @seeded_by("seed")
-def train_pixelcnn(model: nn.Module, x: torch.Tensor, epochs: int = 2, batch_size: int = 64,
-                   lr: float = 2e-3, seed: int = 0, progress: bool = True, device=None):
+def train_pixelcnn(
+    model: nn.Module,
+    x: torch.Tensor,
+    epochs: int = 2,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    seed: int = 0,
+    progress: bool = True,
+    device=None,
+):
     """Maximum likelihood: minimise the mean -log p(x) (nats per image) with Adam.
     Returns a :class:`labkit.train.FitResult` (``.history``, ``.seconds``)."""
     from ..train import FitResult, fit
-    loader = torch.utils.data.DataLoader(x, batch_size=batch_size, shuffle=True,
-                                         generator=torch.Generator().manual_seed(seed))
+
+    loader = torch.utils.data.DataLoader(
+        x, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
     t0 = time.perf_counter()
-    hist = fit(model, loader, loss_fn=lambda m, b: -bernoulli_log_likelihood(m(b), b).mean(),
-               epochs=epochs, lr=lr, device=device, progress=progress, desc="PixelCNN")
+    hist = fit(
+        model,
+        loader,
+        loss_fn=lambda m, b: -bernoulli_log_likelihood(m(b), b).mean(),
+        epochs=epochs,
+        lr=lr,
+        device=device,
+        progress=progress,
+        desc="PixelCNN",
+    )
     model.eval()
     return FitResult(hist, time.perf_counter() - t0)
 
 
 @torch.no_grad()
-def sample(model: PixelCNN, n: int, size=(28, 28), seed: int = 0, keep_probs: bool = False,
-           upto: int | None = None, start: torch.Tensor | None = None):
+def sample(
+    model: PixelCNN,
+    n: int,
+    size=(28, 28),
+    seed: int = 0,
+    keep_probs: bool = False,
+    upto: int | None = None,
+    start: torch.Tensor | None = None,
+):
     """Draw ``n`` images pixel by pixel (raster order). Each step runs the model on the window of
     rows r - reach .. r and columns c - reach .. c + reach only (exactly what the output at (r, c)
     sees), so a step costs the same anywhere in the image.
@@ -140,11 +186,11 @@ def sample(model: PixelCNN, n: int, size=(28, 28), seed: int = 0, keep_probs: bo
     for i in range(steps):
         r, c = divmod(i, W)
         r0, c0, c1 = max(0, r - R), max(0, c - R), min(W, c + R + 1)
-        logit = model(x[:, :, r0:r + 1, c0:c1])[:, 0, r - r0, c - c0]        # (n,)
+        logit = model(x[:, :, r0 : r + 1, c0:c1])[:, 0, r - r0, c - c0]  # (n,)
         p = torch.sigmoid(logit)
         probs[:, 0, r, c] = p
-        x[:, 0, r, c] = (torch.rand(n, generator=g).to(dev) < p).float()      # a Bernoulli draw
-    x, probs = x.cpu(), probs.cpu()                                        # (also waits for the GPU)
+        x[:, 0, r, c] = (torch.rand(n, generator=g).to(dev) < p).float()  # a Bernoulli draw
+    x, probs = x.cpu(), probs.cpu()  # (also waits for the GPU)
     sample.last_seconds = time.perf_counter() - t0
     return (x, probs) if keep_probs else x
 

@@ -6,6 +6,7 @@ judge's accuracy on the requested labels (conditional models only), digit covera
 the 10 classes the judge assigns to at least ``min_share`` of the samples), samples per second and
 training seconds.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,9 @@ def timed(fn, *args, **kwargs):
 @torch.no_grad()
 def judge_predictions(images: torch.Tensor, judge) -> torch.Tensor:
     judge.eval()
-    return torch.cat([judge(images[i:i + 500].float()).argmax(1) for i in range(0, len(images), 500)])
+    return torch.cat(
+        [judge(images[i : i + 500].float()).argmax(1) for i in range(0, len(images), 500)]
+    )
 
 
 def digit_coverage(images: torch.Tensor, judge, min_share: float = 0.01) -> int:
@@ -35,14 +38,29 @@ def digit_coverage(images: torch.Tensor, judge, min_share: float = 0.01) -> int:
     return int((counts >= max(1, math.ceil(min_share * len(images)))).sum())
 
 
-def measure_row(name: str, samples: torch.Tensor, sample_seconds: float, train_seconds: float,
-                judge, test_images: torch.Tensor, loglik: str = "none", labels=None) -> dict:
+def measure_row(
+    name: str,
+    samples: torch.Tensor,
+    sample_seconds: float,
+    train_seconds: float,
+    judge,
+    test_images: torch.Tensor,
+    loglik: str = "none",
+    labels=None,
+) -> dict:
     """One table row from a model's ``samples (n, 1, 28, 28)`` in [0, 1]."""
     from ..gan.metrics import conditional_accuracy, frechet_distance
-    row = dict(model=name, loglik=loglik, frechet=frechet_distance(test_images, samples, judge),
-               label_acc=None, coverage=digit_coverage(samples, judge),
-               samples_per_s=len(samples) / max(sample_seconds, 1e-9), train_s=float(train_seconds),
-               n=len(samples))
+
+    row = dict(
+        model=name,
+        loglik=loglik,
+        frechet=frechet_distance(test_images, samples, judge),
+        label_acc=None,
+        coverage=digit_coverage(samples, judge),
+        samples_per_s=len(samples) / max(sample_seconds, 1e-9),
+        train_s=float(train_seconds),
+        n=len(samples),
+    )
     if labels is not None:
         row["label_acc"] = conditional_accuracy(samples, labels, judge)["accuracy"]
     return row
@@ -50,24 +68,35 @@ def measure_row(name: str, samples: torch.Tensor, sample_seconds: float, train_s
 
 def format_table(rows: list[dict]) -> str:
     """The rows as aligned text (one line per model)."""
-    head = f"{'model':24s} {'log p(x), nats':>24s} {'judge-Frechet':>13s} {'label acc':>9s} " \
-           f"{'coverage':>8s} {'samples/s':>10s} {'train s':>8s}"
+    head = (
+        f"{'model':24s} {'log p(x), nats':>24s} {'judge-Frechet':>13s} {'label acc':>9s} "
+        f"{'coverage':>8s} {'samples/s':>10s} {'train s':>8s}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         acc = "-" if r["label_acc"] is None else f"{r['label_acc']:.1%}"
-        lines.append(f"{r['model']:24s} {r['loglik']:>24s} {r['frechet']:13.2f} {acc:>9s} "
-                     f"{r['coverage']:>5d}/10 {r['samples_per_s']:10.1f} {r['train_s']:8.1f}")
+        lines.append(
+            f"{r['model']:24s} {r['loglik']:>24s} {r['frechet']:13.2f} {acc:>9s} "
+            f"{r['coverage']:>5d}/10 {r['samples_per_s']:10.1f} {r['train_s']:8.1f}"
+        )
     return "\n".join(lines)
 
 
 def plot_family_samples(samples: dict, n: int = 20, nrow: int = 10, scale: float = 0.45):
     """One panel of ``n`` samples per family (``{name: images (N, 1, 28, 28)}``). Returns the Figure."""
     import matplotlib.pyplot as plt
+
     from ..viz import image_grid
+
     k = len(samples)
     ncols = min(k, 3)
     nrows = -(-k // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, (4.2 * -(-n // nrow) / nrow + 0.45) * nrows), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(4.2 * ncols, (4.2 * -(-n // nrow) / nrow + 0.45) * nrows),
+        squeeze=False,
+    )
     for ax in axes.flat:
         ax.set_axis_off()
     for ax, (name, x) in zip(axes.flat, samples.items()):

@@ -5,6 +5,7 @@
 - :func:`render_flow_time`: the flow's images at step k of the Euler trajectory (t = k / steps);
 - :func:`render_guidance`: one digit per class at a given classifier-free guidance weight.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,13 +22,14 @@ def render_pixel_step(model, samples: torch.Tensor, index: int = 0, n: int = 3):
     p(x_j = 1 | pixels before j) from one forward pass of that partial image: exact at the next
     pixel (red square), the later pixels assume the unfilled ones are 0."""
     from .pixelcnn import next_pixel_map
+
     x = samples[:n]
     H, W = x.shape[-2:]
     index = int(np.clip(index, 0, H * W))
     filled = (torch.arange(H * W) < index).view(1, 1, H, W).float()
     partial = x * filled
     probs = next_pixel_map(model, partial)
-    shown = partial + 0.5 * (1 - filled)                       # unfilled pixels grey
+    shown = partial + 0.5 * (1 - filled)  # unfilled pixels grey
     plt = pyplot()
     fig, axes = plt.subplots(2, len(x), figsize=(2.2 * len(x), 4.6), squeeze=False)
     r, c = divmod(min(index, H * W - 1), W)
@@ -48,6 +50,7 @@ def render_pixel_step(model, samples: torch.Tensor, index: int = 0, n: int = 3):
 def render_flow_time(trajectory: torch.Tensor, step: int = 0, n: int = 10):
     """Images at Euler step ``step`` of a trajectory ``(steps + 1, N, 1, H, W)`` in [0, 1]."""
     from ..viz import image_grid
+
     steps = len(trajectory) - 1
     step = int(np.clip(step, 0, steps))
     plt = pyplot()
@@ -61,8 +64,9 @@ def render_flow_time(trajectory: torch.Tensor, step: int = 0, n: int = 10):
 def render_guidance(model, w: float = 1.0, steps: int = 10, seed: int = 0, per_class: int = 1):
     """One row per seed draw, digits 0..9 requested, classifier-free guidance weight ``w``
     (0: unconditional, 1: conditional, > 1: guided). Same noise for every w."""
-    from . import flow
     from ..viz import image_grid
+    from . import flow
+
     y = torch.arange(10).repeat(per_class)
     s = getattr(model, "size", 28)
     x0 = torch.randn(len(y), 1, s, s, generator=torch.Generator().manual_seed(seed))

@@ -16,6 +16,7 @@ Everything is per example, in nats. Shapes: ``x`` is whatever the model takes (`
 for the course VAE, ``(B, D)`` for the linear model); latent points ``z`` are ``(G, d)`` (shared by
 all x) or ``(B, K, d)`` (K per x).
 """
+
 from __future__ import annotations
 
 import math
@@ -41,6 +42,7 @@ def log_normal_diag(z, mu, logvar) -> torch.Tensor:
 
 # ---------------------------------------------------------------- models -----------------------
 
+
 class BernoulliVAE:
     """Adapter for a VAE with a Bernoulli decoder: any ``model`` with ``latent_dim``,
     ``encode(x) -> (mu, logvar)`` and ``decode_logits(z) -> logits`` (the course VAE).
@@ -51,7 +53,9 @@ class BernoulliVAE:
     def __init__(self, model, chunk: int = 4096):
         for attr in ("latent_dim", "encode", "decode_logits"):
             if not hasattr(model, attr):
-                raise ValueError(f"model must have {attr!r} (the VAE interface of labkit.vae.models)")
+                raise ValueError(
+                    f"model must have {attr!r} (the VAE interface of labkit.vae.models)"
+                )
         self.model, self.chunk = model, int(chunk)
         self.latent_dim = int(model.latent_dim)
 
@@ -69,7 +73,7 @@ class BernoulliVAE:
 
     @torch.no_grad()
     def _decode(self, z):
-        return self.model.decode_logits(z.to(self.device, torch.float32)).flatten(1)       # (N, D)
+        return self.model.decode_logits(z.to(self.device, torch.float32)).flatten(1)  # (N, D)
 
     @torch.no_grad()
     def loglik_shared(self, x, z) -> torch.Tensor:
@@ -77,7 +81,7 @@ class BernoulliVAE:
         (one decode per z, computed in chunks on the model's device)."""
         xf, out = self._x(x), []
         for zc in z.split(self.chunk):
-            L = self._decode(zc)                                                # (g, D)
+            L = self._decode(zc)  # (g, D)
             out.append((xf @ L.T - F.softplus(L).sum(1)[None]).double().cpu())
         return torch.cat(out, 1)
 
@@ -86,10 +90,10 @@ class BernoulliVAE:
         """log p(x_b | z_bk) for ``z (B, K, d)``: ``(B, K)`` float64 on the CPU."""
         B, K, d = z.shape
         xf, zf, out = self._x(x), z.reshape(B * K, d), []
-        rows = torch.arange(B * K, device=xf.device) // K                       # image of every z
+        rows = torch.arange(B * K, device=xf.device) // K  # image of every z
         for start in range(0, B * K, self.chunk):
-            L = self._decode(zf[start:start + self.chunk])                     # (n, D)
-            xc = xf[rows[start:start + self.chunk]]
+            L = self._decode(zf[start : start + self.chunk])  # (n, D)
+            xc = xf[rows[start : start + self.chunk]]
             out.append(((xc * L).sum(1) - F.softplus(L).sum(1)).double().cpu())
         return torch.cat(out).view(B, K)
 
@@ -109,19 +113,26 @@ class LinearGaussianVAE:
         if not sigma > 0:
             raise ValueError(f"sigma must be > 0, got {sigma}")
         self.sigma, self.latent_dim, self.D = float(sigma), d, D
-        M = self.W.T @ self.W + self.sigma ** 2 * torch.eye(d, dtype=torch.float64)
-        self.post_cov = self.sigma ** 2 * torch.linalg.inv(M)                 # (d, d)
-        self._gain = torch.linalg.solve(M, self.W.T)                          # (d, D)
+        M = self.W.T @ self.W + self.sigma**2 * torch.eye(d, dtype=torch.float64)
+        self.post_cov = self.sigma**2 * torch.linalg.inv(M)  # (d, d)
+        self._gain = torch.linalg.solve(M, self.W.T)  # (d, D)
         self.A = self._gain.clone() if A is None else torch.as_tensor(A, dtype=torch.float64)
         self.c = (-self._gain @ self.b) if c is None else torch.as_tensor(c, dtype=torch.float64)
-        self.q_logvar = (self.post_cov.diagonal().log() if q_logvar is None
-                         else torch.as_tensor(q_logvar, dtype=torch.float64).reshape(d))
+        self.q_logvar = (
+            self.post_cov.diagonal().log()
+            if q_logvar is None
+            else torch.as_tensor(q_logvar, dtype=torch.float64).reshape(d)
+        )
 
     @classmethod
     def random(cls, D: int = 5, d: int = 2, sigma: float = 0.5, seed: int = 0, **kw):
         g = torch.Generator().manual_seed(seed)
-        return cls(torch.randn(D, d, generator=g, dtype=torch.float64),
-                   torch.randn(D, generator=g, dtype=torch.float64), sigma, **kw)
+        return cls(
+            torch.randn(D, d, generator=g, dtype=torch.float64),
+            torch.randn(D, generator=g, dtype=torch.float64),
+            sigma,
+            **kw,
+        )
 
     def _x(self, x):
         x = torch.as_tensor(x, dtype=torch.float64)
@@ -132,11 +143,15 @@ class LinearGaussianVAE:
     def sample(self, n: int, seed: int = 0):
         g = torch.Generator().manual_seed(seed)
         z = torch.randn(n, self.latent_dim, generator=g, dtype=torch.float64)
-        return z @ self.W.T + self.b + self.sigma * torch.randn(n, self.D, generator=g, dtype=torch.float64)
+        return (
+            z @ self.W.T
+            + self.b
+            + self.sigma * torch.randn(n, self.D, generator=g, dtype=torch.float64)
+        )
 
     def log_px(self, x) -> torch.Tensor:
         """Exact log p(x), ``(B,)``."""
-        cov = self.W @ self.W.T + self.sigma ** 2 * torch.eye(self.D, dtype=torch.float64)
+        cov = self.W @ self.W.T + self.sigma**2 * torch.eye(self.D, dtype=torch.float64)
         return torch.distributions.MultivariateNormal(self.b, cov).log_prob(self._x(x))
 
     def posterior(self, x):
@@ -156,7 +171,9 @@ class LinearGaussianVAE:
         return x @ self.A.T + self.c, self.q_logvar.expand(len(x), -1)
 
     def _loglik(self, x, mean):
-        return -0.5 * (((x - mean) ** 2).sum(-1) / self.sigma ** 2 + self.D * (LOG2PI + 2 * math.log(self.sigma)))
+        return -0.5 * (
+            ((x - mean) ** 2).sum(-1) / self.sigma**2 + self.D * (LOG2PI + 2 * math.log(self.sigma))
+        )
 
     def loglik_shared(self, x, z):
         return self._loglik(self._x(x)[:, None], (z.double() @ self.W.T + self.b)[None])
@@ -167,17 +184,19 @@ class LinearGaussianVAE:
 
 # ---------------------------------------------------------------- grid integration -------------
 
+
 @dataclass
 class LatentGrid:
     """Cell centres ``z (G, d)`` of a regular grid over a box in latent space (d = 1 or 2);
     ``axes`` holds the 1-D centres per dimension, ``log_dv`` the log cell volume."""
+
     z: torch.Tensor
     axes: list
     log_dv: float
 
     @property
     def shape(self):
-        return tuple(len(a) for a in self.axes)[::-1]            # (ny, nx) for imshow / contour
+        return tuple(len(a) for a in self.axes)[::-1]  # (ny, nx) for imshow / contour
 
     def image(self, values):
         """``(G,)`` -> ``(ny, nx)`` (2-D) or ``(n,)`` (1-D)."""
@@ -192,13 +211,15 @@ def latent_grid(lo, hi, n: int = 201, dim: int | None = None) -> LatentGrid:
     if dim is not None:
         lo, hi = lo.expand(dim).clone(), hi.expand(dim).clone()
     if lo.shape != hi.shape or len(lo) not in (1, 2) or not (hi > lo).all() or n < 2:
-        raise ValueError(f"need lo < hi with 1 or 2 latent dims and n >= 2; got lo={lo}, hi={hi}, n={n}")
+        raise ValueError(
+            f"need lo < hi with 1 or 2 latent dims and n >= 2; got lo={lo}, hi={hi}, n={n}"
+        )
     step = (hi - lo) / n
     axes = [lo[j] + (torch.arange(n, dtype=torch.float64) + 0.5) * step[j] for j in range(len(lo))]
     if len(axes) == 1:
         z = axes[0][:, None]
     else:
-        zy, zx = torch.meshgrid(axes[1], axes[0], indexing="ij")             # row = z2, column = z1
+        zy, zx = torch.meshgrid(axes[1], axes[0], indexing="ij")  # row = z2, column = z1
         z = torch.stack([zx.reshape(-1), zy.reshape(-1)], 1)
     return LatentGrid(z, axes, float(step.log().sum()))
 
@@ -206,11 +227,12 @@ def latent_grid(lo, hi, n: int = 201, dim: int | None = None) -> LatentGrid:
 @dataclass
 class GridResult:
     """log p(x) of one image by integration, and the densities on its grid."""
+
     grid: LatentGrid
     log_px: float
-    log_joint: torch.Tensor       # (G,) log p(x|z) + log p(z)
-    log_post: torch.Tensor        # (G,) log p(z|x), normalised on the grid
-    log_q: torch.Tensor           # (G,) log q(z|x)
+    log_joint: torch.Tensor  # (G,) log p(x|z) + log p(z)
+    log_post: torch.Tensor  # (G,) log p(z|x), normalised on the grid
+    log_q: torch.Tensor  # (G,) log q(z|x)
 
     @property
     def elbo(self) -> float:
@@ -232,26 +254,37 @@ class GridResult:
 
 def _check_model(model):
     if model.latent_dim not in (1, 2):
-        raise ValueError(f"grid integration needs a 1-D or 2-D latent; this model has latent_dim={model.latent_dim}. "
-                         "Use iw_log_px for larger latents.")
+        raise ValueError(
+            f"grid integration needs a 1-D or 2-D latent; this model has latent_dim={model.latent_dim}. "
+            "Use iw_log_px for larger latents."
+        )
 
 
 def log_px_grid(model, x, grid: LatentGrid) -> torch.Tensor:
     """log p(x) = log sum_g p(x|z_g) p(z_g) dV for every x on one shared grid: ``(B,)``."""
     _check_model(model)
-    lj = model.loglik_shared(x, grid.z) + log_prior(grid.z)[None]           # (B, G)
+    lj = model.loglik_shared(x, grid.z) + log_prior(grid.z)[None]  # (B, G)
     return torch.logsumexp(lj, 1) + grid.log_dv
 
 
 def _result(model, x1, grid) -> GridResult:
-    lj = (model.loglik_shared(x1, grid.z) + log_prior(grid.z)[None])[0]     # (G,)
+    lj = (model.loglik_shared(x1, grid.z) + log_prior(grid.z)[None])[0]  # (G,)
     lp = float(torch.logsumexp(lj, 0)) + grid.log_dv
     mu, logvar = model.encode(x1)
-    return GridResult(grid, lp, lj, lj - lp, log_normal_diag(grid.z, mu[0].double(), logvar[0].double()))
+    return GridResult(
+        grid, lp, lj, lj - lp, log_normal_diag(grid.z, mu[0].double(), logvar[0].double())
+    )
 
 
-def log_px_adaptive(model, x, lim: float = 5.0, n_coarse: int = 61, n_fine: int = 101,
-                    tol: float = 20.0, q_sigmas: float = 6.0) -> list:
+def log_px_adaptive(
+    model,
+    x,
+    lim: float = 5.0,
+    n_coarse: int = 61,
+    n_fine: int = 101,
+    tol: float = 20.0,
+    q_sigmas: float = 6.0,
+) -> list:
     """log p(x) per image with a grid that zooms in on the posterior (2 stages).
 
     A coarse grid over ``[-lim, lim]^d`` locates where log p(x, z) is within ``tol`` nats of its
@@ -260,7 +293,7 @@ def log_px_adaptive(model, x, lim: float = 5.0, n_coarse: int = 61, n_fine: int 
     :class:`GridResult` per image."""
     _check_model(model)
     coarse = latent_grid(-lim, lim, n_coarse, dim=model.latent_dim)
-    lj = model.loglik_shared(x, coarse.z) + log_prior(coarse.z)[None]      # (B, G)
+    lj = model.loglik_shared(x, coarse.z) + log_prior(coarse.z)[None]  # (B, G)
     mu, logvar = model.encode(x)
     step = 2 * lim / n_coarse
     out = []
@@ -269,15 +302,16 @@ def log_px_adaptive(model, x, lim: float = 5.0, n_coarse: int = 61, n_fine: int 
         sd = (0.5 * logvar[i].double()).exp()
         lo = torch.minimum(keep.min(0).values - step, mu[i] - q_sigmas * sd)
         hi = torch.maximum(keep.max(0).values + step, mu[i] + q_sigmas * sd)
-        out.append(_result(model, x[i:i + 1], latent_grid(lo, hi, n_fine)))
+        out.append(_result(model, x[i : i + 1], latent_grid(lo, hi, n_fine)))
     return out
 
 
 # ---------------------------------------------------------------- Monte Carlo -------------------
 
+
 def _sample_q(mu, logvar, k, generator):
     eps = torch.randn((mu.shape[0], k, mu.shape[1]), generator=generator, dtype=torch.float64)
-    return mu[:, None] + (0.5 * logvar[:, None]).exp() * eps                 # (B, k, d)
+    return mu[:, None] + (0.5 * logvar[:, None]).exp() * eps  # (B, k, d)
 
 
 def log_weights(model, x, k: int, generator: torch.Generator | None = None, chunk: int = 1000):
@@ -289,7 +323,11 @@ def log_weights(model, x, k: int, generator: torch.Generator | None = None, chun
     out = []
     for start in range(0, k, chunk):
         z = _sample_q(mu, logvar, min(chunk, k - start), generator)
-        out.append(model.loglik_paired(x, z) + log_prior(z) - log_normal_diag(z, mu[:, None], logvar[:, None]))
+        out.append(
+            model.loglik_paired(x, z)
+            + log_prior(z)
+            - log_normal_diag(z, mu[:, None], logvar[:, None])
+        )
     return torch.cat(out, 1)
 
 
@@ -314,4 +352,6 @@ def iw_curve(model, x, ks=(1, 10, 100, 1000), repeats: int = 5, seed: int = 0) -
     ks = sorted(int(k) for k in ks)
     g = torch.Generator().manual_seed(seed)
     lws = [log_weights(model, x, ks[-1], g) for _ in range(repeats)]
-    return {k: torch.stack([torch.logsumexp(lw[:, :k], 1) - math.log(k) for lw in lws], 1) for k in ks}
+    return {
+        k: torch.stack([torch.logsumexp(lw[:, :k], 1) - math.log(k) for lw in lws], 1) for k in ks
+    }

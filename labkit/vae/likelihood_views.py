@@ -3,6 +3,7 @@
 Pure functions on the results of :mod:`labkit.vae.likelihood` (no globals): ``plot_*`` return a
 Figure; ``render_posterior(index, ...)`` is wrapped by ``SliderView``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,13 @@ def plot_posterior_vs_q(res: "L.GridResult", image=None, ax=None, title: str | N
     plt = pyplot()
     if ax is None:
         ncols = 2 if image is not None else 1
-        fig, axes = plt.subplots(1, ncols, figsize=(4.2 * ncols, 3.8), squeeze=False,
-                                 gridspec_kw={"width_ratios": [0.55, 1][-ncols:]})
+        fig, axes = plt.subplots(
+            1,
+            ncols,
+            figsize=(4.2 * ncols, 3.8),
+            squeeze=False,
+            gridspec_kw={"width_ratios": [0.55, 1][-ncols:]},
+        )
         axes = axes[0]
         if image is not None:
             axes[0].imshow(_np(image).reshape(28, 28), cmap="gray", vmin=0, vmax=1)
@@ -43,10 +49,17 @@ def plot_posterior_vs_q(res: "L.GridResult", image=None, ax=None, title: str | N
         ax.legend(fontsize=8)
     else:
         zx, zy = _np(g.axes[0]), _np(g.axes[1])
-        ax.imshow(post.reshape(g.shape), origin="lower", extent=(zx[0], zx[-1], zy[0], zy[-1]),
-                  cmap="Blues", aspect="auto")
+        ax.imshow(
+            post.reshape(g.shape),
+            origin="lower",
+            extent=(zx[0], zx[-1], zy[0], zy[-1]),
+            cmap="Blues",
+            aspect="auto",
+        )
         qi = q.reshape(g.shape)
-        ax.contour(zx, zy, qi, levels=qi.max() * np.array([0.05, 0.3, 0.7]), colors="red", linewidths=1)
+        ax.contour(
+            zx, zy, qi, levels=qi.max() * np.array([0.05, 0.3, 0.7]), colors="red", linewidths=1
+        )
         ax.plot([], [], color="red", label="encoder q(z|x)")
         ax.fill_between([], [], color="tab:blue", label="true posterior p(z|x)")
         ax.set_xlabel("$z_1$")
@@ -59,18 +72,23 @@ def plot_posterior_vs_q(res: "L.GridResult", image=None, ax=None, title: str | N
             dx, dy = zx[1] - zx[0], zy[1] - zy[0]
             ax.set_xlim(zx[cols.min()] - 3 * dx, zx[cols.max()] + 3 * dx)
             ax.set_ylim(zy[rows.min()] - 3 * dy, zy[rows.max()] + 6 * dy)
-    ax.set_title(title or f"log p(x) = {res.log_px:.2f}, ELBO = {res.elbo:.2f}\n"
-                          f"gap = KL(q || p(z|x)) = {res.kl:.2f} nats", fontsize=9)
+    ax.set_title(
+        title
+        or f"log p(x) = {res.log_px:.2f}, ELBO = {res.elbo:.2f}\n"
+        f"gap = KL(q || p(z|x)) = {res.kl:.2f} nats",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
 
-def render_posterior(index: int = 0, *, model, images, lim: float = 5.0, n_coarse: int = 61,
-                     n_fine: int = 81):
+def render_posterior(
+    index: int = 0, *, model, images, lim: float = 5.0, n_coarse: int = 61, n_fine: int = 81
+):
     """Slider view: pick a test image; its true posterior (grid) vs q(z|x) and the gap."""
     if not 0 <= index < len(images):
         raise ValueError(f"index must be in 0..{len(images) - 1}, got {index}")
-    x = images[index:index + 1]
+    x = images[index : index + 1]
     res = L.log_px_adaptive(model, x, lim=lim, n_coarse=n_coarse, n_fine=n_fine)[0]
     return plot_posterior_vs_q(res, x[0])
 
@@ -85,7 +103,9 @@ def plot_iw_curves(curves: dict, log_px, elbos, titles=None):
     for b, ax in enumerate(axes[0]):
         m = np.array([_np(curves[k][b]).mean() for k in ks])
         s = np.array([_np(curves[k][b]).std() for k in ks])
-        ax.errorbar(ks, m, yerr=s, marker="o", ms=4, capsize=3, label="importance-weighted, k samples")
+        ax.errorbar(
+            ks, m, yerr=s, marker="o", ms=4, capsize=3, label="importance-weighted, k samples"
+        )
         ax.axhline(float(log_px[b]), color="k", lw=1.5, label="log p(x) (grid integration)")
         ax.axhline(float(elbos[b]), color="tab:red", ls="--", label="ELBO")
         ax.set_xscale("log")

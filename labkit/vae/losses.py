@@ -8,6 +8,7 @@ For a VAE with a Bernoulli decoder (logits ``l``) and a Gaussian encoder ``N(mu,
     log p(x|z) = -sum_i BCE_with_logits(l_i, x_i)
     KL = 0.5 * sum_j (mu_j^2 + exp(logvar_j) - 1 - logvar_j)
 """
+
 from __future__ import annotations
 
 import math
@@ -15,15 +16,30 @@ import math
 import torch
 import torch.nn.functional as F
 
-__all__ = ["reparameterize", "kl_normal", "bce_recon", "mse_recon", "recon_loss", "elbo_terms",
-           "vae_loss", "ae_loss", "evaluate_elbo", "add_noise", "log_bernoulli"]
+__all__ = [
+    "reparameterize",
+    "kl_normal",
+    "bce_recon",
+    "mse_recon",
+    "recon_loss",
+    "elbo_terms",
+    "vae_loss",
+    "ae_loss",
+    "evaluate_elbo",
+    "add_noise",
+    "log_bernoulli",
+]
 
 
 def _check_pair(a, b, an, bn):
     if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
-        raise ValueError(f"{an} and {bn} must be torch tensors, got {type(a).__name__} and {type(b).__name__}")
+        raise ValueError(
+            f"{an} and {bn} must be torch tensors, got {type(a).__name__} and {type(b).__name__}"
+        )
     if a.shape != b.shape:
-        raise ValueError(f"{an} has shape {tuple(a.shape)} but {bn} has shape {tuple(b.shape)}; they must match.")
+        raise ValueError(
+            f"{an} has shape {tuple(a.shape)} but {bn} has shape {tuple(b.shape)}; they must match."
+        )
 
 
 def reparameterize(mu, logvar, generator: torch.Generator | None = None):
@@ -41,7 +57,7 @@ def kl_normal(mu, logvar, reduce_dims: bool = True):
     """KL(N(mu, exp(logvar)) || N(0, 1)) in closed form: per example (B,), summed over latent
     dims; ``reduce_dims=False`` keeps one value per dimension (B, D)."""
     _check_pair(mu, logvar, "mu", "logvar")
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)    # (B, D)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)  # (B, D)
     return kl.sum(dim=-1) if reduce_dims else kl
 
 
@@ -85,8 +101,9 @@ def elbo_terms(model, x, n_samples: int = 1, generator: torch.Generator | None =
     return {"recon": rec, "kl": kl, "elbo": -(rec + kl), "mu": mu, "logvar": logvar}
 
 
-def vae_loss(beta: float | None = None, recon_weight: float = 1.0, kind: str = "bce",
-             warmup_steps: int = 0):
+def vae_loss(
+    beta: float | None = None, recon_weight: float = 1.0, kind: str = "bce", warmup_steps: int = 0
+):
     """A ``loss_fn(model, batch)`` for ``labkit.train.fit``: mean over the batch of
     ``recon_weight * recon + beta * KL`` (beta defaults to ``model.beta``).
 
@@ -103,14 +120,15 @@ def vae_loss(beta: float | None = None, recon_weight: float = 1.0, kind: str = "
         x = batch[0] if isinstance(batch, (list, tuple)) else batch
         mu, logvar = model.encode(x)
         z = reparameterize(mu, logvar)
-        rec = recon_loss(model.decode_logits(z), x, kind)          # (B,)
-        kl = kl_normal(mu, logvar)                                  # (B,)
+        rec = recon_loss(model.decode_logits(z), x, kind)  # (B,)
+        kl = kl_normal(mu, logvar)  # (B,)
         b = model.beta if beta is None else beta
         if warmup_steps and model.training:
             state["step"] += 1
             b = b * min(1.0, state["step"] / warmup_steps)
         loss = (recon_weight * rec + b * kl).mean()
         return loss, {"recon": rec.mean(), "kl": kl.mean(), "neg_elbo": (rec + kl).mean()}
+
     return loss_fn
 
 
@@ -134,6 +152,7 @@ def ae_loss(kind: str = "mse", noise: float = 0.0):
         x = batch[0] if isinstance(batch, (list, tuple)) else batch
         logits = model(add_noise(x, noise) if noise else x)
         return recon_loss(logits, x, kind).mean()
+
     return loss_fn
 
 
@@ -146,7 +165,7 @@ def evaluate_elbo(model, images, batch_size: int = 500, n_samples: int = 1, seed
     dev = next(model.parameters()).device
     parts = {"elbo": [], "recon": [], "kl": []}
     for i in range(0, len(images), batch_size):
-        t = elbo_terms(model, images[i:i + batch_size].to(dev), n_samples, g)
+        t = elbo_terms(model, images[i : i + batch_size].to(dev), n_samples, g)
         for k in parts:
             parts[k].append(t[k].cpu())
     out = {k: torch.cat(v) for k, v in parts.items()}

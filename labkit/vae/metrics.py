@@ -2,6 +2,7 @@
 anomaly detection, few-label probes on encoder features, corrupted inputs, latent gaps and
 which latent dimension carries which image attribute.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,12 @@ def encode_all(model, images, batch_size: int = 1000) -> torch.Tensor:
     """Deterministic codes (N, latent_dim): z for an AE, mu for a VAE (``model.embed``)."""
     model.eval()
     dev = next(model.parameters()).device
-    return torch.cat([model.embed(images[i:i + batch_size].to(dev)).cpu()
-                      for i in range(0, len(images), batch_size)])
+    return torch.cat(
+        [
+            model.embed(images[i : i + batch_size].to(dev)).cpu()
+            for i in range(0, len(images), batch_size)
+        ]
+    )
 
 
 @torch.no_grad()
@@ -44,8 +49,12 @@ def reconstruct_all(model, images, batch_size: int = 1000) -> torch.Tensor:
     """``model.reconstruct`` over a large batch, in chunks: (N, 1, 28, 28) in [0, 1]."""
     model.eval()
     dev = next(model.parameters()).device
-    return torch.cat([model.reconstruct(images[i:i + batch_size].to(dev)).cpu()
-                      for i in range(0, len(images), batch_size)])
+    return torch.cat(
+        [
+            model.reconstruct(images[i : i + batch_size].to(dev)).cpu()
+            for i in range(0, len(images), batch_size)
+        ]
+    )
 
 
 def recon_errors(model, images, kind: str = "mse") -> torch.Tensor:
@@ -54,8 +63,13 @@ def recon_errors(model, images, kind: str = "mse") -> torch.Tensor:
     if kind == "mse":
         return (rec - images).pow(2).flatten(1).sum(1)
     if kind == "bce":
-        return torch.nn.functional.binary_cross_entropy(rec.clamp(1e-6, 1 - 1e-6), images,
-                                                        reduction="none").flatten(1).sum(1)
+        return (
+            torch.nn.functional.binary_cross_entropy(
+                rec.clamp(1e-6, 1 - 1e-6), images, reduction="none"
+            )
+            .flatten(1)
+            .sum(1)
+        )
     raise ValueError(f"kind must be 'mse' or 'bce', got {kind!r}")
 
 
@@ -74,7 +88,7 @@ def corrupt(images, kind: str = "noise", strength: float = 0.5, seed: int = 0) -
         side = max(1, int(round(strength * 28)))
         pos = torch.randint(0, 28 - side + 1, (len(x), 2), generator=g)
         for i, (r, c) in enumerate(pos.tolist()):
-            x[i, :, r:r + side, c:c + side] = 1.0
+            x[i, :, r : r + side, c : c + side] = 1.0
         return x
     if kind == "invert":
         return (1 - strength) * x + strength * (1 - x)
@@ -99,6 +113,7 @@ def probe_accuracy(train_feats, train_labels, test_feats, test_labels) -> float:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
     clf.fit(_np(train_feats), _np(train_labels))
     return float(clf.score(_np(test_feats), _np(test_labels)))
@@ -107,6 +122,7 @@ def probe_accuracy(train_feats, train_labels, test_feats, test_labels) -> float:
 def pca_fit_transform(train_images, test_images, n_components: int, seed: int = 0):
     """PCA fitted on (unlabelled) training images: returns (train_codes, test_codes) numpy."""
     from sklearn.decomposition import PCA
+
     pca = PCA(n_components=n_components, random_state=seed)
     a = pca.fit_transform(_np(train_images).reshape(len(train_images), -1))
     return a, pca.transform(_np(test_images).reshape(len(test_images), -1))
@@ -121,10 +137,13 @@ def compare_probes(model, train, test, n_labels: int = 100, seed: int = 0) -> di
     ztr, zte = encode_all(model, train.images[idx]), encode_all(model, test.images)
     ptr, pte = pca_fit_transform(train.images, test.images, model.latent_dim, seed)
     flat = lambda x: _np(x).reshape(len(x), -1)  # noqa: E731
-    return {"encoder": probe_accuracy(ztr, ytr, zte, yte),
-            "pixels": probe_accuracy(flat(train.images[idx]), ytr, flat(test.images), yte),
-            "pca": probe_accuracy(ptr[idx], ytr, pte, yte),
-            "n_labels": int(n_labels), "latent_dim": int(model.latent_dim)}
+    return {
+        "encoder": probe_accuracy(ztr, ytr, zte, yte),
+        "pixels": probe_accuracy(flat(train.images[idx]), ytr, flat(test.images), yte),
+        "pca": probe_accuracy(ptr[idx], ytr, pte, yte),
+        "n_labels": int(n_labels),
+        "latent_dim": int(model.latent_dim),
+    }
 
 
 def latent_gap_points(codes, n_grid: int = 40, factor: float = 3.0, quantile: float = 0.9):
@@ -137,14 +156,17 @@ def latent_gap_points(codes, n_grid: int = 40, factor: float = 3.0, quantile: fl
     (if no point qualifies, the farthest 5% of the inside points count as gaps).
     """
     from scipy.spatial import Delaunay
+
     z = torch.as_tensor(_np(codes), dtype=torch.float32)
     if z.ndim != 2 or z.shape[1] != 2:
         raise ValueError(f"latent_gap_points needs 2-D codes of shape (N, 2), got {tuple(z.shape)}")
     if len(z) < 10:
         raise ValueError(f"latent_gap_points needs at least 10 codes, got {len(z)}")
     lo, hi = z.min(0).values, z.max(0).values
-    grid = torch.cartesian_prod(torch.linspace(float(lo[0]), float(hi[0]), n_grid),
-                                torch.linspace(float(lo[1]), float(hi[1]), n_grid))
+    grid = torch.cartesian_prod(
+        torch.linspace(float(lo[0]), float(hi[0]), n_grid),
+        torch.linspace(float(lo[1]), float(hi[1]), n_grid),
+    )
     inside = torch.as_tensor(Delaunay(z.numpy()).find_simplex(grid.numpy()) >= 0)
     dist = torch.cdist(grid, z).min(1).values
     nn_d = torch.cdist(z, z).fill_diagonal_(float("inf")).min(1).values
@@ -166,10 +188,14 @@ def image_attributes(images) -> dict:
     ry, rx = r.view(1, 28, 1), r.view(1, 1, 28)
     my, mx = (w * ry).sum((1, 2)), (w * rx).sum((1, 2))
     dy, dx = ry - my.view(-1, 1, 1), rx - mx.view(-1, 1, 1)
-    vx, vy = (w * dx ** 2).sum((1, 2)), (w * dy ** 2).sum((1, 2))
+    vx, vy = (w * dx**2).sum((1, 2)), (w * dy**2).sum((1, 2))
     cxy = (w * dx * dy).sum((1, 2))
-    return {"ink": x.mean((1, 2)).numpy(), "width": (2 * vx.sqrt()).numpy(),
-            "height": (2 * vy.sqrt()).numpy(), "slant": (-cxy / vy.clamp_min(1e-8)).numpy()}
+    return {
+        "ink": x.mean((1, 2)).numpy(),
+        "width": (2 * vx.sqrt()).numpy(),
+        "height": (2 * vy.sqrt()).numpy(),
+        "slant": (-cxy / vy.clamp_min(1e-8)).numpy(),
+    }
 
 
 def attribute_correlation(codes, attributes: dict) -> tuple[np.ndarray, list]:
@@ -178,7 +204,7 @@ def attribute_correlation(codes, attributes: dict) -> tuple[np.ndarray, list]:
     names = list(attributes)
     a = np.stack([np.asarray(attributes[k], dtype=np.float64) for k in names], 1)
     zc, ac = z - z.mean(0), a - a.mean(0)
-    den = np.outer(np.sqrt((zc ** 2).sum(0)), np.sqrt((ac ** 2).sum(0)))
+    den = np.outer(np.sqrt((zc**2).sum(0)), np.sqrt((ac**2).sum(0)))
     return np.abs(zc.T @ ac) / np.maximum(den, 1e-12), names
 
 
@@ -186,11 +212,12 @@ def attribute_correlation(codes, attributes: dict) -> tuple[np.ndarray, list]:
 def kl_per_dim(model, images, batch_size: int = 1000) -> np.ndarray:
     """Mean KL(q(z_j|x) || N(0, 1)) of each latent dimension (D,): near 0 = an unused dimension."""
     from labkit.vae.losses import kl_normal
+
     model.eval()
     dev = next(model.parameters()).device
     tot = 0
     for i in range(0, len(images), batch_size):
-        mu, logvar = model.encode(images[i:i + batch_size].to(dev))
+        mu, logvar = model.encode(images[i : i + batch_size].to(dev))
         tot = tot + kl_normal(mu, logvar, reduce_dims=False).sum(0).cpu()
     return (tot / len(images)).numpy()
 
@@ -200,10 +227,13 @@ def denoising_errors(model, images, noise: float, seed: int = 0) -> tuple[float,
     """Section 4: mean summed squared error to the clean images of the noisy input (Gaussian
     noise of std ``noise``, seeded) and of the model's output: ``(err_noisy, err_denoised)``."""
     from labkit.vae.losses import add_noise
+
     x = torch.as_tensor(images)
     noisy = add_noise(x, float(noise), generator=torch.Generator().manual_seed(seed))
     out = reconstruct_all(model, noisy)
-    return float((noisy - x).pow(2).flatten(1).sum(1).mean()), float((out - x).pow(2).flatten(1).sum(1).mean())
+    return float((noisy - x).pow(2).flatten(1).sum(1).mean()), float(
+        (out - x).pow(2).flatten(1).sum(1).mean()
+    )
 
 
 def gap_profile(path, codes, k: int = 10) -> np.ndarray:
@@ -212,9 +242,9 @@ def gap_profile(path, codes, k: int = 10) -> np.ndarray:
     (about 1 = as dense as the data, >> 1 = in a gap). The k-th neighbour (not the nearest)
     makes the curve smooth."""
     path = torch.as_tensor(_np(path), dtype=torch.float32)
-    z = torch.as_tensor(_np(codes), dtype=torch.float32)[:, :path.shape[1]]
+    z = torch.as_tensor(_np(codes), dtype=torch.float32)[:, : path.shape[1]]
     k = min(k, len(z) - 1)
-    ref = torch.cdist(z, z).topk(k + 1, largest=False).values[:, -1].median()   # k-th other code
+    ref = torch.cdist(z, z).topk(k + 1, largest=False).values[:, -1].median()  # k-th other code
     return (torch.cdist(path, z).topk(k, largest=False).values[:, -1] / ref).numpy()
 
 
@@ -223,6 +253,8 @@ def interpolation_gap(model, x_a, x_b, codes, steps: int = 41) -> float:
     """Section 11: the largest :func:`gap_profile` value on the straight path between the codes
     of images ``x_a`` and ``x_b`` (each (1, 28, 28) or (1, 1, 28, 28))."""
     dev = next(model.parameters()).device
-    za, zb = (model.embed(torch.as_tensor(x).reshape(1, 1, 28, 28).to(dev)).cpu()[0] for x in (x_a, x_b))
+    za, zb = (
+        model.embed(torch.as_tensor(x).reshape(1, 1, 28, 28).to(dev)).cpu()[0] for x in (x_a, x_b)
+    )
     ts = torch.linspace(0, 1, steps)[:, None]
     return float(gap_profile((1 - ts) * za + ts * zb, codes).max())

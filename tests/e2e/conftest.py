@@ -15,6 +15,7 @@ breaks every SliderView's render function: used to show that the tests catch it)
 ``LABKIT_E2E_ARTIFACTS`` (where screenshots go; default tests/e2e/artifacts),
 ``LABKIT_E2E_PARALLEL`` (notebooks running at once, default 2).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,10 +34,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-ARTIFACTS = Path(os.environ.get("LABKIT_E2E_ARTIFACTS") or Path(__file__).resolve().parent / "artifacts")
+ARTIFACTS = Path(
+    os.environ.get("LABKIT_E2E_ARTIFACTS") or Path(__file__).resolve().parent / "artifacts"
+)
 CHROMIUM = os.environ.get("LABKIT_E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 OVERRIDES = {
@@ -68,7 +78,9 @@ def missing_requirements() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "playwright is not installed (pip install playwright; its own browsers are not needed)"
+        return (
+            "playwright is not installed (pip install playwright; its own browsers are not needed)"
+        )
     return None
 
 
@@ -80,8 +92,16 @@ def _free_port() -> int:
 
 def _break_notebook(path: Path, how: str):
     nb = json.loads(path.read_text())
-    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "e2e-break",
-                        "metadata": {}, "outputs": [], "source": BREAK_CELL.format(how=how)})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "e2e-break",
+            "metadata": {},
+            "outputs": [],
+            "source": BREAK_CELL.format(how=how),
+        }
+    )
     path.write_text(json.dumps(nb))
 
 
@@ -100,8 +120,16 @@ class LabServer:
         if break_how:
             for nb in self.root.glob("*.ipynb"):
                 _break_notebook(nb, break_how)
-        for d in ("config", "data", "runtime", "tmp", "ipython", "user-settings", "workspaces",
-                  "app-settings"):
+        for d in (
+            "config",
+            "data",
+            "runtime",
+            "tmp",
+            "ipython",
+            "user-settings",
+            "workspaces",
+            "app-settings",
+        ):
             (self.work / d).mkdir()
         (self.work / "app-settings" / "overrides.json").write_text(json.dumps(OVERRIDES, indent=1))
         cfg = self.work / "config" / "jupyter_server_config.py"
@@ -124,30 +152,49 @@ c.LanguageServerManager.autodetect = False
 
     def env(self) -> dict:
         env = dict(os.environ)
-        env.pop("MPLBACKEND", None)          # the kernel must use the inline backend
+        env.pop("MPLBACKEND", None)  # the kernel must use the inline backend
         env.pop("JUPYTER_PATH", None)
         data = env.get("LABKIT_DATA") or (str(SHARED_MNIST) if SHARED_MNIST.is_dir() else None)
         if data:
             env["LABKIT_DATA"] = data
-        env.update(LABKIT_MODE="fast", LABKIT_OFFLINE="1", PYDEVD_DISABLE_FILE_VALIDATION="1",
-                   JUPYTER_CONFIG_DIR=str(self.work / "config"), JUPYTER_DATA_DIR=str(self.work / "data"),
-                   JUPYTER_RUNTIME_DIR=str(self.work / "runtime"), TMPDIR=str(self.work / "tmp"),
-                   IPYTHONDIR=str(self.work / "ipython"),
-                   JUPYTERLAB_GALATA_ROOT_DIR=str(self.root),
-                   JUPYTER_PLATFORM_DIRS="1")
+        env.update(
+            LABKIT_MODE="fast",
+            LABKIT_OFFLINE="1",
+            PYDEVD_DISABLE_FILE_VALIDATION="1",
+            JUPYTER_CONFIG_DIR=str(self.work / "config"),
+            JUPYTER_DATA_DIR=str(self.work / "data"),
+            JUPYTER_RUNTIME_DIR=str(self.work / "runtime"),
+            TMPDIR=str(self.work / "tmp"),
+            IPYTHONDIR=str(self.work / "ipython"),
+            JUPYTERLAB_GALATA_ROOT_DIR=str(self.root),
+            JUPYTER_PLATFORM_DIRS="1",
+        )
         return env
 
     def start(self, timeout=180):
-        cmd = [sys.executable, "-m", "jupyterlab", f"--config={self.work / 'config' / 'jupyter_server_config.py'}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            f"--config={self.work / 'config' / 'jupyter_server_config.py'}",
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env(), stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=self.env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             try:
                 self.api("GET", "/api/status")
                 return
@@ -156,8 +203,9 @@ c.LanguageServerManager.autodetect = False
         raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log_tail()}")
 
     def api(self, method, path, timeout=10):
-        req = urllib.request.Request(self.url + path, method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            self.url + path, method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=timeout) as r:
             body = r.read()
         return json.loads(body) if body else None
@@ -174,10 +222,11 @@ c.LanguageServerManager.autodetect = False
         children = []
         try:
             import psutil
+
             children = psutil.Process(self.proc.pid).children(recursive=True)
         except Exception:  # noqa: BLE001
             pass
-        try:                                         # kernels first, politely
+        try:  # kernels first, politely
             for k in self.api("GET", "/api/kernels"):
                 self.api("DELETE", f"/api/kernels/{k['id']}", timeout=30)
         except Exception:  # noqa: BLE001
@@ -193,7 +242,7 @@ c.LanguageServerManager.autodetect = False
                 self.proc.wait(wait)
             except subprocess.TimeoutExpired:
                 pass
-        for c in children:                           # kernels live in their own sessions
+        for c in children:  # kernels live in their own sessions
             try:
                 if c.is_running():
                     c.kill()
@@ -222,6 +271,7 @@ def lab_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser(lab_server):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:

@@ -9,6 +9,7 @@ shows a traceback and that no widget shows an error. ``EXPECTED`` lists the view
 each notebook must have (a renamed or vanished view fails the test). Screenshots go to
 tests/e2e/artifacts/<notebook>/.
 """
+
 from __future__ import annotations
 
 import io
@@ -33,19 +34,23 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "00b_discriminative_vs_generative.ipynb": {
         "add mass at a point": ["added mass", "point x", "point y"],
         "an outlier: classifier vs density": ["point x", "point y"],
-        "abstaining classifier: density threshold": ["rejected fraction of training points"]},
+        "abstaining classifier: density threshold": ["rejected fraction of training points"],
+    },
     "01_kmeans.ipynb": {
         "k-means step-through": ["iteration"],
-        "colour quantisation": ["k (colours)"]},
+        "colour quantisation": ["k (colours)"],
+    },
     "02_mean_shift.ipynb": {
         "mean shift bandwidth": ["bandwidth"],
-        "mean shift segmentation": ["bandwidth"]},
+        "mean shift segmentation": ["bandwidth"],
+    },
     "03_unet.ipynb": {"UNet predictions on validation images": ["validation image"]},
     "04_autoencoders_vae.ipynb": {
         "denoising autoencoder": ["noise std"],
         "latent perturbation": ["z0", "z1"],
         "interpolation AE vs VAE": ["t (a -> b)"],
-        "beta-VAE": ["beta"]},
+        "beta-VAE": ["beta"],
+    },
     "04b_vae_likelihood.ipynb": {"true posterior vs encoder q(z|x)": ["test image"]},
     "05_gan.ipynb": {
         "1-D GAN: G(z) and D(x) over training": ["snapshot"],
@@ -53,14 +58,17 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "DCGAN: fixed z after each epoch": ["epoch"],
         "latent interpolation": ["t", "method"],
         "latent perturbation": ["z[0] offset"],
-        "conditional GAN: pick a digit, move z": ["digit", "z[0]"]},
+        "conditional GAN: pick a digit, move z": ["digit", "z[0]"],
+    },
     "05b_gan_beyond.ipynb": {
         "Progressive growing: samples over training": ["snapshot"],
-        "CycleGAN round trips thin -> thick -> thin": ["model", "first test image"]},
+        "CycleGAN round trips thin -> thick -> thin": ["model", "first test image"],
+    },
     "06_taxonomy.ipynb": {
         "PixelCNN: pixel by pixel": ["pixel index"],
         "flow matching: noise to digits": ["Euler step"],
-        "classifier-free guidance": ["guidance w"]},
+        "classifier-free guidance": ["guidance w"],
+    },
 }
 
 RUN_TIMEOUT = float(os.environ.get("LABKIT_E2E_TIMEOUT", 1800))
@@ -70,8 +78,11 @@ MOVE_TIMEOUT = 120.0
 def widget_notebooks() -> list[str]:
     found = set()
     for p in NOTEBOOKS.glob("*.ipynb"):
-        src = "\n".join("".join(c.get("source", "")) for c in json.loads(p.read_text())["cells"]
-                        if c["cell_type"] == "code")
+        src = "\n".join(
+            "".join(c.get("source", ""))
+            for c in json.loads(p.read_text())["cells"]
+            if c["cell_type"] == "code"
+        )
         if re.search(r"\bSliderView\b|labkit\.widgets|ipywidgets", src):
             found.add(p.name)
     return sorted(found | set(EXPECTED))
@@ -154,7 +165,7 @@ class NotebookPage:
     def __init__(self, page, name: str, art: Path):
         self.page, self.name, self.art = page, name, art
         self.console: list[str] = []
-        self.comm_msgs_sent = 0        # comm messages the page sent to the kernel (websocket frames)
+        self.comm_msgs_sent = 0  # comm messages the page sent to the kernel (websocket frames)
         page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         page.on("websocket", self._watch_ws)
         page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
@@ -163,6 +174,7 @@ class NotebookPage:
         def sent(payload):
             if (b"comm_msg" if isinstance(payload, bytes) else "comm_msg") in payload:
                 self.comm_msgs_sent += 1
+
         ws.on("framesent", sent)
 
     def state(self):
@@ -171,16 +183,23 @@ class NotebookPage:
     def open(self, url: str):
         self.page.goto(url, wait_until="domcontentloaded", timeout=180_000)
         self.page.wait_for_function("() => window.jupyterapp && window.galata", timeout=180_000)
-        self.page.evaluate("async () => { await window.jupyterapp.started; await window.jupyterapp.restored;"
-                           " void window.galata.app; }")  # the getter binds galata to the app
+        self.page.evaluate(
+            "async () => { await window.jupyterapp.started; await window.jupyterapp.restored;"
+            " void window.galata.app; }"
+        )  # the getter binds galata to the app
         self.page.wait_for_function(
             "() => { const p = window.jupyterapp.shell.currentWidget;"
             " return p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel"
-            " && p.sessionContext.session.kernel.status === 'idle'; }", timeout=180_000, polling=500)
+            " && p.sessionContext.session.kernel.status === 'idle'; }",
+            timeout=180_000,
+            polling=500,
+        )
 
     def start_run(self):
-        self.page.evaluate("() => { window.galata.resetExecutionCount();"
-                           " void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        self.page.evaluate(
+            "() => { window.galata.resetExecutionCount();"
+            " void window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+        )
         self.t0 = time.monotonic()
         self.idle_seen = 0
 
@@ -189,7 +208,9 @@ class NotebookPage:
         st = self.state()
         if st.get("errors"):
             raise AssertionError(f"{self.name}: a cell raised: {st['errors']}")
-        self.idle_seen = self.idle_seen + 1 if (st.get("executed") and st.get("status") == "idle") else 0
+        self.idle_seen = (
+            self.idle_seen + 1 if (st.get("executed") and st.get("status") == "idle") else 0
+        )
         if time.monotonic() - self.t0 > timeout:
             raise AssertionError(f"{self.name}: not done after {timeout:.0f} s: {st}")
         if self.idle_seen >= 2:
@@ -200,7 +221,10 @@ class NotebookPage:
     def wait_idle(self, timeout=MOVE_TIMEOUT):
         self.page.wait_for_function(
             "() => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
-            " return k && k.status === 'idle'; }", timeout=timeout * 1000, polling=200)
+            " return k && k.status === 'idle'; }",
+            timeout=timeout * 1000,
+            polling=200,
+        )
 
     def views(self):
         return self.page.evaluate(JS_VIEWS)
@@ -213,12 +237,16 @@ class NotebookPage:
         imgs = self.page.locator(f'[data-e2e-view="{vi}"] img[data-e2e-img]')
         self.page.wait_for_function(
             f"""() => Array.from(document.querySelectorAll('[data-e2e-view="{vi}"] img[data-e2e-img]'))
-                  .every(i => i.complete && i.naturalWidth > 0)""", timeout=60_000)
+                  .every(i => i.complete && i.naturalWidth > 0)""",
+            timeout=60_000,
+        )
         srcs, shots = [], []
         for j in range(imgs.count()):
             im = imgs.nth(j)
             srcs.append(im.get_attribute("src"))
-            shots.append(np.asarray(Image.open(io.BytesIO(im.screenshot())).convert("RGB")).astype(np.int16))
+            shots.append(
+                np.asarray(Image.open(io.BytesIO(im.screenshot())).convert("RGB")).astype(np.int16)
+            )
         return srcs, shots
 
     def view_errors(self, vi: int) -> str:
@@ -239,9 +267,9 @@ class NotebookPage:
         ro.click()
         ro.fill(text)
         ro.press("Enter")
-        deadline = time.monotonic() + 8    # a numeric slider sends the new value at once
+        deadline = time.monotonic() + 8  # a numeric slider sends the new value at once
         while self.comm_msgs_sent == sent and time.monotonic() < deadline:
-            self.page.wait_for_timeout(200)    # (lets Playwright deliver the websocket events)
+            self.page.wait_for_timeout(200)  # (lets Playwright deliver the websocket events)
         if self.comm_msgs_sent == sent:
             # a SelectionSlider's readout shows a label and ignores typing: use the keyboard on
             # the handle (noUiSlider in ipywidgets 8, jQuery UI in 7)
@@ -256,7 +284,9 @@ class NotebookPage:
 def new_slider_value(c: dict) -> str:
     """A value away from the current one: halfway to the far end of the range."""
     if c["min"] is None or c["max"] is None or c["now"] is None:
-        raise AssertionError(f"slider {c['description']!r}: no range in the DOM; give a value in EXPECTED")
+        raise AssertionError(
+            f"slider {c['description']!r}: no range in the DOM; give a value in EXPECTED"
+        )
     lo, hi, now = c["min"], c["max"], c["now"]
     target = (now + hi) / 2 if hi - now >= now - lo else (now + lo) / 2
     if not c["float"]:
@@ -324,7 +354,7 @@ class Runner:
             self._poll()
             time.sleep(1.0)
         nbp, err = self.done[name]
-        self._poll()                   # keep the next notebooks going
+        self._poll()  # keep the next notebooks going
         return nbp, err
 
     def shutdown_kernel(self, name):
@@ -346,10 +376,17 @@ class Runner:
 
 @pytest.fixture(scope="session")
 def runner(request, lab_server, browser):
-    selected = [it.callspec.params["notebook"] for it in request.session.items
-                if hasattr(it, "callspec") and "notebook" in it.callspec.params]   # honours -k
-    r = Runner(lab_server, browser, [n for n in selected if (NOTEBOOKS / n).exists()],
-               int(os.environ.get("LABKIT_E2E_PARALLEL", 2)))
+    selected = [
+        it.callspec.params["notebook"]
+        for it in request.session.items
+        if hasattr(it, "callspec") and "notebook" in it.callspec.params
+    ]  # honours -k
+    r = Runner(
+        lab_server,
+        browser,
+        [n for n in selected if (NOTEBOOKS / n).exists()],
+        int(os.environ.get("LABKIT_E2E_PARALLEL", 2)),
+    )
     yield r
     r.close()
 
@@ -372,17 +409,25 @@ def test_widget_notebook_in_browser(notebook, runner):
             "(titles) => { const t = Array.from(document.querySelectorAll("
             "'.jp-OutputArea-output .widget-vbox > .widget-html:first-child')).map(e => e.textContent.trim());"
             " return titles.every(x => t.includes(x)) && document.querySelectorAll('img.widget-image').length > 0; }",
-            arg=titles, timeout=120_000)
+            arg=titles,
+            timeout=120_000,
+        )
         views = nbp.views()
-        report["views"] = [{"title": v["title"], "controls": [c["description"] for c in v["controls"]]}
-                           for v in views]
+        report["views"] = [
+            {"title": v["title"], "controls": [c["description"] for c in v["controls"]]}
+            for v in views
+        ]
         assert views, f"{notebook}: no slider view found in the page"
         for title, descs in expected.items():
             match = [v for v in views if v["title"] == title]
-            assert match, f"{notebook}: view {title!r} not found; views: {[v['title'] for v in views]}"
+            assert match, (
+                f"{notebook}: view {title!r} not found; views: {[v['title'] for v in views]}"
+            )
             have = [c["description"] for c in match[0]["controls"]]
             for d in descs:
-                assert d.split("=")[0] in have, f"{notebook}: view {title!r} has no control {d!r}; has {have}"
+                assert d.split("=")[0] in have, (
+                    f"{notebook}: view {title!r} has no control {d!r}; has {have}"
+                )
         assert not nbp.problems(), f"{notebook}: errors shown after running: {nbp.problems()}"
 
         for v in views:
@@ -402,7 +447,10 @@ def test_widget_notebook_in_browser(notebook, runner):
                         f"""(old) => {{ const im = Array.from(document.querySelectorAll(
                               '[data-e2e-view="{v["index"]}"] img[data-e2e-img]'));
                             return im.some((i, j) => i.getAttribute('src') !== old[j]); }}""",
-                        arg=before_src, timeout=MOVE_TIMEOUT * 1000, polling=200)
+                        arg=before_src,
+                        timeout=MOVE_TIMEOUT * 1000,
+                        polling=200,
+                    )
                     replaced = True
                 except Exception:  # noqa: BLE001 - reported below with the view's error text
                     replaced = False
@@ -410,19 +458,36 @@ def test_widget_notebook_in_browser(notebook, runner):
                 _, after = nbp.image_state(v["index"])
                 secs = time.monotonic() - t0
                 Image.fromarray(after[0].astype(np.uint8)).save(art / f"{name}__after.png")
-                page.locator(f'[data-e2e-view="{v["index"]}"]').screenshot(path=str(art / f"{name}__view.png"))
+                page.locator(f'[data-e2e-view="{v["index"]}"]').screenshot(
+                    path=str(art / f"{name}__view.png")
+                )
                 change = pixel_change(before, after)
-                report["moves"].append({"view": v["title"], "control": c["description"], "typed": typed,
-                                        "image_replaced": replaced, "changed_pixels": round(change, 4),
-                                        "seconds": round(secs, 1)})
+                report["moves"].append(
+                    {
+                        "view": v["title"],
+                        "control": c["description"],
+                        "typed": typed,
+                        "image_replaced": replaced,
+                        "changed_pixels": round(change, 4),
+                        "seconds": round(secs, 1),
+                    }
+                )
                 err = nbp.view_errors(v["index"])
-                assert not err, f"{notebook}: view {v['title']!r} shows an error after {c['description']}={typed}:\n{err}"
-                assert replaced, (f"{notebook}: view {v['title']!r}: setting {c['description']!r} to {typed} "
-                                  f"did not replace the image within {MOVE_TIMEOUT:.0f} s")
-                assert change > 0.001, (f"{notebook}: view {v['title']!r}: {c['description']}={typed} replaced "
-                                        f"the image but no pixel changed ({change:.4%})")
+                assert not err, (
+                    f"{notebook}: view {v['title']!r} shows an error after {c['description']}={typed}:\n{err}"
+                )
+                assert replaced, (
+                    f"{notebook}: view {v['title']!r}: setting {c['description']!r} to {typed} "
+                    f"did not replace the image within {MOVE_TIMEOUT:.0f} s"
+                )
+                assert change > 0.001, (
+                    f"{notebook}: view {v['title']!r}: {c['description']}={typed} replaced "
+                    f"the image but no pixel changed ({change:.4%})"
+                )
                 problems = nbp.problems()
-                assert not problems, f"{notebook}: errors shown after {c['description']}={typed}: {problems}"
+                assert not problems, (
+                    f"{notebook}: errors shown after {c['description']}={typed}: {problems}"
+                )
         assert not nbp.state()["errors"]
     except Exception:
         try:
