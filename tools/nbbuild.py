@@ -1,13 +1,16 @@
-"""Build notebooks/<name>.ipynb from its source, tools/notebooks/<name>.py (jupytext percent format).
+"""Build notebooks/<name>.ipynb from its source, tools/notebooks/<name>.py
+(jupytext percent format).
 
     .venv/bin/python tools/nbbuild.py            # rebuild every notebook
     .venv/bin/python tools/nbbuild.py 01_kmeans  # rebuild one
-    .venv/bin/python tools/nbbuild.py --check    # exit 1 if a committed notebook differs from its source
+    .venv/bin/python tools/nbbuild.py --check    # exit 1 if a committed notebook differs
+                                                 # from its source
 
 A source is a notebook saved as text: `# %%` starts a code cell, `# %% [markdown]` a markdown cell,
 and cell metadata sits in the cell header as JSON, e.g.
 
-    # %% nbgrader={"grade": true, "grade_id": "kmeans-assign-test", "locked": true, "points": 2, ...}
+    # %% nbgrader={"grade": true, "grade_id": "kmeans-assign-test", "locked": true,
+    #              "points": 2, ...}
 
 With jupytext installed (the [dev] extras), JupyterLab opens these files as notebooks: edit, run,
 save, then rebuild. Two cells are shared by every notebook and come from this file only:
@@ -44,11 +47,14 @@ NB_METADATA = {
 
 
 def setup_source(threads: int | None = None) -> str:
-    """The first code cell of every notebook (shown in Colab; the source holds its last two lines)."""
+    """The first code cell of every notebook (shown in Colab; the source holds its last two
+    lines)."""
     extra = f", threads={threads}" if threads else ""
     return (
-        "# Setup (same first cell in every notebook). In Colab this installs labkit from the course\n"
-        "# repository (never `pip install labkit`: that PyPI name is an unrelated package) and keeps\n"
+        "# Setup (same first cell in every notebook). In Colab this installs labkit from the"
+        " course\n"
+        "# repository (never `pip install labkit`: that PyPI name is an unrelated package) and"
+        " keeps\n"
         "# Colab's own torch and ipywidgets 7.7.1.\n"
         "import sys, subprocess\n"
         "if 'google.colab' in sys.modules:\n"
@@ -56,12 +62,17 @@ def setup_source(threads: int | None = None) -> str:
         "        import labkit\n"
         "    except ImportError:\n"
         f"        spec = '{pip_spec()}'\n"
-        "        r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', spec], capture_output=True, text=True)\n"
+        "        r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', spec],"
+        " capture_output=True, text=True)\n"
         "        if r.returncode:\n"
-        "            raise SystemExit(f'labkit could not be installed from {spec}. Check that the repository and the tag exist '\n"
-        "                             'and are public (Colab cannot read a private repository), and that this runtime '\n"
-        "                             'is online; then rerun this cell. Ask your instructor if it still fails. pip said: '\n"
-        "                             + ((r.stderr or r.stdout).strip().splitlines() or ['nothing'])[-1])\n"
+        "            raise SystemExit(f'labkit could not be installed from {spec}."
+        " Check that the repository and the tag exist '\n"
+        "                             'and are public (Colab cannot read a private repository),"
+        " and that this runtime '\n"
+        "                             'is online; then rerun this cell. Ask your instructor if"
+        " it still fails. pip said: '\n"
+        "                             + ((r.stderr or r.stdout).strip().splitlines()"
+        " or ['nothing'])[-1])\n"
         "import labkit\n"
         f"cfg = labkit.setup(seed=0{extra})"
     )
