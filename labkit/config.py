@@ -50,7 +50,9 @@ def is_fast() -> bool:
 
 
 def by_mode(fast: dict, full: dict) -> SimpleNamespace:
-    """Pick the sizes for the current mode: ``cfg = by_mode(fast=dict(epochs=2), full=dict(epochs=20))``.
+    """Pick the sizes for the current mode.
+
+    Example: ``cfg = by_mode(fast=dict(epochs=2), full=dict(epochs=20))``.
 
     Both dicts must have the same keys, so a notebook reads the same names in both modes.
     """
@@ -104,7 +106,10 @@ def grading_requested() -> bool:
 
 
 def get_device(prefer: str | None = None):
-    """The torch device to use: ``prefer`` if given, else ``LABKIT_DEVICE``, else cuda > mps > cpu."""
+    """The torch device to use.
+
+    ``prefer`` if given, else ``LABKIT_DEVICE``, else cuda > mps > cpu.
+    """
     import torch
 
     name = prefer or os.environ.get("LABKIT_DEVICE")
@@ -263,7 +268,8 @@ def setup(
     source = describe_source()
     if not quiet:
         print(
-            f"labkit {__import__('labkit').__version__} | mode: {mode} | device: {device} | seed: {seed}"
+            f"labkit {__import__('labkit').__version__} | mode: {mode} | device: {device} | "
+            f"seed: {seed}"
         )
         print(f"data dir: {ddir}")
         print(f"MNIST source: {source}")
@@ -273,6 +279,7 @@ def setup(
         )
         if mode == "full" and device.type == "cpu":
             print(
-                "Warning: full mode on a CPU is slow (minutes to hours). Use fast mode or a GPU runtime."
+                "Warning: full mode on a CPU is slow (minutes to hours). "
+                "Use fast mode or a GPU runtime."
             )
     return Setup(mode, device, seed, ddir, source)

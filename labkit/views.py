@@ -37,7 +37,8 @@ def to_png(obj) -> bytes:
     arr = np.asarray(obj)
     if arr.ndim not in (2, 3):
         raise ValueError(
-            f"render functions must return a Figure, PNG bytes or an (H, W[, C]) array; got shape {arr.shape}"
+            "render functions must return a Figure, PNG bytes or an (H, W[, C]) array; "
+            f"got shape {arr.shape}"
         )
     import matplotlib.pyplot as plt
 

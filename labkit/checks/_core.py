@@ -117,7 +117,10 @@ def expect_close(got, want, what: str, rtol: float = 1e-4, atol: float = 1e-5, s
         if nz.any():
             ratio = g[nz] / w[nz]
             if np.allclose(ratio, ratio.flat[0], rtol=1e-3) and abs(ratio.flat[0] - 1) > 1e-3:
-                msg += f"; every value is {ratio.flat[0]:.3g} times the expected one (a missing mean/sum or factor?)"
+                msg += (
+                    f"; every value is {ratio.flat[0]:.3g} times the expected one "
+                    "(a missing mean/sum or factor?)"
+                )
     raise Hint(msg + ".")
 
 

@@ -1,4 +1,6 @@
-"""Self-checks for notebook 05b_gan_beyond: the ProGAN fade-in, the CycleGAN cycle and identity losses.
+"""Self-checks for notebook 05b_gan_beyond.
+
+They cover the ProGAN fade-in and the CycleGAN cycle and identity losses.
 
 Each check builds its cases with its own ``torch.Generator(seed)`` (no global reseeding), computes
 the reference privately and never prints it; a hint says which property is violated.
@@ -45,15 +47,15 @@ def fade_in(fn, seed: int = 0):
             if "must match the size" not in str(e):
                 raise
             raise Hint(
-                f"your blend adds images of different sizes ({r}x{r} and {2 * r}x{2 * r}): bring the old "
-                "image to the new resolution first."
+                f"your blend adds images of different sizes ({r}x{r} and {2 * r}x{2 * r}): "
+                "bring the old image to the new resolution first."
             ) from None
         expect_type(got, torch.Tensor, "the result of fade_in")
         if tuple(got.shape) != (n, 1, 2 * r, 2 * r):
             raise Hint(
-                f"for old images {tuple(old.shape)} and new ones {tuple(new.shape)} the blend has shape "
-                f"{tuple(got.shape)}, expected {(n, 1, 2 * r, 2 * r)}: the old image must first be "
-                "brought to the new resolution."
+                f"for old images {tuple(old.shape)} and new ones {tuple(new.shape)} "
+                f"the blend has shape {tuple(got.shape)}, expected {(n, 1, 2 * r, 2 * r)}: "
+                "the old image must first be brought to the new resolution."
             )
         expect_finite(got, "the blend")
         want = (1 - alpha) * _up(old) + alpha * new
@@ -69,17 +71,18 @@ def fade_in(fn, seed: int = 0):
                 (_up(old) - new).abs().max()
             ):
                 raise Hint(
-                    "at alpha = 0 your blend is close to the old image but not equal to it: upsample "
-                    "by repeating each pixel into a 2x2 block (nearest neighbour), as the generator does; "
-                    "an interpolating upsampling changes the image the small network produced."
+                    "at alpha = 0 your blend is close to the old image but not equal to it: "
+                    "upsample by repeating each pixel into a 2x2 block (nearest neighbour), "
+                    "as the generator does; an interpolating upsampling changes the image "
+                    "the small network produced."
                 )
             raise Hint(
                 "at alpha = 0 the blend must be exactly the old image at the new resolution."
             )
         if alpha == 1.0:
             raise Hint(
-                "at alpha = 1 the blend must be exactly the new block's image (the weights of the two "
-                "images must add up to 1 for every alpha)."
+                "at alpha = 1 the blend must be exactly the new block's image "
+                "(the weights of the two images must add up to 1 for every alpha)."
             )
         expect_close(got, want, f"the blend at alpha = {alpha:.2f}", rtol=1e-5, atol=1e-6)
     expect_true(
@@ -90,8 +93,9 @@ def fade_in(fn, seed: int = 0):
     got.sum().backward()
     expect_true(
         o.grad is not None and w.grad is not None,
-        "no gradient reaches one of the two images: build the blend from them with torch operations "
-        "(no .detach(), no numpy), so that both the old and the new toRGB layer keep learning.",
+        "no gradient reaches one of the two images: build the blend from them with torch "
+        "operations (no .detach(), no numpy), so that both the old and the new toRGB "
+        "layer keep learning.",
     )
     expect_close(
         w.grad,
@@ -140,7 +144,8 @@ def cycle_loss(fn, seed: int = 0):
     expect_type(got, torch.Tensor, "the cycle loss")
     if got.ndim != 0:
         raise Hint(
-            f"the cycle loss has shape {tuple(got.shape)}: it must be one number (average over the pixels)."
+            f"the cycle loss has shape {tuple(got.shape)}: it must be one number "
+            "(average over the pixels)."
         )
     expect_finite(got, "the cycle loss")
     aba, bab = g_ba(g_ab(xa)), g_ab(g_ba(xb))
@@ -154,10 +159,12 @@ def cycle_loss(fn, seed: int = 0):
                 (aba - xa) ** 2
             ).mean()
             + ((bab - xb) ** 2).mean(),
-            "an image compared with its one-way translation: the loss must compare an image with what comes "
-            "back after BOTH generators": _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb),
-            "round trips that apply the generators in the wrong order (each round trip must start with the "
-            "generator that reads its domain)": _l1(g_ab(g_ba(xa)), xa) + _l1(g_ba(g_ab(xb)), xb),
+            "an image compared with its one-way translation: the loss must compare an image "
+            "with what comes back after BOTH generators": _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb),
+            "round trips that apply the generators in the wrong order "
+            "(each round trip must start with the generator that reads its domain)": (
+                _l1(g_ab(g_ba(xa)), xa) + _l1(g_ba(g_ab(xb)), xb)
+            ),
             "missing absolute values (positive and negative errors cancel)": (aba - xa).mean()
             + (bab - xb).mean(),
         }
@@ -195,15 +202,18 @@ def identity_loss(fn, seed: int = 0):
     expect_type(got, torch.Tensor, "the identity loss")
     if got.ndim != 0:
         raise Hint(
-            f"the identity loss has shape {tuple(got.shape)}: it must be one number (average over the pixels)."
+            f"the identity loss has shape {tuple(got.shape)}: it must be one number "
+            "(average over the pixels)."
         )
     expect_finite(got, "the identity loss")
     want = _l1(g_ab(xb), xb) + _l1(g_ba(xa), xa)
     v = float(got.detach())
     if abs(v - float(want.detach())) > 1e-6 * max(1.0, abs(float(want.detach()))):
         wrong = {
-            "generators fed images from their SOURCE domain: the identity loss shows each generator an image "
-            "that is already in the domain it produces": _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb),
+            "generators fed images from their SOURCE domain: the identity loss shows each "
+            "generator an image that is already in the domain it produces": (
+                _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb)
+            ),
             "a round trip (that is the cycle loss, not the identity loss)": _l1(g_ba(g_ab(xa)), xa)
             + _l1(g_ab(g_ba(xb)), xb),
             "only one of the two generators: the identity loss has one term per generator": _l1(

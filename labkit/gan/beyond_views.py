@@ -120,8 +120,11 @@ def render_translations(
     scores: dict | None = None,
     names=("A", "B"),
 ):
-    """Several A -> B translators side by side: input row, the true B (if known) and one row per
-    model (``outputs[name]`` (N, 1, 28, 28) in [0, 1]); ``scores[name]`` is appended to the label."""
+    """Several A -> B translators side by side.
+
+    Input row, the true B (if known) and one row per model (``outputs[name]`` (N, 1, 28, 28)
+    in [0, 1]); ``scores[name]`` is appended to the label.
+    """
     if not 0 <= start <= len(xa) - n:
         raise ValueError(f"start must be in 0..{len(xa) - n}, got {start}")
     sl = slice(start, start + n)

@@ -65,8 +65,8 @@ def discriminator_loss(fn, seed: int = 0):
             and not torch.allclose(swapped, want, atol=1e-6)
         ):
             raise Hint(
-                "real and fake are swapped: the discriminator should output 1 (real) on real_logits "
-                "and 0 on fake_logits."
+                "real and fake are swapped: the discriminator should output 1 (real) "
+                "on real_logits and 0 on fake_logits."
             )
         expect_close(got, want, "the discriminator loss", rtol=1e-5, atol=1e-6)
         got.backward()
@@ -188,24 +188,24 @@ def train_step(fn, seed: int = 0):
                 raise Hint("return the two losses as a tuple (d_loss, g_loss).")
             if torch.equal(d0, _params(D)):
                 raise Hint(
-                    "the discriminator's parameters did not change: its optimiser never took a step "
-                    "after the discriminator loss was backpropagated."
+                    "the discriminator's parameters did not change: its optimiser never took "
+                    "a step after the discriminator loss was backpropagated."
                 )
             dd = (_params(D) - _params(Dr)).abs().max().item()
             if dd > 1e-8:
                 raise Hint(
-                    f"after step {it + 1} the discriminator's parameters are off by up to {dd:.2g}. "
-                    "D must be updated first, on the real batch and on fakes that carry no gradient "
-                    "back into G, with D's old gradients cleared before its backward (the generator "
-                    "step leaves gradients in D)."
+                    f"after step {it + 1} the discriminator's parameters are off by up to "
+                    f"{dd:.2g}. D must be updated first, on the real batch and on fakes that "
+                    "carry no gradient back into G, with D's old gradients cleared before its "
+                    "backward (the generator step leaves gradients in D)."
                 )
             dg = (_params(G) - _params(Gr)).abs().max().item()
             if dg > 1e-8:
                 raise Hint(
                     f"after step {it + 1} the generator's parameters are off by up to {dg:.2g}. "
-                    "G must be updated second, with the non-saturating loss scored by the *updated* D, "
-                    "its old gradients cleared first (the D step may leave some in G if the fakes "
-                    "were not cut from G's graph)."
+                    "G must be updated second, with the non-saturating loss scored by the "
+                    "*updated* D, its old gradients cleared first (the D step may leave some "
+                    "in G if the fakes were not cut from G's graph)."
                 )
             for name, o, w in (("d_loss", out[0], want[0]), ("g_loss", out[1], want[1])):
                 expect_close(

@@ -5,7 +5,7 @@ It is the *judge* of the GAN lab: its accuracy on generated digits measures a co
 Frechet distance (:func:`labkit.gan.metrics.frechet_distance`). That distance is **not**
 Inception-FID: numbers are comparable only with other numbers from this same classifier.
 
-    clf = load_classifier()          # trained once (seeded), then cached in labkit.config.cache_dir()
+    clf = load_classifier()          # trained once (seeded), cached in labkit.config.cache_dir()
     logits = clf(x)                  # x: (N, 1, 28, 28) in [0, 1]
     feats = clf.features(x)          # (N, 128)
 
@@ -173,9 +173,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     model = train_classifier(seed=a.seed, epochs=a.epochs, force=a.force, progress=True)
-    print(
-        f"held-out accuracy: {model.test_accuracy:.2%}; cached under {cache_path(a.seed, a.epochs).parent}"
-    )
+    where = cache_path(a.seed, a.epochs).parent
+    print(f"held-out accuracy: {model.test_accuracy:.2%}; cached under {where}")
 
 
 if __name__ == "__main__":

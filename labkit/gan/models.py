@@ -3,7 +3,8 @@ a PatchGAN discriminator and a pix2pix wrapper around lab 03's UNet.
 
 Shapes: MLP generators map ``(N, latent_dim [+ n_categories])`` to ``(N, out_dim)``; image
 generators map ``(N, latent_dim)`` (and labels ``(N,)``) to ``(N, 1, 28, 28)`` in [-1, 1]
-(``tanh``; show with ``(x + 1) / 2``). Discriminators return *logits* ``(N,)`` (patch: ``(N, 1, h, w)``).
+(``tanh``; show with ``(x + 1) / 2``). Discriminators return *logits* ``(N,)``
+(patch: ``(N, 1, h, w)``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim + self.n_categories:
             raise ValueError(
-                f"z must have shape (N, {self.latent_dim + self.n_categories}); got {tuple(z.shape)}"
+                f"z must have shape (N, {self.latent_dim + self.n_categories}); "
+                f"got {tuple(z.shape)}"
             )
         return self.net(to_model(self, z))
 
@@ -177,8 +179,8 @@ class PatchDiscriminator(nn.Module):
     pix2pix (section 5) judges (condition, image) pairs, concatenated along channels
     (``in_channels + out_channels``); CycleGAN (lab 05b) judges single images (``out_channels=0``).
     Output ``(N, 1, H/4, W/4)`` for ``n_layers=2`` (28x28 -> 7x7, each logit sees ~18x18 pixels).
-    ``norm``: ``"batch"`` (pix2pix) or ``"instance"`` (CycleGAN); ``init="dcgan"`` draws weights from
-    N(0, 0.02) (:func:`dcgan_init`), ``"default"`` keeps PyTorch's initialisation."""
+    ``norm``: ``"batch"`` (pix2pix) or ``"instance"`` (CycleGAN); ``init="dcgan"`` draws weights
+    from N(0, 0.02) (:func:`dcgan_init`), ``"default"`` keeps PyTorch's initialisation."""
 
     def __init__(
         self,

@@ -1,4 +1,6 @@
-"""Progressive growing of GANs (Karras et al. 2018) on MNIST: 7x7 -> 14x14 -> 28x28 (notebook 05b, part 1).
+"""Progressive growing of GANs (Karras et al. 2018) on MNIST (notebook 05b, part 1).
+
+Resolutions: 7x7 -> 14x14 -> 28x28.
 
 The generator and the discriminator start at 7x7. Growing to a new resolution adds one
 block to each; the new block is *faded in*: for ``alpha`` going 0 -> 1 the output is
@@ -45,7 +47,10 @@ RESOLUTIONS = (7, 14, 28)  # stage 0, 1, 2
 
 
 class PixelNorm(nn.Module):
-    """Normalise each pixel's feature vector to unit RMS (ProGAN's replacement for batch norm in G)."""
+    """Normalise each pixel's feature vector to unit RMS.
+
+    ProGAN's replacement for batch norm in G.
+    """
 
     def forward(self, h):  # (N, C, H, W)
         return h * torch.rsqrt(h.pow(2).mean(dim=1, keepdim=True) + 1e-8)
@@ -236,7 +241,8 @@ class GrowthSchedule:
             or min(self.stage_fractions) <= 0
         ):
             raise ValueError(
-                f"stage_fractions must be 3 positive numbers summing to 1, got {self.stage_fractions}"
+                "stage_fractions must be 3 positive numbers summing to 1, "
+                f"got {self.stage_fractions}"
             )
         if not 0 <= self.fade_fraction <= 1:
             raise ValueError(f"fade_fraction must be in [0, 1], got {self.fade_fraction}")

@@ -217,11 +217,12 @@ class GANTrainer:
         t = self.cfg.win_threshold
         winning = len(self._p_real) == w and min(self._p_real) > t and max(self._p_fake) < 1 - t
         if winning and not self._winning:  # report once per episode
+            sat = " (saturating loss)" if self.cfg.loss in ("saturating", "minimax") else ""
             self._report(
-                f"The discriminator is winning outright (step {self.n_steps}): for {w} steps it gave real "
-                f"samples D(x) > {t} and fakes D(G(z)) < {1 - t:.2g}. The generator's gradient has "
-                f"vanished{' (saturating loss)' if self.cfg.loss in ('saturating', 'minimax') else ''}; "
-                "it is stuck. Try the non-saturating loss, a smaller D learning rate, instance noise or R1."
+                f"The discriminator is winning outright (step {self.n_steps}): for {w} steps it "
+                f"gave real samples D(x) > {t} and fakes D(G(z)) < {1 - t:.2g}. The generator's "
+                f"gradient has vanished{sat}; it is stuck. Try the non-saturating loss, "
+                "a smaller D learning rate, instance noise or R1."
             )
         self._winning = winning
 
@@ -512,7 +513,10 @@ def train_mixture_gans(
 
 
 def iter_stream(stream):
-    """Endless iteration over a mixture stream's "epochs", the way :func:`labkit.train.fit` reads it."""
+    """Endless iteration over a mixture stream's "epochs".
+
+    This is the way :func:`labkit.train.fit` reads it.
+    """
     while True:
         yield from stream
 

@@ -71,8 +71,8 @@ def reparameterize(fn, seed: int = 0):
         hint = "the spread of z is wrong"
         if torch.allclose(zz.std(0), logvar.exp(), rtol=0.05):
             hint += (
-                ": it equals the variance exp(logvar), but the noise must be scaled by the standard "
-                "deviation (the square root of the variance)"
+                ": it equals the variance exp(logvar), but the noise must be scaled by the "
+                "standard deviation (the square root of the variance)"
             )
         elif float(zz.std(0).max()) < 1e-6:
             hint += ": z has no noise at all"
@@ -91,7 +91,10 @@ def reparameterize(fn, seed: int = 0):
 
 @exercise("vae-kl", "closed form, Monte Carlo and gradients match")
 def kl_divergence(fn, seed: int = 0):
-    """``fn(mu, logvar) -> (B,)``: KL(N(mu, exp(logvar)) || N(0, I)) per example, summed over dims."""
+    """``fn(mu, logvar) -> (B,)``: KL(N(mu, exp(logvar)) || N(0, I)) per example.
+
+    Summed over the latent dimensions.
+    """
     from labkit.vae.losses import kl_normal
 
     for i, (b, d) in enumerate([(4, 3), (2, 7)]):
@@ -102,11 +105,13 @@ def kl_divergence(fn, seed: int = 0):
         got = _call_tensor(fn, mu, logvar, what="kl_divergence")
         if got.shape == (b, d):
             raise Hint(
-                f"the KL has shape {(b, d)}: sum it over the latent dimensions to get one value per example (B,)."
+                f"the KL has shape {(b, d)}: sum it over the latent dimensions to get one value "
+                "per example (B,)."
             )
         if got.ndim == 0:
             raise Hint(
-                "the KL is a single number: return one value per example, shape (B,) (do not average over the batch)."
+                "the KL is a single number: return one value per example, shape (B,) "
+                "(do not average over the batch)."
             )
         want = kl_normal(mu.detach(), logvar.detach())
         expect_close(got, want, "KL", rtol=1e-4, atol=1e-6)
@@ -154,8 +159,8 @@ def elbo(fn, seed: int = 0):
         want = rec - kl
         if torch.allclose(got, -want, rtol=1e-4):
             raise Hint(
-                "the sign is flipped: the ELBO is a log-probability minus a KL (a negative number); "
-                "the training loss is its negative."
+                "the sign is flipped: the ELBO is a log-probability minus a KL "
+                "(a negative number); the training loss is its negative."
             )
         if torch.allclose(got, rec + kl, rtol=1e-4):
             raise Hint("the KL has the wrong sign: the ELBO subtracts it.")
@@ -169,7 +174,8 @@ def elbo(fn, seed: int = 0):
             )
         if torch.allclose(got, rec / 784 - kl, rtol=1e-4):
             raise Hint(
-                "the reconstruction term is averaged over pixels: sum over the 784 pixels (nats per image)."
+                "the reconstruction term is averaged over pixels: sum over the 784 pixels "
+                "(nats per image)."
             )
         expect_close(got, want, "ELBO", rtol=1e-4, atol=1e-4)
 
@@ -200,7 +206,8 @@ def anomaly_scores(fn, seed: int = 0):
         raise Hint("one score per image is needed, shape (N,), not a single number.")
     if got.ndim > 1 and got.shape[0] == n:
         raise Hint(
-            f"the scores have shape {tuple(got.shape)}: reduce over every pixel to get one score per image (N,)."
+            f"the scores have shape {tuple(got.shape)}: reduce over every pixel to get "
+            "one score per image (N,)."
         )
     expect_shape(got, (n,), "scores")
     with torch.no_grad():
@@ -209,15 +216,18 @@ def anomaly_scores(fn, seed: int = 0):
     g64 = got.detach().double()
     if torch.allclose(g64, logit_err.double(), rtol=1e-4):
         raise Hint(
-            "model(x) returns logits, not images: compare the reconstructed images (values in [0, 1]) with x."
+            "model(x) returns logits, not images: compare the reconstructed images "
+            "(values in [0, 1]) with x."
         )
     if torch.allclose(g64, want.sqrt().double(), rtol=1e-4):
         raise Hint(
-            "that is the Euclidean distance: the score is the summed SQUARED error (no square root)."
+            "that is the Euclidean distance: the score is the summed SQUARED error "
+            "(no square root)."
         )
     if torch.allclose(g64, want.double() / 784, rtol=1e-4):
         raise Hint(
-            "every score is 784 times too small: sum the squared errors over the pixels, do not average."
+            "every score is 784 times too small: sum the squared errors over the pixels, "
+            "do not average."
         )
     if torch.allclose(
         g64, (model.reconstruct(x) - x).detach().abs().flatten(1).sum(1).double(), rtol=1e-4

@@ -3,13 +3,13 @@
 For a latent-variable model p(x) = integral p(x|z) p(z) dz with p(z) = N(0, I) and an encoder
 q(z|x) = N(mu, diag(exp(logvar))):
 
-* :func:`log_px_grid` / :func:`log_px_adaptive`: log p(x) by numerical integration over a fine latent
-  grid (1-D or 2-D latents), with the true posterior p(z|x) and q(z|x) on the same grid;
+* :func:`log_px_grid` / :func:`log_px_adaptive`: log p(x) by numerical integration over a fine
+  latent grid (1-D or 2-D latents), with the true posterior p(z|x) and q(z|x) on the same grid;
 * :func:`elbo`: E_q[log p(x|z)] - KL(q || p(z)) (Monte Carlo + closed-form KL);
 * :func:`iw_log_px` / :func:`iw_curve`: the importance-weighted estimate
   log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q, which climbs from the ELBO (k = 1) to log p(x);
-* models behind one small interface (``latent_dim``, ``encode``, ``loglik_shared``, ``loglik_paired``):
-  :class:`BernoulliVAE` (wraps the course VAE of ``labkit.vae.models``) and
+* models behind one small interface (``latent_dim``, ``encode``, ``loglik_shared``,
+  ``loglik_paired``): :class:`BernoulliVAE` (wraps the course VAE of ``labkit.vae.models``) and
   :class:`LinearGaussianVAE`, where log p(x), p(z|x) and the KL gap are known in closed form.
 
 Everything is per example, in nats. Shapes: ``x`` is whatever the model takes (``(B, 1, 28, 28)``
@@ -255,8 +255,8 @@ class GridResult:
 def _check_model(model):
     if model.latent_dim not in (1, 2):
         raise ValueError(
-            f"grid integration needs a 1-D or 2-D latent; this model has latent_dim={model.latent_dim}. "
-            "Use iw_log_px for larger latents."
+            "grid integration needs a 1-D or 2-D latent; this model has "
+            f"latent_dim={model.latent_dim}. Use iw_log_px for larger latents."
         )
 
 
@@ -332,7 +332,10 @@ def log_weights(model, x, k: int, generator: torch.Generator | None = None, chun
 
 
 def elbo(model, x, n_samples: int = 100, generator: torch.Generator | None = None) -> torch.Tensor:
-    """ELBO per example: E_q[log p(x|z)] (Monte Carlo, ``n_samples``) - KL(q || N(0, I)) (closed form)."""
+    """ELBO per example: E_q[log p(x|z)] - KL(q || N(0, I)).
+
+    The expectation is a Monte Carlo average over ``n_samples``; the KL is in closed form.
+    """
     generator = generator or torch.Generator().manual_seed(0)
     mu, logvar = (t.double() for t in model.encode(x))
     z = _sample_q(mu, logvar, n_samples, generator)

@@ -133,23 +133,27 @@ def log_weights(fn, seed: int = 0):
             g64, lpxz + log_p - _log_n(z, mu[:, None], var.pow(2)), rtol=1e-7, atol=1e-6
         ):
             raise Hint(
-                "q's spread is off: exp(logvar) is already the VARIANCE; you used it as the standard deviation."
+                "q's spread is off: exp(logvar) is already the VARIANCE; you used it as the "
+                "standard deviation."
             )
         if torch.allclose(
             g64, lpxz + log_p - _log_n(z, mu[:, None], var.sqrt()), rtol=1e-7, atol=1e-6
         ):
             raise Hint(
-                "q's spread is off: exp(logvar) is the variance; you used its square root as the variance."
+                "q's spread is off: exp(logvar) is the variance; you used its square root "
+                "as the variance."
             )
         no_norm = lpxz + log_p - (log_q + 0.5 * logvar[:, None].sum(-1))
         if torch.allclose(g64, no_norm, rtol=1e-7, atol=1e-6):
             raise Hint(
-                "q's normalising constant is incomplete: a Gaussian's log density also depends on its "
-                "variance through the log-determinant term, not only through the squared distance."
+                "q's normalising constant is incomplete: a Gaussian's log density also depends "
+                "on its variance through the log-determinant term, not only through the "
+                "squared distance."
             )
         raise Hint(
-            f"log w is off by up to {float((g64 - want).abs().max()):.3g} nats (check both Gaussian "
-            "log densities: prior N(0, I) and q = N(mu, diag(exp(logvar))), each summed over the latent dims)."
+            f"log w is off by up to {float((g64 - want).abs().max()):.3g} nats "
+            "(check both Gaussian log densities: prior N(0, I) and q = N(mu, diag(exp(logvar))), "
+            "each summed over the latent dims)."
         )
 
 
@@ -184,12 +188,13 @@ def iw_estimate(fn, seed: int = 0):
             continue
         if np.allclose(g_np, _np_mean(lw), rtol=1e-6):
             raise Hint(
-                "that is the mean of the log weights (the ELBO estimate); the IW estimate is the log "
-                "of the mean of the weights."
+                "that is the mean of the log weights (the ELBO estimate); the IW estimate is "
+                "the log of the mean of the weights."
             )
         if np.allclose(g_np, want + math.log(lw.shape[1]), rtol=1e-6) and lw.shape[1] > 1:
             raise Hint(
-                "that is the log of the SUM of the weights: the estimate averages them over the k samples."
+                "that is the log of the SUM of the weights: the estimate averages them over "
+                "the k samples."
             )
         expect_close(g_np, want, "the estimate", rtol=1e-6, atol=1e-6)
 

@@ -2,7 +2,8 @@
 (notebook 04_autoencoders_vae). All per-image quantities are in nats, summed over the 784
 pixels (and latent dimensions), so the ELBO reads as "nats per image".
 
-For a VAE with a Bernoulli decoder (logits ``l``) and a Gaussian encoder ``N(mu, diag(exp(logvar)))``:
+For a VAE with a Bernoulli decoder (logits ``l``) and a Gaussian encoder
+``N(mu, diag(exp(logvar)))``:
 
     ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || N(0, I))
     log p(x|z) = -sum_i BCE_with_logits(l_i, x_i)

@@ -58,7 +58,10 @@ def reconstruct_all(model, images, batch_size: int = 1000) -> torch.Tensor:
 
 
 def recon_errors(model, images, kind: str = "mse") -> torch.Tensor:
-    """Per-image reconstruction error (N,): summed squared error (``mse``) or summed BCE (``bce``)."""
+    """Per-image reconstruction error (N,).
+
+    Summed squared error (``mse``) or summed BCE (``bce``).
+    """
     rec = reconstruct_all(model, images)
     if kind == "mse":
         return (rec - images).pow(2).flatten(1).sum(1)

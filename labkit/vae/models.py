@@ -3,7 +3,8 @@
 Every model has the same small interface, so plots, metrics and other notebooks can use a
 trained model without knowing its insides:
 
-- ``AE(latent_dim=...)``:  ``encode(x) -> z`` ``(B, latent_dim)``; ``decode(z) -> (B, 1, 28, 28)`` in [0, 1].
+- ``AE(latent_dim=...)``:  ``encode(x) -> z`` ``(B, latent_dim)``;
+  ``decode(z) -> (B, 1, 28, 28)`` in [0, 1].
 - ``VAE(latent_dim=...)``: ``encode(x) -> (mu, logvar)``, each ``(B, latent_dim)``;
   ``decode(z) -> (B, 1, 28, 28)``: the Bernoulli means p(x_i = 1 | z) in [0, 1];
   ``decode_logits(z)``: the same before the sigmoid (use it for log-likelihoods:
@@ -125,7 +126,8 @@ class ConvDecoder(nn.Module):
             nn.ReLU(),  # (B, w, 14, 14)
             nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),
         )  # (B, 1, 28, 28)
-        # start from mostly-dark images (MNIST mean pixel ~0.13 = sigmoid(-2)): faster early training
+        # start from mostly-dark images (MNIST mean pixel ~0.13 = sigmoid(-2)):
+        # faster early training
         nn.init.constant_(self.up[-1].bias, -2.0)
 
     def forward(self, z):
@@ -175,7 +177,10 @@ class _Base(nn.Module):
 
 
 class AE(_Base):
-    """Deterministic autoencoder: ``encode(x) -> z``, ``decode(z) -> images``; ``forward(x)`` = logits."""
+    """Deterministic autoencoder.
+
+    ``encode(x) -> z``, ``decode(z) -> images``; ``forward(x)`` = logits.
+    """
 
     kind = "ae"
 

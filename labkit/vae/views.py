@@ -228,7 +228,8 @@ def render_samples(
 
 def render_manifold(model, n: int = 15, dims=(0, 1), base=None, span: float = 0.95):
     """Decode a regular grid over two latent dimensions (others fixed at ``base``, default 0).
-    The grid sits at Gaussian quantiles ``(1-span)/2 .. (1+span)/2`` so it covers the prior's mass."""
+    The grid sits at Gaussian quantiles ``(1-span)/2 .. (1+span)/2`` so it covers the prior's
+    mass."""
     from scipy.stats import norm
 
     d = model.latent_dim
