@@ -191,7 +191,8 @@ WRONG = __import__("pathlib").Path(__file__).parent / "grading_fixtures" / "wron
     ],
 )
 def test_typical_wrong_answer_fixture_is_rejected(gid, check, name, monkeypatch):
-    """tests/grading_fixtures/wrong/<grade_id>.py (the nbgrader round trip's wrong answer) fails its check."""
+    """tests/grading_fixtures/wrong/<grade_id>.py (the nbgrader round trip's wrong answer) fails
+    its check."""
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
     ns = {"torch": torch}
     exec((WRONG / f"{gid}.py").read_text(), ns)

@@ -135,7 +135,8 @@ def test_check_uses_its_own_generator_and_seed_changes_the_cases(name, monkeypat
 
 @pytest.mark.parametrize("name", CASES)
 def test_typical_wrong_answer_fixture_is_rejected(name):
-    """tests/grading_fixtures/wrong/density-<name>.py (the nbgrader round trip's wrong answer) fails."""
+    """tests/grading_fixtures/wrong/density-<name>.py (the nbgrader round trip's wrong answer)
+    fails."""
     from pathlib import Path
 
     ns = {"np": np}

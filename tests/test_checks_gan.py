@@ -137,7 +137,8 @@ def test_checks_accept_good_and_reject_bad(chk, good, bad, seed, capsys, monkeyp
     "chk,good", [(c[0], c[1]) for c in CASES], ids=lambda x: getattr(x, "exercise_name", "")
 )
 def test_checks_use_their_own_generator(chk, good):
-    """A check never reseeds or draws from torch's global generator, and its cases depend on the seed."""
+    """A check never reseeds or draws from torch's global generator, and its cases depend on the
+    seed."""
     torch.manual_seed(1234)
     state = torch.random.get_rng_state()
     assert chk(good, seed=3) is True

@@ -237,7 +237,8 @@ def test_seeds_change_the_cases_and_leave_global_rng_alone():
     ],
 )
 def test_wrong_fixture_is_rejected(grade_id, check, name, monkeypatch):
-    """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check rejects."""
+    """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check
+    rejects."""
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
     ns = {"torch": torch, "np": np, "F": F}
     exec((WRONG / f"{grade_id}.py").read_text(), ns)

@@ -234,8 +234,8 @@ WRONG = __import__("pathlib").Path(__file__).parent / "grading_fixtures" / "wron
     ],
 )
 def test_wrong_fixture_is_rejected(grade_id, check, name, monkeypatch):
-    """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check rejects,
-    on the public and on the hidden seed."""
+    """tests/grading_fixtures/wrong/<grade_id>.py: a typical wrong answer that its own check
+    rejects, on the public and on the hidden seed."""
     monkeypatch.delenv("LABKIT_GRADING", raising=False)
     ns = {"torch": torch, "F": F, "nn": nn}
     exec((WRONG / f"{grade_id}.py").read_text(), ns)

@@ -1,4 +1,5 @@
-"""labkit.cluster.KMeans against sklearn.cluster.KMeans (several seeds), the sklearn API, bad input."""
+"""labkit.cluster.KMeans against sklearn.cluster.KMeans (several seeds), the sklearn API, bad
+input."""
 
 import itertools
 
@@ -166,7 +167,7 @@ def test_cuda_matches_cpu():
     assert adjusted_rand_score(a.labels_, b.labels_) > 0.999
 
 
-# --- the bounded (Hamerly) algorithm and the exact assignment it relies on -------------------------
+# --- the bounded (Hamerly) algorithm and the exact assignment it relies on ---------------------
 
 
 def exact_nearest(X, C):

@@ -1,10 +1,10 @@
-"""Installing labkit changes nothing of Colab's Jupyter stack (issue: pip install <labkit> once upgraded
-jupyter-client and jupyter-server and added jupyterlab, nbval and pytest in Colab).
+"""Installing labkit changes nothing of Colab's Jupyter stack (issue: pip install <labkit> once
+upgraded jupyter-client and jupyter-server and added jupyterlab, nbval and pytest in Colab).
 
 pip resolves labkit together with Colab's preinstalled versions, as a dry run: if labkit's runtime
 dependencies needed another version of any of them, the resolution fails; the report must also add
-none of the development tools. torch is checked against Colab's version by specifier (that build is not
-on this machine's index)."""
+none of the development tools. torch is checked against Colab's version by specifier (that build
+is not on this machine's index)."""
 
 import json
 import subprocess

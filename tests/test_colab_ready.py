@@ -53,7 +53,8 @@ def test_notebook_has_the_colab_badge_for_itself(path):
     )
     badge = f"[![Open In Colab]({BADGE_IMG})]({_repo.colab_url(path.name)})"
     assert _src(first).startswith(badge), (
-        f"{path.name}: the header must start with the Open-in-Colab badge built from labkit/_repo.py "
+        f"{path.name}: the header must start with the Open-in-Colab badge "
+        "built from labkit/_repo.py "
         f"({badge}); regenerate it with tools/notebooks/<name>.py"
     )
     assert re.search(r"^# ", _src(first), re.M), f"{path.name}: the header needs a '# title'"
@@ -66,7 +67,8 @@ def test_notebook_starts_with_the_standard_setup_cell(path):
     src = _src(code[0])
     m = re.search(r"labkit\.setup\(seed=0(?:, threads=(\d+))?\)", src)
     assert m, (
-        f"{path.name}: the first code cell must be the standard setup cell (tools/nbbuild.py setup_source)"
+        f"{path.name}: the first code cell must be the standard setup cell "
+        "(tools/nbbuild.py setup_source)"
     )
     threads = int(m.group(1)) if m.group(1) else None
     assert src == setup_source(threads), (
@@ -169,7 +171,8 @@ def test_widget_code_avoids_apis_that_differ_between_ipywidgets_7_and_8(path):
     text = path.read_text()
     for pattern, why in FORBIDDEN.items():
         assert not re.search(pattern, text), f"{path.name} uses {why}"
-    # every ipywidgets class it names must exist in the installed version (7.7.1 under `make widgets7`)
+    # every ipywidgets class it names must exist in the installed version
+    # (7.7.1 under `make widgets7`)
     aliases = {"ipywidgets"} | set(re.findall(r"import ipywidgets as (\w+)", text))
     aliases |= set(re.findall(r"(\w+) = _w\(\)", text))
     names = set()

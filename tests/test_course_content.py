@@ -35,7 +35,8 @@ def test_at_least_three_graded_code_exercises(path):
         if c["cell_type"] == "code" and _nbg(c).get("grade") and not _nbg(c).get("solution")
     ]
     assert len(answers) >= 3 and len(tests) >= 3, (
-        f"{path.stem}: {len(answers)} code exercises, {len(tests)} test cells; a lab needs >= 3 graded code exercises"
+        f"{path.stem}: {len(answers)} code exercises, {len(tests)} test cells; "
+        "a lab needs >= 3 graded code exercises"
     )
 
 
@@ -53,7 +54,8 @@ def test_at_least_two_manual_written_answers_with_model_answers(path):
             f"{path.stem}/{_nbg(c).get('grade_id')}: manual answer without points"
         )
         assert "### BEGIN SOLUTION" in src and "### END SOLUTION" in src, (
-            f"{path.stem}/{_nbg(c).get('grade_id')}: the model answer goes between ### BEGIN/END SOLUTION"
+            f"{path.stem}/{_nbg(c).get('grade_id')}: "
+            "the model answer goes between ### BEGIN/END SOLUTION"
         )
 
 

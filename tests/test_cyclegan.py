@@ -1,4 +1,5 @@
-"""CycleGAN (labkit.gan.cyclegan): loss values by hand, shapes, a training step, evaluation helpers."""
+"""CycleGAN (labkit.gan.cyclegan): loss values by hand, shapes, a training step, evaluation
+helpers."""
 
 import pytest
 import torch

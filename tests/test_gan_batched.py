@@ -40,7 +40,8 @@ def _replay(mixture, recipe, steps, dtype, tol):
     "mixture,recipe", [("ring", "tuned"), ("grid", "minimax"), ("grid", "tuned")]
 )
 def test_batched_runs_replay_unbatched_float64(mixture, recipe):
-    # 96 steps: the tuned recipe's lazy R1 (every 8th D update), instance noise, lr decay and EMA all act
+    # 96 steps: the tuned recipe's lazy R1 (every 8th D update), instance noise, lr decay and EMA
+    # all act
     _replay(mixture, recipe, 96, torch.float64, 1e-9)
 
 

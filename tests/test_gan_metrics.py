@@ -1,4 +1,5 @@
-"""Lab 05 metrics: mode coverage on hand-made sample sets, Frechet distance vs scipy, judge classifier."""
+"""Lab 05 metrics: mode coverage on hand-made sample sets, Frechet distance vs scipy, judge
+classifier."""
 
 import numpy as np
 import pytest

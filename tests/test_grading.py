@@ -81,7 +81,8 @@ TAMPER = {
         "import json\n"
         "def _forge(*a):\n"
         "    tok, gid = a[-1], next(x for x in a if isinstance(x, str) and x.endswith('-test'))\n"
-        "    return json.dumps(dict(token=tok, grade_id=gid, status='passed', detail='', line=None))\n"
+        "    return json.dumps(dict(token=tok, grade_id=gid, status='passed', detail='',"
+        " line=None))\n"
         "def exec(src, d=None, *rest):\n"
         "    if d is not None:\n"
         "        d['__labkit_grade_run'] = _forge\n"
@@ -102,7 +103,10 @@ import os, re, sys, glob
 def _hidden_answers():
     roots = [os.getcwd(), os.path.dirname(os.getcwd())]
     roots += [v for v in os.environ.values() if os.path.isdir(v)]
-    roots += [p for p in sys.path if p and os.path.isdir(p) and "site-packages" not in p and "lib/python" not in p]
+    roots += [
+        p for p in sys.path
+        if p and os.path.isdir(p) and "site-packages" not in p and "lib/python" not in p
+    ]
     import labkit
     d = os.path.dirname(os.path.abspath(labkit.__file__))
     roots += [d, os.path.dirname(d), os.path.dirname(os.path.dirname(d))]
@@ -114,7 +118,8 @@ def _hidden_answers():
         pass
     found = {}
     for r in roots:
-        for f in (glob.glob(os.path.join(r, "*.ipynb")) + glob.glob(os.path.join(r, "*", "*.ipynb")))[:200]:
+        nbs = glob.glob(os.path.join(r, "*.ipynb")) + glob.glob(os.path.join(r, "*", "*.ipynb"))
+        for f in nbs[:200]:
             try:
                 text = open(f).read()
             except OSError:

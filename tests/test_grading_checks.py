@@ -31,7 +31,8 @@ def test_there_are_checks():
 def test_check_accepts_a_seed(mod, name, fn):
     params = inspect.signature(inspect.unwrap(fn)).parameters
     assert {"seed", "seeds"} & set(params), (
-        f"labkit.checks.{mod}.{name} ({fn.exercise_name}) takes no seed/seeds argument: a hidden test "
+        f"labkit.checks.{mod}.{name} ({fn.exercise_name}) takes no seed/seeds argument: "
+        "a hidden test "
         "cannot run it on other cases"
     )
 
@@ -46,5 +47,6 @@ def test_checks_do_not_reseed_globally(mod):
         r"torch\.manual_seed\(|np\.random\.seed\(|random\.seed\(|torch\.random\.manual_seed\(", text
     )
     assert not bad, (
-        f"labkit.checks.{mod} ({sorted(f.name for f in files)}) reseeds globally ({bad}): use torch.Generator / np.random.default_rng(seed)"
+        f"labkit.checks.{mod} ({sorted(f.name for f in files)}) reseeds globally ({bad}): "
+        "use torch.Generator / np.random.default_rng(seed)"
     )

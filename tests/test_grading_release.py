@@ -1,6 +1,7 @@
 """``labkit release``: solutions stubbed (indentation kept), hidden tests gone, outputs cleared,
-test cells locked, claim cells and model answers gone, links pointing at the student repo; the released fixture runs top to bottom to the first exercise and its check
-says "not implemented yet"; and every real course notebook releases cleanly."""
+test cells locked, claim cells and model answers gone, links pointing at the student repo;
+the released fixture runs top to bottom to the first exercise and its check says "not implemented
+yet"; and every real course notebook releases cleanly."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ NOTEBOOKS = [
 
 def test_strip_solution_keeps_indentation():
     src = (
-        "class A:\n    def f(self, x):\n        y = x + 1\n        ### BEGIN SOLUTION\n        return y * 2\n"
+        "class A:\n    def f(self, x):\n        y = x + 1\n"
+        "        ### BEGIN SOLUTION\n        return y * 2\n"
         "        ### END SOLUTION\n\n    def g(self):\n        ### BEGIN SOLUTION\n        pass\n"
         "        ### END SOLUTION\n        return 0"
     )
@@ -212,8 +214,10 @@ def test_released_real_notebook_runs_to_first_check(path, tmp_path, monkeypatch)
         ).execute()
     except CellExecutionError as e:
         pytest.fail(
-            f"the released {path.name} crashes before/at its first check (a student sees a traceback "
-            f"instead of 'not implemented yet'). Public test code must call the check without assert; "
+            f"the released {path.name} crashes before/at its first check "
+            "(a student sees a traceback "
+            "instead of 'not implemented yet'). "
+            "Public test code must call the check without assert; "
             f"cells before it must not call the student's function.\n{str(e)[-1500:]}"
         )
     out_text = "".join(o.get("text", "") for o in nb.cells[first_test].outputs)
@@ -228,7 +232,8 @@ def _demo_with_claim_and_written_answer():
         id="claim-square",
     )
     written = nbformat.v4.new_markdown_cell(
-        "Why does squaring lose the sign?\n\n### BEGIN SOLUTION\nBecause (-x)^2 = x^2 (MODEL-ANSWER).\n"
+        "Why does squaring lose the sign?\n\n### BEGIN SOLUTION\n"
+        "Because (-x)^2 = x^2 (MODEL-ANSWER).\n"
         "### END SOLUTION",
         id="demo-q-sign",
         metadata={

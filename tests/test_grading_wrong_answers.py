@@ -121,7 +121,8 @@ def test_wrong_answer_fails_its_own_exercise_only(path, gid, monkeypatch):
     assert own, f"{gid}: no test cell after it"
     assert not any(got[t] for t in own), f"{gid}: the wrong answer passes its own test {own}"
     others = [t for t, ok in got.items() if not ok and t not in own]
-    # a later exercise may build on this one (e.g. a train step calling the losses): allowed only there
+    # a later exercise may build on this one (e.g. a train step calling the losses): allowed only
+    # there
     later_users = {
         tid
         for ans, tid, code in tests

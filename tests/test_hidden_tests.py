@@ -99,7 +99,8 @@ def problems(grade_id: str, source: str, own: list[str], imports: str = "") -> l
     if hidden is None:
         return [
             f"{grade_id}: no hidden part: under plain nbgrader a blank answer gets full marks "
-            "(add ### BEGIN HIDDEN TESTS / assert <check>(..., seed=<other>) / ### END HIDDEN TESTS)"
+            "(add ### BEGIN HIDDEN TESTS / assert <check>(..., seed=<other>) "
+            "/ ### END HIDDEN TESTS)"
         ]
     ns = _imports_ns(
         _labkit_imports(imports)
@@ -122,7 +123,8 @@ def problems(grade_id: str, source: str, own: list[str], imports: str = "") -> l
             and chk.exercise_name not in own
         ):
             out.append(
-                f"{grade_id}: the hidden part calls the check of {chk.exercise_name!r}, another exercise "
+                f"{grade_id}: the hidden part calls the check of {chk.exercise_name!r}, "
+                "another exercise "
                 f"(this cell tests {', '.join(own) or 'no answer cell'})"
             )
         if isinstance(node, ast.Assert):
@@ -136,7 +138,8 @@ def problems(grade_id: str, source: str, own: list[str], imports: str = "") -> l
     if not asserted_own:
         out.append(
             f"{grade_id}: the hidden part does not `assert` a call of its own check "
-            f"({', '.join(own) or 'no answer cell before it'}): a blank answer would pass under plain nbgrader"
+            f"({', '.join(own) or 'no answer cell before it'}): "
+            "a blank answer would pass under plain nbgrader"
         )
     elif all(ast.dump(n) in public_calls for n in asserted_own):
         out.append(

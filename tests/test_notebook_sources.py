@@ -1,6 +1,8 @@
-"""Notebook sources (tools/notebooks/*.py, jupytext percent format) and the committed notebooks agree.
+"""Notebook sources (tools/notebooks/*.py, jupytext percent format) and the committed notebooks
+agree.
 
-Edit a source (in JupyterLab with jupytext, or as text), then rebuild: `.venv/bin/python tools/nbbuild.py`.
+Edit a source (in JupyterLab with jupytext, or as text), then rebuild:
+`.venv/bin/python tools/nbbuild.py`.
 """
 
 import ast

@@ -31,7 +31,8 @@ def test_shapes_types_ranges_and_seed():
 
 
 def test_shapes_not_trivial():
-    """Objects are a minority, sizes vary, several objects overlap, and colour alone is ambiguous."""
+    """Objects are a minority, sizes vary, several objects overlap, and colour alone is
+    ambiguous."""
     x, m = make_shapes(200, size=32, seed=0)
     fg = (m > 0).mean()
     assert 0.08 < fg < 0.45
@@ -79,8 +80,9 @@ def test_shapes_class_subset_and_bad_args():
 
 
 def _make_pet_standin(root, n_trainval=3, n_test=2, size=(20, 15)):
-    """root/oxford-iiit-pet/{images/*.jpg, annotations/trimaps/*.png, annotations/{trainval,test}.txt}
-    with the line format of the real list files: ``<image id> <class id> <species> <breed id>``."""
+    """root/oxford-iiit-pet/{images/*.jpg, annotations/trimaps/*.png,
+    annotations/{trainval,test}.txt} with the line format of the real list files:
+    ``<image id> <class id> <species> <breed id>``."""
     base = root / "oxford-iiit-pet"
     (base / "images").mkdir(parents=True)
     (base / "annotations" / "trimaps").mkdir(parents=True)

@@ -43,7 +43,8 @@ def test_confusion_matrix_by_hand():
 
 def test_iou_by_hand():
     iou = iou_per_class(PRED, TARGET, 3)
-    # class 0: inter 2, pred 3, true 3 -> 2 / 4; class 1: 3 / (4 + 4 - 3) = 3/5; class 2: 1 / (2 + 2 - 1) = 1/3
+    # class 0: inter 2, pred 3, true 3 -> 2 / 4; class 1: 3 / (4 + 4 - 3) = 3/5;
+    # class 2: 1 / (2 + 2 - 1) = 1/3
     np.testing.assert_allclose(iou.numpy(), [2 / 4, 3 / 5, 1 / 3])
     assert mean_iou(PRED, TARGET, 3) == pytest.approx((0.5 + 0.6 + 1 / 3) / 3)
     assert pixel_accuracy(PRED, TARGET, 3) == pytest.approx(6 / 9)

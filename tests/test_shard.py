@@ -1,4 +1,5 @@
-"""``labkit grade --shard I/N`` + ``labkit grade-merge``: two shards merged give the CSV of one run."""
+"""``labkit grade --shard I/N`` + ``labkit grade-merge``: two shards merged give the CSV of one
+run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Segmentation figures (labkit.segmentation.plots) and the prediction slider (labkit.segmentation.views), headless."""
+"""Segmentation figures (labkit.segmentation.plots) and the prediction slider
+(labkit.segmentation.views), headless."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Notebook 00's slider view (the sine wave), driven headlessly as the notebook's widget would be."""
+"""Notebook 00's slider view (the sine wave), driven headlessly as the notebook's widget would
+be."""
 
 from labkit.views import SliderView, float_slider, render_sine
 

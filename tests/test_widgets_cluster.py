@@ -1,4 +1,5 @@
-"""Render functions of the clustering labs: headless, correct content, and the slider views update."""
+"""Render functions of the clustering labs: headless, correct content, and the slider views
+update."""
 
 import numpy as np
 import pytest

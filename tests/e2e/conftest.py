@@ -135,7 +135,8 @@ class LabServer:
         cfg = self.work / "config" / "jupyter_server_config.py"
         cfg.write_text(f'''
 from jupyterlab.galata import configure_jupyter_server
-configure_jupyter_server(c)          # window.galata + window.jupyterapp; then make it private again:
+# window.galata + window.jupyterapp; then make it private again:
+configure_jupyter_server(c)
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = {self.port}
 c.ServerApp.port_retries = 0

@@ -189,7 +189,8 @@ class NotebookPage:
         )  # the getter binds galata to the app
         self.page.wait_for_function(
             "() => { const p = window.jupyterapp.shell.currentWidget;"
-            " return p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel"
+            " return p && p.sessionContext && p.sessionContext.session"
+            " && p.sessionContext.session.kernel"
             " && p.sessionContext.session.kernel.status === 'idle'; }",
             timeout=180_000,
             polling=500,
@@ -236,7 +237,8 @@ class NotebookPage:
         """(src list, screenshots as arrays) of the view's images, once they are loaded."""
         imgs = self.page.locator(f'[data-e2e-view="{vi}"] img[data-e2e-img]')
         self.page.wait_for_function(
-            f"""() => Array.from(document.querySelectorAll('[data-e2e-view="{vi}"] img[data-e2e-img]'))
+            f"""() => Array.from(document.querySelectorAll(
+                      '[data-e2e-view="{vi}"] img[data-e2e-img]'))
                   .every(i => i.complete && i.naturalWidth > 0)""",
             timeout=60_000,
         )
@@ -407,8 +409,10 @@ def test_widget_notebook_in_browser(notebook, runner):
         titles = list(expected)
         page.wait_for_function(
             "(titles) => { const t = Array.from(document.querySelectorAll("
-            "'.jp-OutputArea-output .widget-vbox > .widget-html:first-child')).map(e => e.textContent.trim());"
-            " return titles.every(x => t.includes(x)) && document.querySelectorAll('img.widget-image').length > 0; }",
+            "'.jp-OutputArea-output .widget-vbox > .widget-html:first-child'))"
+            ".map(e => e.textContent.trim());"
+            " return titles.every(x => t.includes(x))"
+            " && document.querySelectorAll('img.widget-image').length > 0; }",
             arg=titles,
             timeout=120_000,
         )
@@ -474,7 +478,8 @@ def test_widget_notebook_in_browser(notebook, runner):
                 )
                 err = nbp.view_errors(v["index"])
                 assert not err, (
-                    f"{notebook}: view {v['title']!r} shows an error after {c['description']}={typed}:\n{err}"
+                    f"{notebook}: view {v['title']!r} shows an error after "
+                    f"{c['description']}={typed}:\n{err}"
                 )
                 assert replaced, (
                     f"{notebook}: view {v['title']!r}: setting {c['description']!r} to {typed} "

@@ -46,7 +46,8 @@ def build() -> Path:
         ),
         new_code_cell("data = np.arange(6.0).reshape(3, 2)", id="data"),
         new_code_cell(
-            "def center(X):\n    ### BEGIN SOLUTION\n    return X - X.mean(axis=0)\n    ### END SOLUTION",
+            "def center(X):\n    ### BEGIN SOLUTION\n    return X - X.mean(axis=0)\n"
+            "    ### END SOLUTION",
             id="demo-center",
             metadata=nbg("demo-center", False),
         ),
@@ -57,7 +58,8 @@ def build() -> Path:
             metadata=nbg("demo-center-test", True, 3),
         ),
         new_code_cell(
-            'def count_vowels(s):\n    ### BEGIN SOLUTION\n    return sum(ch in "aeiou" for ch in s.lower())\n'
+            "def count_vowels(s):\n    ### BEGIN SOLUTION\n"
+            '    return sum(ch in "aeiou" for ch in s.lower())\n'
             "    ### END SOLUTION",
             id="demo-vowels",
             metadata=nbg("demo-vowels", False),
