@@ -15,7 +15,8 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 
 def resolve_device(device) -> torch.device:
-    """``None`` -> the course default (``labkit.get_device()``, CUDA when present); else as given."""
+    """``None`` -> the course default (``labkit.get_device()``, CUDA when present); else as
+    given."""
     if device is None:
         from ..config import get_device
 
@@ -64,8 +65,8 @@ def check_X(estimator, X, reset: bool, device: torch.device, name: str = "X") ->
         if bool(bad.any()):
             kind = "NaN" if bool(torch.isnan(X).any()) else "infinity"
             raise ValueError(
-                f"Input {name} contains {kind} ({int(bad.sum())} values) in {cls}. Fix: drop those rows "
-                "or impute them first (e.g. sklearn.impute.SimpleImputer)."
+                f"Input {name} contains {kind} ({int(bad.sum())} values) in {cls}. "
+                "Fix: drop those rows or impute them first (e.g. sklearn.impute.SimpleImputer)."
             )
         if reset:
             estimator.n_features_in_ = int(X.shape[1])
@@ -99,7 +100,8 @@ def torch_generator(random_state) -> torch.Generator:
 
 
 def auto_chunk(n_cols: int, budget: int = 1 << 21) -> int:
-    """Rows per chunk so that a (rows, n_cols) block holds about ``budget`` numbers (cache friendly)."""
+    """Rows per chunk so that a (rows, n_cols) block holds about ``budget`` numbers (cache
+    friendly)."""
     return max(256, budget // max(1, n_cols))
 
 

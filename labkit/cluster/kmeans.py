@@ -7,14 +7,14 @@ fused, chunked passes, so 10^6 points fit in memory, and follows scikit-learn's
 ``algorithm="lloyd"`` exactly: tolerance scaled by the data variance, strict convergence when
 no label changes, empty clusters moved to the farthest points, a final assignment step.
 
-Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"),
-the rows whose nearest centre cannot have changed. Skipping must not change a label, and the matmul's rounding depends on the
-BLAS, the batch a row is in and its position (MKL: a row's float32 distances differ between a
-chunk and a gathered subset), so the assignment is made exact instead: rows whose two nearest
-centres are closer than the rounding error bound are decided in float64 without cancellation,
-and exact ties in rational arithmetic, ties going to the lower index. Cluster sums are kept in
-64-bit fixed point, exact in any order. The bounded and the plain algorithm thus give the same
-labels and centres bit for bit (tests/test_cluster_kmeans.py checks it on near-tie data).
+Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"), the
+rows whose nearest centre cannot have changed. Skipping must not change a label, and the matmul's
+rounding depends on the BLAS, the batch a row is in and its position (MKL: a row's float32 distances
+differ between a chunk and a gathered subset), so the assignment is made exact instead: rows whose
+two nearest centres are closer than the rounding error bound are decided in float64 without
+cancellation, and exact ties in rational arithmetic, ties going to the lower index. Cluster sums are
+kept in 64-bit fixed point, exact in any order. The bounded and the plain algorithm thus give the
+same labels and centres bit for bit (tests/test_cluster_kmeans.py checks it on near-tie data).
 """
 
 from __future__ import annotations
@@ -170,7 +170,8 @@ class _Centres:
 
 
 class _Geometry:
-    """What every assignment of X needs: x2 = ||x||^2 (N,), the norms, the matmul's unit roundoff."""
+    """What every assignment of X needs: x2 = ||x||^2 (N,), the norms, the matmul's unit
+    roundoff."""
 
     def __init__(self, X: torch.Tensor, cmax: float | None = None):
         """``cmax``: a bound on the norm of every centre to come (default: max ||x||, which bounds
@@ -243,7 +244,8 @@ class _FixedSum:
 
 def assign_labels(X, centers, chunk_size: int | None = None) -> torch.Tensor:
     """Assignment step: index of the nearest centre for every point. (N, D), (K, D) -> (N,) int64.
-    Exact: the labels of exact arithmetic, ties to the lower index (see :meth:`_Geometry.nearest`)."""
+    Exact: the labels of exact arithmetic, ties to the lower index (see
+    :meth:`_Geometry.nearest`)."""
     X = _t(X)
     C = _t(centers, X.dtype, X.device)
     cen = _Centres(C)
@@ -458,7 +460,8 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
 
 def _mean_variance(X, chunk=16384) -> float:
     """Mean over features of the variance (scikit-learn's tolerance scale), one chunked pass on data
-    shifted by a rough mean (no cancellation), sums in float64: 20x faster than ``X.double().var(0)``."""
+    shifted by a rough mean (no cancellation), sums in float64: 20x faster than
+    ``X.double().var(0)``."""
     shift = X[:chunk].mean(0)  # (D,)
     s1 = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
     s2 = torch.zeros_like(s1)
@@ -559,8 +562,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         C = _t(C, X.dtype, X.device)
         if tuple(C.shape) != (self.n_clusters, X.shape[1]):
             raise ValueError(
-                f"The init array has shape {tuple(C.shape)}; it should be (n_clusters, n_features) = "
-                f"({self.n_clusters}, {X.shape[1]})."
+                f"The init array has shape {tuple(C.shape)}; it should be "
+                f"(n_clusters, n_features) = ({self.n_clusters}, {X.shape[1]})."
             )
         if not bool(torch.isfinite(C).all()):
             raise ValueError(
@@ -635,7 +638,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return like_input(X, sq_dists(Xt, self._centers_like(Xt)).sqrt_())
 
     def score(self, X, y=None):
-        """Opposite of the inertia of X under the fitted centres (higher is better), as in sklearn."""
+        """Opposite of the inertia of X under the fitted centres (higher is better), as in
+        sklearn."""
         check_is_fitted(self)
         Xt = check_X(self, X, reset=False, device=resolve_device(self.device))
         C = self._centers_like(Xt)

@@ -46,14 +46,15 @@ def _nearest(X, C):
 
 @exercise("kmeans-assign", "nearest centre for every point, 3 random cases")
 def assign(fn, seed: int = 0, seeds=None):
-    """Check ``fn(X, C) -> labels``: X (N, D), C (K, D) float64 tensors; labels (N,) integer tensor."""
+    """Check ``fn(X, C) -> labels``: X (N, D), C (K, D) float64 tensors; labels (N,) integer
+    tensor."""
     for X, C in _cases(_seeds(seed, seeds)):
         got = fn(X.clone(), C.clone())
         expect_type(got, torch.Tensor, "assign(X, C)")
         if got.shape == (X.shape[0], C.shape[0]):
             raise Hint(
-                "assign returned an (N, K) matrix; it should return one label per point, shape (N,) "
-                "(reduce over the centres)."
+                "assign returned an (N, K) matrix; it should return one label per point, "
+                "shape (N,) (reduce over the centres)."
             )
         expect_shape(got, (X.shape[0],), "assign(X, C)")
         expect_dtype(got, "int", "assign(X, C)")
@@ -67,7 +68,8 @@ def assign(fn, seed: int = 0, seeds=None):
         wrong = int((got.long() != want).sum())
         raise Hint(
             f"{wrong} of {len(want)} points got a label that is not their nearest centre "
-            "(check the distance: squared differences summed over the features, not over the points)."
+            "(check the distance: squared differences summed over the features, "
+            "not over the points)."
         )
 
 

@@ -98,7 +98,8 @@ def mean_shift_step(X, seeds, bandwidth: float, kernel: str = "flat"):
 
 def _brute_sums(X, S, bw, kernel="flat", dtype=torch.float64):
     """All points against chunks of seeds: new positions (M, D) (float64) and intensities (M,) =
-    #points within bw. ``dtype`` is used for the distances and sums (float32: X should be centred)."""
+    #points within bw. ``dtype`` is used for the distances and sums (float32: X should be
+    centred)."""
     Xf = X.to(dtype)
     Xo = torch.cat([Xf, torch.ones_like(Xf[:, :1])], 1)  # (N, D+1): sums and counts at once
     x2 = (Xf * Xf).sum(1)
@@ -261,7 +262,8 @@ def _merge(centers: np.ndarray, intensity: np.ndarray, bw: float) -> np.ndarray:
 
 def kernel_density(X, query, bandwidth: float, kernel: str = "gaussian") -> torch.Tensor:
     """Kernel density estimate at ``query`` points (notebook 02, section 1), up to a constant:
-    the mean over X of exp(-||q - x||^2 / (2 bw^2)) (gaussian) or of [||q - x|| <= bw] (flat). (Q,)"""
+    the mean over X of exp(-||q - x||^2 / (2 bw^2)) (gaussian) or of [||q - x|| <= bw] (flat).
+    (Q,)"""
     X = _as_t(X)
     Q = _as_t(query, X.device)
     out = torch.empty(Q.shape[0], dtype=torch.float64, device=X.device)

@@ -51,7 +51,8 @@ def step(fn, seeds=(0, 1, 2)):
         g64 = got.double()
         if torch.allclose(g64[:-1], X.mean(0).expand(len(S) - 1, -1)):
             raise Hint(
-                "every seed moved to the mean of ALL points; average only the points within the bandwidth."
+                "every seed moved to the mean of ALL points; "
+                "average only the points within the bandwidth."
             )
         if torch.allclose(g64, want - S):
             raise Hint(
@@ -59,7 +60,8 @@ def step(fn, seeds=(0, 1, 2)):
             )
         if not bool(torch.isfinite(g64[-1]).all()) or not torch.allclose(g64[-1], S[-1]):
             raise Hint(
-                "a seed with no point within the bandwidth should stay where it is (no division by zero)."
+                "a seed with no point within the bandwidth should stay where it is "
+                "(no division by zero)."
             )
         expect_close(got, want, "step(X, S, bandwidth)", rtol=1e-6, atol=1e-8)
 
@@ -123,7 +125,8 @@ def merge(fn, seeds=(0, 1)):
             continue
         if len(got) == len(modes):
             raise Hint(
-                "nothing was merged: every mode within one bandwidth of a stronger kept mode must go."
+                "nothing was merged: every mode within one bandwidth of a stronger kept mode "
+                "must go."
             )
         if g64.shape == want.shape and _same_rows(g64, want):
             raise Hint("the right modes, in the wrong order: return them strongest first.")
@@ -140,8 +143,8 @@ def merge(fn, seeds=(0, 1)):
                     "group survives; sort by intensity, the largest first."
                 )
         raise Hint(
-            f"kept {len(got)} modes, expected {len(want)}: keep a mode only when no KEPT mode is within "
-            "one bandwidth (distance <= bandwidth) of it."
+            f"kept {len(got)} modes, expected {len(want)}: keep a mode only when no KEPT mode "
+            "is within one bandwidth (distance <= bandwidth) of it."
         )
 
 
@@ -187,7 +190,8 @@ def features(fn, seed: int = 0):
         pos, wpos = g[:, 3:], want[:, 3:]
         if np.allclose(pos, wpos[:, ::-1]):
             raise Hint(
-                "the position columns are swapped: the 4th is the row (down), the 5th the column (across)."
+                "the position columns are swapped: the 4th is the row (down), "
+                "the 5th the column (across)."
             )
         if np.allclose(pos * max(H, W), wpos * max(H, W) / spatial) and spatial != 1:
             raise Hint(f"the positions are not multiplied by the spatial weight ({spatial}).")
@@ -199,8 +203,8 @@ def features(fn, seed: int = 0):
         sc = np.array([max(H, W) / max(H - 1, 1), max(H, W) / max(W - 1, 1)])
         if np.allclose(pos * np.array([H, W]) / max(H, W), wpos) or np.allclose(pos / sc, wpos):
             raise Hint(
-                "rows and columns are divided by different lengths, which stretches the image; divide "
-                "both by the same length (the longer side)."
+                "rows and columns are divided by different lengths, which stretches the image; "
+                "divide both by the same length (the longer side)."
             )
         expect_close(
             g, want, f"pixel_features(image {image.shape}, {spatial})", rtol=1e-6, atol=1e-9

@@ -35,8 +35,9 @@ def inertia(X, centers, labels) -> float:
 
 
 def silhouette(X, labels, sample_size: int | None = 2000, random_state=0) -> float:
-    """Mean silhouette (b - a) / max(a, b) in torch, chunked (as ``sklearn.metrics.silhouette_score``;
-    on a random subsample of ``sample_size`` points when there are more)."""
+    """Mean silhouette (b - a) / max(a, b) in torch, chunked (as
+    ``sklearn.metrics.silhouette_score``; on a random subsample of ``sample_size`` points when
+    there are more)."""
     X, labels = _check(X, labels)
     if sample_size is not None and X.shape[0] > sample_size:
         idx = torch.as_tensor(
@@ -93,7 +94,8 @@ def adjusted_rand(a, b) -> float:
 
 
 def scan_k(X, ks, random_state=0, n_init=3, sample_size=2000, device=None) -> dict:
-    """Fit labkit's KMeans for every k (notebook 01, "choosing k"): {'k', 'inertia', 'silhouette'}."""
+    """Fit labkit's KMeans for every k (notebook 01, "choosing k"): {'k', 'inertia',
+    'silhouette'}."""
     from labkit.cluster import KMeans
 
     out = {"k": [], "inertia": [], "silhouette": []}

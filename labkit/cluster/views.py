@@ -1,7 +1,8 @@
 """Render functions for the clustering labs (notebooks 01 and 02), one per slider view.
 
 Each ``render_...`` is pure (data + slider values -> Figure), tested headlessly, and used with
-``labkit.views.SliderView``. Slow fits are cached per slider value so moving a slider back is instant.
+``labkit.views.SliderView``. Slow fits are cached per slider value so moving a slider back is
+instant.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def _max_filter(x, k, reflect=False):
 
 
 def dilate(x: torch.Tensor, k: int = 3) -> torch.Tensor:
-    """Grey-level dilation: each pixel becomes the max of its k x k neighbourhood (bolder strokes)."""
+    """Grey-level dilation: each pixel becomes the max of its k x k neighbourhood (bolder
+    strokes)."""
     _check_images(x)
     return _max_filter(x, k)
 
@@ -145,7 +146,8 @@ class Domains:
 
     def __repr__(self):
         kind = "paired" if self.paired else "unpaired (disjoint sources)"
-        return f"Domains({self.names[0]} -> {self.names[1]}, {len(self.a)} A / {len(self.b)} B, {kind})"
+        sizes = f"{len(self.a)} A / {len(self.b)} B"
+        return f"Domains({self.names[0]} -> {self.names[1]}, {sizes}, {kind})"
 
 
 class UnpairedLoader:

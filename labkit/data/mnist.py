@@ -234,8 +234,9 @@ def load_mnist(
     if not allow_fallback:
         where = raw or [str(b / 'MNIST' / 'raw') for b in _candidate_roots(root)]
         raise FileNotFoundError(
-            f"MNIST {split} split not found in {where} and could not be downloaded. Fix: set LABKIT_DATA "
-            "to a folder holding MNIST/raw/*-ubyte.gz, or run where the network reaches torchvision."
+            f"MNIST {split} split not found in {where} and could not be downloaded. "
+            "Fix: set LABKIT_DATA to a folder holding MNIST/raw/*-ubyte.gz, "
+            "or run where the network reaches torchvision."
         )
     return _digits_fallback(split)
 
@@ -311,5 +312,8 @@ def describe_source(root=None) -> str:
     if found:
         return f"mnist (official IDX files: {', '.join(sorted(found))} in {raw})"
     if _want_download(None):
-        return "mnist via torchvision download (if the network allows), else scikit-learn digits fallback"
+        return (
+            "mnist via torchvision download (if the network allows), "
+            "else scikit-learn digits fallback"
+        )
     return "scikit-learn digits fallback (no MNIST files found; LABKIT_OFFLINE=1)"

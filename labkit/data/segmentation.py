@@ -3,7 +3,8 @@ and Oxford-IIIT Pet (torchvision) with the same interface for full mode where th
 
 Both give ``train, val`` datasets whose items are ``(image, mask)``:
 ``image`` (3, H, W) float32 in [0, 1], ``mask`` (H, W) int64 in ``[0, num_classes)``;
-attributes ``classes`` (names), ``num_classes``, ``in_channels``, ``source``; ``.loader(batch_size)``.
+attributes ``classes`` (names), ``num_classes``, ``in_channels``, ``source``;
+``.loader(batch_size)``.
 
 The synthetic "shapes" set: discs, boxes, triangles and crosses of random size, aspect, rotation,
 colour and texture (flat, stripes, checker, speckle), overlapping (later objects occlude earlier
@@ -64,7 +65,8 @@ class _SegBase(Dataset):
 
 
 class SegmentationSet(_SegBase):
-    """In-memory segmentation set: ``images`` (N, 3, H, W) float32 [0, 1], ``masks`` (N, H, W) int64."""
+    """In-memory segmentation set: ``images`` (N, 3, H, W) float32 [0, 1], ``masks`` (N, H, W)
+    int64."""
 
     def __init__(self, images, masks, classes, source: str = "synthetic shapes", split: str = ""):
         images, masks = torch.as_tensor(images), torch.as_tensor(masks)
@@ -101,8 +103,8 @@ class SegmentationSet(_SegBase):
 
     def __repr__(self):
         return (
-            f"SegmentationSet({self.split or 'data'}: {len(self)} images {tuple(self.images.shape[1:])}, "
-            f"classes={list(self.classes)}, source={self.source!r})"
+            f"SegmentationSet({self.split or 'data'}: {len(self)} images "
+            f"{tuple(self.images.shape[1:])}, classes={list(self.classes)}, source={self.source!r})"
         )
 
 
@@ -283,7 +285,8 @@ def shapes_splits(
 
 
 def trimap_to_classes(trimap) -> torch.Tensor:
-    """Pet trimap values 1 = pet, 2 = background, 3 = border -> classes 1, 0, 2 (see ``PET_CLASSES``)."""
+    """Pet trimap values 1 = pet, 2 = background, 3 = border -> classes 1, 0, 2 (see
+    ``PET_CLASSES``)."""
     t = torch.as_tensor(np.array(trimap), dtype=torch.long)
     bad = (t < 1) | (t > 3)
     if bad.any():
@@ -354,7 +357,10 @@ class PetSegmentation(_SegBase):
         return x, trimap_to_classes(trimap)
 
     def __repr__(self):
-        return f"PetSegmentation({self.split}: {len(self)} images, classes={list(self.classes)}, {self.source})"
+        return (
+            f"PetSegmentation({self.split}: {len(self)} images, "
+            f"classes={list(self.classes)}, {self.source})"
+        )
 
 
 def pet_splits(
@@ -371,7 +377,8 @@ def pet_splits(
 
 
 def segmentation_splits(name: str = "shapes", **kw):
-    """``'shapes'`` (synthetic, offline) or ``'pet'`` (Oxford-IIIT Pet, needs the files or a network)."""
+    """``'shapes'`` (synthetic, offline) or ``'pet'`` (Oxford-IIIT Pet, needs the files or a
+    network)."""
     if name == "shapes":
         return shapes_splits(**kw)
     if name == "pet":

@@ -93,7 +93,8 @@ def _cases_abstain(seed):
 
 @exercise("density-abstain", "2 random cases, about 30% of the points below the threshold")
 def abstain(fn, seed: int = 0):
-    """``fn(proba (N, K), log_px (N,), threshold) -> labels (N,)``, -1 where log p(x) < threshold."""
+    """``fn(proba (N, K), log_px (N,), threshold) -> labels (N,)``, -1 where log p(x) <
+    threshold."""
     for proba, log_px, thr in _cases_abstain(seed):
         got = _to_np(fn(proba.copy(), log_px.copy(), thr))
         expect_shape(got, log_px.shape, "the predicted labels")

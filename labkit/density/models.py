@@ -5,14 +5,17 @@ Everything here works on small 2-D data that can be plotted, plus a few MNIST he
 * toy data: :func:`make_toy` (three labelled classes), :func:`far_points` (outliers);
 * models (scikit-learn): :func:`fit_classifier` (P(y|x)), :func:`fit_density` (P(x)),
   :func:`fit_class_densities` (P(x|y)), :func:`class_priors` (P(y));
-* a grid over the plane: :class:`Grid` with ``integrate`` (midpoint rule), :func:`normalise_on_grid`,
-  :func:`add_mass`, :func:`bayes_rule`, :func:`sample_from_grid`, :func:`tv_distance`;
-* rejecting outliers: :func:`abstain_predict`, :class:`AbstainingClassifier`, :func:`abstention_report`;
+* a grid over the plane: :class:`Grid` with ``integrate`` (midpoint rule),
+  :func:`normalise_on_grid`, :func:`add_mass`, :func:`bayes_rule`, :func:`sample_from_grid`,
+  :func:`tv_distance`;
+* rejecting outliers: :func:`abstain_predict`, :class:`AbstainingClassifier`,
+  :func:`abstention_report`;
 * MNIST: :func:`stroke_images`, :func:`letter_images`, :func:`noise_images`, :class:`PCADensity`,
   :func:`auroc`.
 
-Shapes: points ``X`` are ``(N, 2)``; a quantity on a grid is a flat ``(M,)`` array (``M = ny * nx``),
-or ``(M, K)`` for K classes; ``Grid.image(v)`` reshapes it to ``(ny, nx)`` for plotting.
+Shapes: points ``X`` are ``(N, 2)``; a quantity on a grid is a flat ``(M,)`` array
+(``M = ny * nx``), or ``(M, K)`` for K classes; ``Grid.image(v)`` reshapes it to ``(ny, nx)``
+for plotting.
 """
 
 from __future__ import annotations
@@ -284,7 +287,8 @@ def region_masses(p, grid: Grid, regions, n_regions: int) -> np.ndarray:
 
 
 def abstain_predict(proba, log_px, threshold: float) -> np.ndarray:
-    """The most probable label, or ``ABSTAIN`` (-1) where log p(x) < threshold. ``(N, K), (N,) -> (N,)``."""
+    """The most probable label, or ``ABSTAIN`` (-1) where log p(x) < threshold.
+    ``(N, K), (N,) -> (N,)``."""
     proba, log_px = np.asarray(proba), np.asarray(log_px)
     if proba.ndim != 2 or log_px.shape != (proba.shape[0],):
         raise ValueError(

@@ -17,7 +17,8 @@ GREY = (0.55, 0.55, 0.55)
 
 
 def region_image(proba, grid, alpha: float = 0.45) -> np.ndarray:
-    """P(y|x) as colour: each cell mixes the class colours by their probabilities, ``(ny, nx, 4)``."""
+    """P(y|x) as colour: each cell mixes the class colours by their probabilities,
+    ``(ny, nx, 4)``."""
     proba = np.asarray(proba)
     K = proba.shape[1]
     cols = (
@@ -269,7 +270,8 @@ def plot_bayes(grid, p_bayes, p_direct, samples=None, tv=None, lim=(-5, 5, -4.5,
 
 
 def plot_image_sets(sets: dict, n: int = 16):
-    """Section 6: the first ``n`` images of each set, one row per set (``(N, 1, 28, 28)`` in [0, 1])."""
+    """Section 6: the first ``n`` images of each set, one row per set (``(N, 1, 28, 28)`` in
+    [0, 1])."""
     plt = pyplot()
     fig, axes = plt.subplots(len(sets), 1, figsize=(n * 0.55, 1.0 * len(sets)), squeeze=False)
     for ax, (name, imgs) in zip(axes[:, 0], sets.items()):

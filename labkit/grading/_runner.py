@@ -70,7 +70,8 @@ def __labkit_grade_run(test_src, grade_id, lib, imports, modules, token):
             elif isinstance(e, NotImplementedError):
                 status, detail = "not implemented", "NotImplementedError (answer not written yet)"
             elif isinstance(e, AssertionError):
-                status, detail = "failed", ("AssertionError: %s" % e) if str(e) else "AssertionError"
+                status = "failed"
+                detail = ("AssertionError: %s" % e) if str(e) else "AssertionError"
             elif isinstance(e, KeyboardInterrupt):
                 status, detail = "timeout", "interrupted"
             else:

@@ -307,7 +307,8 @@ def _run_pass(
     res: WorkerResult,
 ) -> tuple[int, KernelGone] | None:
     """Run the cells once in ``sess``, filling ``res``; returns (cell index, error) if the kernel
-    was lost, else None. Cells in ``left_out`` (index -> TestOutcome) are skipped (answers: their stub)."""
+    was lost, else None. Cells in ``left_out`` (index -> TestOutcome) are skipped (answers: their
+    stub)."""
     for i, cell in enumerate(job.cells):
         remaining = deadline - time.monotonic()
         if remaining <= 1:
@@ -388,9 +389,8 @@ def grade_job(job: dict | Job) -> dict:
             if res.tampered or lost is None:
                 break
             i, err = lost
-            res.notes.append(
-                f"{job.cells[i].get('grade_id') or f'cell {i}'}: {err}; restarted the kernel without it"
-            )
+            cell_name = job.cells[i].get("grade_id") or f"cell {i}"
+            res.notes.append(f"{cell_name}: {err}; restarted the kernel without it")
             left_out[i] = TestOutcome("timeout" if err.timed_out else "crashed", str(err))
             if attempt >= job.max_restarts or deadline - time.monotonic() < 5:
                 res.notes.append("too many kernel restarts; the remaining tests were not run")

@@ -1,5 +1,5 @@
-"""Instructor commands added to ``labkit``'s parser: ``release``, ``grade`` (``--shard``), ``grade-merge``,
-``validate``, ``gradescope``, ``nbgrader-config``, ``course set-repo``."""
+"""Instructor commands added to ``labkit``'s parser: ``release``, ``grade`` (``--shard``),
+``grade-merge``, ``validate``, ``gradescope``, ``nbgrader-config``, ``course set-repo``."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def _course(args) -> int:
         print(f"labkit course set-repo: {e}", file=sys.stderr)
         return 2
     print(
-        "Commit labkit/_repo.py and notebooks/, then push the tag: the badges and install lines point there."
+        "Commit labkit/_repo.py and notebooks/, then push the tag: "
+        "the badges and install lines point there."
     )
     return 0
 
@@ -99,7 +100,8 @@ def _validate(args) -> int:
             print(f"{path}: {p}")
         bad += bool(problems)
     print(
-        f"{len(args.notebooks) - bad}/{len(args.notebooks)} notebooks follow the nbgrader schema-3 rules"
+        f"{len(args.notebooks) - bad}/{len(args.notebooks)} notebooks "
+        "follow the nbgrader schema-3 rules"
     )
     return 1 if bad else 0
 
@@ -184,7 +186,8 @@ def add_parsers(sub) -> None:
     g.add_argument(
         "submissions",
         nargs="+",
-        help="folders (student/notebook.ipynb or student_notebook.ipynb), .ipynb files or .zip files",
+        help="folders (student/notebook.ipynb or student_notebook.ipynb), "
+        ".ipynb files or .zip files",
     )
     g.add_argument(
         "--source",

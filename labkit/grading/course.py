@@ -40,7 +40,8 @@ def rewrite_repo_file(path: Path, url: str, tag: str) -> str:
 
 
 def set_repo(url: str, tag: str, root: Path | None = None, build: bool = True) -> list[str]:
-    """Rewrite ``labkit/_repo.py`` under ``root`` and rebuild the notebooks; returns the log lines."""
+    """Rewrite ``labkit/_repo.py`` under ``root`` and rebuild the notebooks; returns the log
+    lines."""
     root = Path(root) if root else course_root()
     repo_file, builder = root / "labkit" / "_repo.py", root / "tools" / "nbbuild.py"
     if not repo_file.is_file():

@@ -427,7 +427,8 @@ def _choose_answer(sc: dict, ix: _Index, claimed: set, source: Source, notes: li
         )
     if chosen.get("cell_type") != "code":
         notes.append(
-            f"{gid}: the answer cell was changed to {chosen.get('cell_type')}; graded its text as code"
+            f"{gid}: the answer cell was changed to {chosen.get('cell_type')}; "
+            "graded its text as code"
         )
     return source_text(chosen)
 
@@ -586,9 +587,10 @@ def exposure_warnings(source: Path, env: dict) -> list[str]:
         except ValueError:
             continue
         out.append(
-            f"{what} ({path}) is inside {root}, next to the source notebooks: a submission can find "
-            "the hidden tests from there. If that matters, grade in a container or as a user who cannot "
-            "read them (see 'What is not protected' in the README)."
+            f"{what} ({path}) is inside {root}, next to the source notebooks: "
+            "a submission can find the hidden tests from there. "
+            "If that matters, grade in a container or as a user who cannot read them "
+            "(see 'What is not protected' in the README)."
         )
     return out
 
@@ -715,7 +717,8 @@ def _answer_problems(test: dict, res) -> tuple[list[str], object]:
 
 
 def score_test(test: dict, res, hidden_lines: set) -> tuple[str, str, bool]:
-    """(status, detail, whether it failed in the hidden part) of one exercise from the worker's result."""
+    """(status, detail, whether it failed in the hidden part) of one exercise from the worker's
+    result."""
     gid = test["grade_id"]
     if res.tampered:
         return "tampered", res.tampered, False
@@ -884,8 +887,8 @@ def _dedupe(subs: list[Submission], quiet: bool) -> list[Submission]:
             keep, drop = (s, best[key]) if s.mtime >= best[key].mtime else (best[key], s)
             if not quiet:
                 print(
-                    f"warning: {drop.label} and {keep.label} are both {key[0]}'s {key[1]}; grading the newer "
-                    f"{keep.label}",
+                    f"warning: {drop.label} and {keep.label} are both {key[0]}'s {key[1]}; "
+                    f"grading the newer {keep.label}",
                     file=sys.stderr,
                 )
             best[key] = keep

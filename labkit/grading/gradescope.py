@@ -1,4 +1,5 @@
-"""``labkit gradescope NOTEBOOK... -o autograder.zip``: a Gradescope autograder for labkit notebooks.
+"""``labkit gradescope NOTEBOOK... -o autograder.zip``: a Gradescope autograder for labkit
+notebooks.
 
 Gradescope runs the autograders of large courses on its own machines, one container per
 submission, so thousands of submissions are graded without a farm of your own. Its autograder
@@ -56,7 +57,8 @@ C=""; [ -f labkit-src/constraints.txt ] && C="-c labkit-src/constraints.txt"
 # MNIST for the notebooks' data cells (grading runs offline; without it labkit falls back to
 # scikit-learn's digits and says so)
 LABKIT_DATA=/autograder/source/data /autograder/venv/bin/python -c \\
-  "from torchvision.datasets import MNIST; MNIST('/autograder/source/data', train=False, download=True)" || true
+  "from torchvision.datasets import MNIST; \
+MNIST('/autograder/source/data', train=False, download=True)" || true
 """
 
 RUN_AUTOGRADER = """\

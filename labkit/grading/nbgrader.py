@@ -29,7 +29,8 @@ c.CourseDirectory.course_id = {course_id!r}
 # before nbgrader records the cells of the assignment.
 c.TagRemovePreprocessor.enabled = True
 c.TagRemovePreprocessor.remove_cell_tags = {{"claim"}}
-c.GenerateAssignment.preprocessors = [TagRemovePreprocessor] + GenerateAssignment.preprocessors.default()
+c.GenerateAssignment.preprocessors = [TagRemovePreprocessor] + \
+GenerateAssignment.preprocessors.default()
 
 # Fast mode runs every cell of a notebook in well under this on a CPU (set LABKIT_MODE=fast
 # in the environment that runs `nbgrader autograde`).

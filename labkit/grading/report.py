@@ -40,7 +40,8 @@ def summary_table(results: list[Result]) -> str:
     for (nb, ex), s in stats.items():
         other = ", ".join(f"{k} {v}" for k, v in sorted(s["other"].items(), key=lambda kv: -kv[1]))
         lines.append(
-            f"{nb:<28} {ex:<28} {s['passed']:>3}/{s['n']:<3} {s['pts'] / s['n']:>6.2f}/{s['mx']:g}  {other}"
+            f"{nb:<28} {ex:<28} {s['passed']:>3}/{s['n']:<3} "
+            f"{s['pts'] / s['n']:>6.2f}/{s['mx']:g}  {other}"
         )
     return "\n".join(lines)
 
@@ -105,7 +106,8 @@ def feedback_markdown(student: str, results: list[Result]) -> str:
         for row in r.rows:
             det = str(row["detail"]).replace("|", "\\|").replace("\n", " ")
             lines.append(
-                f"| {row['exercise']} | {row['points']:g} / {row['max_points']:g} | {row['status']} | {det} |"
+                f"| {row['exercise']} | {row['points']:g} / {row['max_points']:g} "
+                f"| {row['status']} | {det} |"
             )
         if r.notes:
             lines += ["", "Notes:"] + [f"- {n}" for n in r.notes]
@@ -128,7 +130,8 @@ def feedback_html(student: str, results: list[Result]) -> str:
         )
         for row in r.rows:
             parts.append(
-                f"<tr><td>{e(str(row['exercise']))}</td><td>{row['points']:g} / {row['max_points']:g}</td>"
+                f"<tr><td>{e(str(row['exercise']))}</td>"
+                f"<td>{row['points']:g} / {row['max_points']:g}</td>"
                 f"<td class='{e(row['status'].split()[0])}'>{e(row['status'])}</td>"
                 f"<td>{e(str(row['detail']))}</td></tr>"
             )

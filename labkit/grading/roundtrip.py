@@ -15,7 +15,8 @@ For the notebooks given (one nbgrader course, one assignment holding all of them
    by side per notebook, exercise and submission. Written (manual) answers are listed as
    ``manual`` by both and left out of the comparison.
 
-``python -m labkit.grading.roundtrip NOTEBOOK... --wrong DIR --json OUT`` runs it and prints the table.
+``python -m labkit.grading.roundtrip NOTEBOOK... --wrong DIR --json OUT`` runs it and prints the
+table.
 """
 
 from __future__ import annotations
@@ -283,7 +284,8 @@ def run(notebooks, workdir, wrong_dir, jobs: int = 1) -> dict:
 def problems(result: dict) -> list[str]:
     """Every way the round trip falls short: expected points and agreement per exercise."""
     out = [
-        f"{nb}: no wrong answer file for {', '.join(ids)} (tests/grading_fixtures/wrong/<grade_id>.py)"
+        f"{nb}: no wrong answer file for {', '.join(ids)} "
+        "(tests/grading_fixtures/wrong/<grade_id>.py)"
         for nb, ids in result["missing_wrong"].items()
     ]
     for r in result["rows"]:
@@ -295,7 +297,8 @@ def problems(result: dict) -> list[str]:
             where = f"{r['notebook']} {r['exercise']} ({kind})"
             if g["nbgrader"] != g["labkit"]:
                 out.append(
-                    f"{where}: nbgrader gives {g['nbgrader']}, labkit {g['labkit']} ({g['labkit_status']})"
+                    f"{where}: nbgrader gives {g['nbgrader']}, "
+                    f"labkit {g['labkit']} ({g['labkit_status']})"
                 )
             for who in ("nbgrader", "labkit"):
                 if g[who] != want[kind]:

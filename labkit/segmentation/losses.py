@@ -1,6 +1,7 @@
 """Segmentation losses for notebook 03 (UNet): cross-entropy, soft Dice, and their sum.
 
-Shapes: ``logits`` (N, K, H, W) float (raw scores, no softmax), ``target`` (N, H, W) int64 in [0, K).
+Shapes: ``logits`` (N, K, H, W) float (raw scores, no softmax), ``target`` (N, H, W) int64 in
+[0, K).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def check_logits_target(logits: torch.Tensor, target: torch.Tensor, num_classes:
     k = logits.shape[1]
     if num_classes is not None and k != num_classes:
         raise ValueError(
-            f"logits must have shape (N, num_classes={num_classes}, H, W); got {tuple(logits.shape)}"
+            f"logits must have shape (N, num_classes={num_classes}, H, W); "
+            f"got {tuple(logits.shape)}"
         )
     check_target(target, k, "target")
     if target.shape != (logits.shape[0], *logits.shape[2:]):

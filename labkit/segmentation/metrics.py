@@ -26,7 +26,8 @@ __all__ = [
 
 
 def check_target(target: torch.Tensor, num_classes: int, name: str = "target") -> torch.Tensor:
-    """Raise ValueError unless ``target`` is an integer (N, H, W) mask with values in [0, num_classes)."""
+    """Raise ValueError unless ``target`` is an integer (N, H, W) mask with values in
+    [0, num_classes)."""
     if not isinstance(target, torch.Tensor):
         raise ValueError(
             f"{name} must be a torch.Tensor of class indices (N, H, W), got {type(target).__name__}"
@@ -38,7 +39,8 @@ def check_target(target: torch.Tensor, num_classes: int, name: str = "target") -
         )
     if target.ndim != 3:
         raise ValueError(
-            f"{name} must have shape (N, H, W) (one class index per pixel); got {tuple(target.shape)}"
+            f"{name} must have shape (N, H, W) (one class index per pixel); "
+            f"got {tuple(target.shape)}"
         )
     if target.numel():
         lo, hi = int(target.min()), int(target.max())

@@ -45,7 +45,8 @@ def mask_to_rgb(mask) -> np.ndarray:
         raise ValueError(f"mask must have shape (H, W); got {m.shape}")
     if m.min() < 0 or m.max() >= len(PALETTE):
         raise ValueError(
-            f"mask values must be in [0, {len(PALETTE) - 1}] to be coloured; got [{m.min()}, {m.max()}]"
+            f"mask values must be in [0, {len(PALETTE) - 1}] to be coloured; "
+            f"got [{m.min()}, {m.max()}]"
         )
     return PALETTE[m]
 
@@ -142,7 +143,8 @@ def show_ablation(images, masks, preds_by_name: dict, classes, n: int = 6, scale
 
 def show_feature_maps(feats: dict, n_channels: int = 6, keys=None, scale: float = 1.2):
     """One row per level ('enc0', ..., 'bottleneck', ..., 'dec0'), the ``n_channels`` most active
-    channels of the first image in the batch, each normalised to its own range. Returns the Figure."""
+    channels of the first image in the batch, each normalised to its own range. Returns the
+    Figure."""
     import matplotlib.pyplot as plt
 
     keys = keys or [k for k in feats if k != "logits"]

@@ -4,7 +4,8 @@ generator of notebook 05.
 Shapes (N = batch, C = ``in_channels``, K = ``num_classes``, B = ``base_channels``):
 
     x (N, C, H, W)                                         input, any H, W >= 1 (odd sizes too)
-    encoder level d = 0..depth-1: (N, B*2^d, ceil(H/2^d), ceil(W/2^d))   double conv, then 2x2 max pool
+    encoder level d = 0..depth-1: (N, B*2^d, ceil(H/2^d), ceil(W/2^d))
+                                  double conv, then 2x2 max pool
     bottleneck:                   (N, B*2^depth, ceil(H/2^depth), ...)
     decoder level d = depth-1..0: up-conv 2x2/2 -> (N, B*2^d, ...), cropped/padded to the encoder's
                                   size at level d, concatenated with it (the skip) -> double conv
@@ -158,13 +159,15 @@ class UNet(nn.Module):
         if cond is None or cond.shape != (n, self.cond_dim):
             got = None if cond is None else tuple(cond.shape)
             raise ValueError(
-                f"UNet(cond_dim={self.cond_dim}) needs cond of shape ({n}, {self.cond_dim}); got {got}"
+                f"UNet(cond_dim={self.cond_dim}) needs cond of shape ({n}, {self.cond_dim}); "
+                f"got {got}"
             )
         cond = cond.to(self.head.weight.device, self.head.weight.dtype)
         return [p(cond)[:, :, None, None] for p in self.cond_proj]  # (N, width, 1, 1) each
 
     def features(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> dict:
-        """All intermediate maps: 'enc0'..'enc{depth-1}', 'bottleneck', 'dec{depth-1}'..'dec0', 'logits'."""
+        """All intermediate maps: 'enc0'..'enc{depth-1}', 'bottleneck', 'dec{depth-1}'..'dec0',
+        'logits'."""
         self._check_input(x)
         x = to_model(self, x)
         bias = self._biases(cond, len(x))

@@ -135,7 +135,8 @@ def _toy_velocity(seed):
 
 @exercise("taxonomy-fm-loss", "interpolant, target velocity and loss value match")
 def flow_matching_loss(fn, seed: int = 0):
-    """``fn(velocity, x1, x0, t) -> scalar``: mean |v(x_t, t) - (x1 - x0)|^2, x_t = (1 - t) x0 + t x1."""
+    """``fn(velocity, x1, x0, t) -> scalar``: mean |v(x_t, t) - (x1 - x0)|^2,
+    x_t = (1 - t) x0 + t x1."""
     g = torch.Generator().manual_seed(seed)
     for shape in [(4, 1, 3, 3), (3, 2, 2, 5)]:
         v = _toy_velocity(seed)
@@ -156,7 +157,8 @@ def flow_matching_loss(fn, seed: int = 0):
             got, ((v(flipped_path, t) - (x1 - x0)) ** 2).mean()
         ) and not torch.allclose(got, want):
             raise Hint(
-                "the interpolant runs the wrong way: at t = 0 x_t must be the noise x0, at t = 1 the data x1."
+                "the interpolant runs the wrong way: at t = 0 x_t must be the noise x0, "
+                "at t = 1 the data x1."
             )
         if torch.allclose(got, ((v(xt, t) - (x0 - x1)) ** 2).mean()) and not torch.allclose(
             got, want

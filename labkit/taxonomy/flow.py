@@ -4,7 +4,8 @@ A **velocity field** v(x, t) moves noise x_0 ~ N(0, I) (t = 0) to data x_1 (t = 
 dx/dt = v(x, t). Flow matching (Lipman et al., 2023; "rectified flow", Liu et al., 2023) trains it
 by regression on straight paths between a noise sample and a data sample:
 
-    x_t = (1 - t) x_0 + t x_1,      target velocity  x_1 - x_0,      loss  mean |v(x_t, t) - (x_1 - x_0)|^2
+    x_t = (1 - t) x_0 + t x_1,      target velocity  x_1 - x_0,
+    loss  mean |v(x_t, t) - (x_1 - x_0)|^2
 
 Sampling integrates the ODE with Euler steps x <- x + dt v(x, t). With class labels y the network
 also gets y (or a "no label" token, dropped at random during training), and **classifier-free
@@ -83,7 +84,8 @@ def to_pixels(x: torch.Tensor, size: int = 28) -> torch.Tensor:
 
 
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:
-    """``(N, 1, 28, 28)`` -> ``(N, 1, size, size)`` by area averaging (fast mode trains at 14 x 14)."""
+    """``(N, 1, 28, 28)`` -> ``(N, 1, size, size)`` by area averaging (fast mode trains at
+    14 x 14)."""
     return (
         images
         if images.shape[-1] == size

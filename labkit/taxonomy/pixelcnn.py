@@ -104,7 +104,8 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Ten
 
 
 def log_prob(model: nn.Module, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-    """Exact log p(x) in nats for binary images ``(N, 1, H, W)``: ``(N,)`` (one forward per batch)."""
+    """Exact log p(x) in nats for binary images ``(N, 1, H, W)``: ``(N,)`` (one forward per
+    batch)."""
     was, dev = model.training, _device(model)
     model.eval()
     with torch.no_grad():

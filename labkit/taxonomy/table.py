@@ -83,7 +83,8 @@ def format_table(rows: list[dict]) -> str:
 
 
 def plot_family_samples(samples: dict, n: int = 20, nrow: int = 10, scale: float = 0.45):
-    """One panel of ``n`` samples per family (``{name: images (N, 1, 28, 28)}``). Returns the Figure."""
+    """One panel of ``n`` samples per family (``{name: images (N, 1, 28, 28)}``). Returns the
+    Figure."""
     import matplotlib.pyplot as plt
 
     from ..viz import image_grid
