@@ -74,11 +74,12 @@ def env_info():
 
 
 def bench_kmeans(n, d, k, repeats, device, threads):
-    """labkit's KMeans (default: Hamerly's bounds on the CPU) next to scikit-learn's lloyd and elkan,
-    same data and initial centres, interleaved repetitions in this process: median wall and CPU
-    times, ratios to the faster scikit-learn algorithm; labels against each, and against labkit's
-    plain Lloyd (must be identical: the bounds only skip work). ``threads``: for both libraries
-    (threadpoolctl for scikit-learn's OpenMP/BLAS, ``n_threads`` and torch's for labkit)."""
+    """labkit's KMeans (default: Hamerly's bounds on the CPU) next to scikit-learn's lloyd and
+    elkan, same data and initial centres, interleaved repetitions in this process: median wall and
+    CPU times, ratios to the faster scikit-learn algorithm; labels against each, and against
+    labkit's plain Lloyd (must be identical: the bounds only skip work). ``threads``: for both
+    libraries (threadpoolctl for scikit-learn's OpenMP/BLAS, ``n_threads`` and torch's for
+    labkit)."""
     from sklearn.cluster import KMeans as SKKMeans
     from sklearn.datasets import make_blobs
     from sklearn.metrics import adjusted_rand_score
@@ -130,7 +131,9 @@ def bench_kmeans(n, d, k, repeats, device, threads):
             np.array_equal(lk.labels_, plain.labels_)
             and np.array_equal(lk.cluster_centers_, plain.cluster_centers_)
         ),
-        "target": "time_ratio <= 0.8, ari 1.0, |inertia_rel_diff| <= 1e-5 (both sklearn algorithms)",
+        "target": (
+            "time_ratio <= 0.8, ari 1.0, |inertia_rel_diff| <= 1e-5 (both sklearn algorithms)"
+        ),
     }
     for m in ("sklearn_lloyd", "sklearn_elkan"):
         sk = fitted[m]
@@ -226,13 +229,15 @@ def table(rows):
     for r in rows:
         if "time_ratio" in r:
             q = (
-                f"vs {r['reference']}; lloyd {r['time_ratio_lloyd']:.2f}x, elkan {r['time_ratio_elkan']:.2f}x; "
+                f"vs {r['reference']}; lloyd {r['time_ratio_lloyd']:.2f}x, "
+                f"elkan {r['time_ratio_elkan']:.2f}x; "
                 + ", ".join(
                     f"{m[8:]}: ARI {r[m]['ari']:.6f} ({r[m]['labels_differing']} labels differ), "
                     f"inertia {r[m]['inertia_rel_diff']:+.1e}"
                     for m in ("sklearn_lloyd", "sklearn_elkan")
                 )
-                + f"; = plain lloyd: {r['labels_equal_plain_lloyd']}; load {r['loadavg_1min_during'][1]:.1f}"
+                + f"; = plain lloyd: {r['labels_equal_plain_lloyd']}; "
+                f"load {r['loadavg_1min_during'][1]:.1f}"
             )
             ratio = f"{r['time_ratio']:.2f}x"
         else:

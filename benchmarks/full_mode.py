@@ -85,9 +85,8 @@ def run_notebook(
                 try:
                     client.execute_cell(cell, i)
                 except Exception as e:  # CellExecutionError, timeout
-                    row["status"] = (
-                        f"error in cell {i}: {type(e).__name__}: {str(e).strip().splitlines()[-1][:300]}"
-                    )
+                    last = str(e).strip().splitlines()[-1][:300]
+                    row["status"] = f"error in cell {i}: {type(e).__name__}: {last}"
                     break
                 finally:
                     row["printed"] += [f"[{i}] {s}" for s in _printed(cell)]
@@ -142,7 +141,8 @@ def main(argv=None):
     deadline = time.time() + a.deadline
     t0 = time.perf_counter()
     print(
-        f"{len(paths)} notebooks, mode {a.mode}, {a.jobs} at a time, device {device}, torch {torch.__version__}",
+        f"{len(paths)} notebooks, mode {a.mode}, {a.jobs} at a time, device {device}, "
+        f"torch {torch.__version__}",
         flush=True,
     )
     rows = []

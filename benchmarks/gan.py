@@ -3,7 +3,8 @@ minimax baseline in the same run, and the conditional GAN's judge accuracy.
 
     .venv/bin/python benchmarks/gan.py                    # 5 seeds, both mixtures, both recipes
     .venv/bin/python benchmarks/gan.py --seeds 0 --workers 1 --cgan none    # quick look
-    python benchmarks/gan.py --batched cuda --cgan none     # each recipe's seeds as one stacked model
+    python benchmarks/gan.py --batched cuda --cgan none     # each recipe's seeds as one
+                                                            # stacked model
 
 ``--batched DEVICE`` trains the seeds of each (mixture, recipe) as ONE stacked model
 (:func:`labkit.gan.train.train_mixture_gans`, torch.func vmap) on DEVICE and writes
@@ -242,7 +243,8 @@ def main(argv=None):
     for row in results:
         rows.append(row)
         print(
-            f"  {row['mixture']:4s} {row['recipe']:8s} seed {row['seed']}: {row['modes']:2d} modes, "
+            f"  {row['mixture']:4s} {row['recipe']:8s} seed {row['seed']}: "
+            f"{row['modes']:2d} modes, "
             f"{100 * row['hq']:5.1f}% HQ  ({row['cpu_s']:.0f} s CPU, {row['wall_s']:.0f} s wall)",
             flush=True,
         )
@@ -257,7 +259,8 @@ def main(argv=None):
         )
     summary = summarize(rows)
     print(
-        f"\n{'mixture/recipe':16s} {'steps':>6s} {'modes':>11s} {'HQ %':>12s} {'CPU s/run':>9s} {'wall s':>7s}  target"
+        f"\n{'mixture/recipe':16s} {'steps':>6s} {'modes':>11s} {'HQ %':>12s} "
+        f"{'CPU s/run':>9s} {'wall s':>7s}  target"
     )
     for k, v in summary.items():
         tgt = v.get("target")
@@ -271,7 +274,8 @@ def main(argv=None):
         )
         print(
             f"{k:16s} {v['steps']:6d} {v['modes_mean']:5.1f} ± {v['modes_std']:3.1f} "
-            f"{100 * v['hq_mean']:5.1f} ± {100 * v['hq_std']:4.1f} {v['cpu_s_max']:9.0f} {v['wall_s_max']:7.0f}  {t}"
+            f"{100 * v['hq_mean']:5.1f} ± {100 * v['hq_std']:4.1f} "
+            f"{v['cpu_s_max']:9.0f} {v['wall_s_max']:7.0f}  {t}"
         )
     for mix in a.mixtures:
         for name, (m, h) in PUBLISHED[mix].items():
@@ -279,18 +283,23 @@ def main(argv=None):
         if f"{mix}/tuned" in summary and f"{mix}/minimax" in summary:
             t, b = summary[f"{mix}/tuned"], summary[f"{mix}/minimax"]
             print(
-                f"{mix}: tuned / minimax ratio: modes x{t['modes_mean'] / max(b['modes_mean'], 1e-9):.2f}, "
+                f"{mix}: tuned / minimax ratio: "
+                f"modes x{t['modes_mean'] / max(b['modes_mean'], 1e-9):.2f}, "
                 f"HQ x{t['hq_mean'] / max(b['hq_mean'], 1e-9):.2f}; tuned / PacGAN4: modes "
-                f"x{t['modes_mean'] / PUBLISHED[mix]['PacGAN4'][0]:.3f}, HQ x{100 * t['hq_mean'] / PUBLISHED[mix]['PacGAN4'][1]:.3f}"
+                f"x{t['modes_mean'] / PUBLISHED[mix]['PacGAN4'][0]:.3f}, "
+                f"HQ x{100 * t['hq_mean'] / PUBLISHED[mix]['PacGAN4'][1]:.3f}"
             )
     cgan = None
     if a.cgan != "none":
         cgan = run_cgan(a.cgan)
         print(
-            f"\nconditional GAN ({a.cgan} sizes: {cgan['n_train']} images, {cgan['epochs']} epochs): judge accuracy "
+            f"\nconditional GAN ({a.cgan} sizes: {cgan['n_train']} images, "
+            f"{cgan['epochs']} epochs): judge accuracy "
             f"{100 * cgan['accuracy']:.1f}% (target >= {100 * cgan['target']:.0f}%: "
-            f"{'met' if cgan['accuracy'] >= cgan['target'] else 'MISSED'}), classifier-feature Frechet "
-            f"{cgan['frechet_classifier']:.2f} (real-vs-real floor {cgan['frechet_real_floor']:.2f}; NOT Inception-FID), "
+            f"{'met' if cgan['accuracy'] >= cgan['target'] else 'MISSED'}), "
+            "classifier-feature Frechet "
+            f"{cgan['frechet_classifier']:.2f} "
+            f"(real-vs-real floor {cgan['frechet_real_floor']:.2f}; NOT Inception-FID), "
             f"{cgan['cpu_s']:.0f} s CPU"
         )
     try:

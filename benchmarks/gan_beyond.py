@@ -1,11 +1,13 @@
 """Benchmark for notebook 05b (issue 10, GAN half): progressive growing vs a GAN trained at 28x28
 from the start on the same budget, and CycleGAN with / without its cycle loss vs paired pix2pix.
 
-    python benchmarks/gan_beyond.py [--part progan|cyclegan|all] [--size medium|small|large] [--seeds 0 1]
+    python benchmarks/gan_beyond.py [--part progan|cyclegan|all] [--size medium|small|large]
+                                    [--seeds 0 1]
     python benchmarks/gan_beyond.py --print [--out FILE]      # tables of an existing results file
 
 ``small`` = the notebook's fast-mode sizes (results/gan_beyond_small.json); ``medium`` = a CPU-hour
-budget (results/gan_beyond.json; parts/seeds can run as parallel processes); ``large`` = full mode (GPU).
+budget (results/gan_beyond.json; parts/seeds can run as parallel processes); ``large`` = full
+mode (GPU).
 
 ProGAN: same networks, same steps and batch size; Frechet distance in the judge classifier's
 feature space (labkit.gan.metrics, NOT Inception-FID) between ``n_eval`` samples and ``n_eval``
@@ -263,13 +265,16 @@ def print_tables(res):
         p = res["progan"]
         rows = p["rows"]
         print(
-            f"\nProGAN vs fixed 28x28, same steps ({p['size']['pro_steps']}) and batch ({p['size']['batch']}), "
-            f"lr {p['size']['pro_lr']}; judge-feature Frechet distance, {p['n_eval']} vs {p['n_eval']} "
+            f"\nProGAN vs fixed 28x28, same steps ({p['size']['pro_steps']}) "
+            f"and batch ({p['size']['batch']}), "
+            f"lr {p['size']['pro_lr']}; judge-feature Frechet distance, "
+            f"{p['n_eval']} vs {p['n_eval']} "
             "(not Inception-FID)"
         )
         base = _avg(rows.get("fixed 28x28", {}), "fd")
         print(
-            f"{'model':26s} {'FD':>9s} {'FD/fixed':>9s} {'train CPU s':>12s} {'CPU/fixed':>10s}  FD per seed"
+            f"{'model':26s} {'FD':>9s} {'FD/fixed':>9s} {'train CPU s':>12s} "
+            f"{'CPU/fixed':>10s}  FD per seed"
         )
         cbase = _avg(rows.get("fixed 28x28", {}), "train_cpu_s")
         for name, row in rows.items():
@@ -285,7 +290,8 @@ def print_tables(res):
     if "cyclegan" in res:
         c = res["cyclegan"]
         print(
-            f"\nthin -> thick on {c['n_eval']} held-out paired digits, {c['size']['cyc_steps']} steps each, "
+            f"\nthin -> thick on {c['n_eval']} held-out paired digits, "
+            f"{c['size']['cyc_steps']} steps each, "
             f"lr {c['size']['cyc_lr']}"
         )
         keys = ["label_kept", "stroke_width", "l1_to_truth", "round_trip_l1", "train_cpu_s"]

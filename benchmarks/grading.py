@@ -7,7 +7,8 @@ and all earlier answers are given, at most the tests whose own answers are given
 earlier answers). Reference: one plain nbclient run of the source notebook
 (no grading), i.e. what executing the lab costs anyway.
 
-    LABKIT_DATA=../shared/data/mnist .venv/bin/python benchmarks/grading.py [--notebook notebooks/04_autoencoders_vae.ipynb] [-n 20] [--jobs 2]
+    LABKIT_DATA=../shared/data/mnist .venv/bin/python benchmarks/grading.py \
+        [--notebook notebooks/04_autoencoders_vae.ipynb] [-n 20] [--jobs 2]
 
 Writes benchmarks/results/grading.json.
 """

@@ -7,13 +7,14 @@ Frechet distance of the samples to the test part, judge label accuracy (conditio
 coverage (classes the judge assigns to >= 1 % of the samples), samples per second, training seconds.
 Plus the outlier test of section 4 (AUROC of digits vs noise, strokes, letters).
 
-    .venv/bin/python benchmarks/taxonomy.py                 # the notebook's fast sizes (CPU, ~3-5 min)
-    .venv/bin/python benchmarks/taxonomy.py --mode full     # the notebook's full sizes (meant for a GPU)
+    .venv/bin/python benchmarks/taxonomy.py             # the notebook's fast sizes (CPU, ~3-5 min)
+    .venv/bin/python benchmarks/taxonomy.py --mode full # the notebook's full sizes (for a GPU)
 
 Targets (issue 18): the PixelCNN's exact test NLL beats the VAE's IW (k = 5000 in full mode) bound;
 in full mode the PixelCNN is within 5 nats of the published 81.3 nats (van den Oord et al., 2016,
-binarised MNIST, 60k training images; offline only the 10k test file exists, so we train on 8k of it)
-and the flow's judge-Frechet beats the DCGAN's. Writes benchmarks/results/taxonomy.json (``--out``).
+binarised MNIST, 60k training images; offline only the 10k test file exists, so we train on 8k of
+it) and the flow's judge-Frechet beats the DCGAN's. Writes benchmarks/results/taxonomy.json
+(``--out``).
 """
 
 from __future__ import annotations
@@ -239,7 +240,8 @@ def main(argv=None):
     )
     print(res["table"])
     print(
-        f"\nreal digits judge-Frechet {res['real_frechet']:.2f}; PixelCNN NLL {res['pixelcnn_nll']:.2f} vs VAE IW "
+        f"\nreal digits judge-Frechet {res['real_frechet']:.2f}; "
+        f"PixelCNN NLL {res['pixelcnn_nll']:.2f} vs VAE IW "
         f"{res['vae_iw_nll']:.2f} (ELBO {res['vae_elbo_nll']:.2f}) nats; published PixelCNN 81.3"
     )
     print("guidance -> label accuracy:", res["guidance_label_accuracy"])

@@ -8,8 +8,9 @@ benchmarks/results/unet.json.
     .venv/bin/python benchmarks/unet.py --modes fast            # ~2-4 min CPU
     .venv/bin/python benchmarks/unet.py --modes fast full       # full: meant for a GPU
     .venv/bin/python benchmarks/unet.py --modes full --epochs 8 --n-train 3000   # reduced full run
-    .venv/bin/python benchmarks/unet.py --modes full --set size=32 base=16 depth=3 n_train=4000 epochs=12
-                                                                  # a CPU-affordable proxy of full mode
+    # a CPU-affordable proxy of full mode:
+    .venv/bin/python benchmarks/unet.py --modes full --set size=32 base=16 depth=3 n_train=4000 \
+        epochs=12
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def run_mode(mode, args, device):
 
 def table(mode, r):
     print(
-        f"\n== {mode} mode: {r['sizes']['size']}x{r['sizes']['size']}, {r['sizes']['n_train']} train / "
+        f"\n== {mode} mode: {r['sizes']['size']}x{r['sizes']['size']}, "
+        f"{r['sizes']['n_train']} train / "
         f"{r['sizes']['n_val']} val, {r['sizes']['epochs']} epochs"
         + (" (REDUCED budget)" if r["reduced"] else "")
     )
@@ -146,7 +148,8 @@ def table(mode, r):
             f"{v.get('train_wall_s', float('nan')):>9.1f}{v.get('s_per_epoch', float('nan')):>9.2f}"
         )
     print(
-        f"skip gap (mIoU with - without): {r['skip_gap_miou']:+.3f}; boundary error with/without skips: "
+        f"skip gap (mIoU with - without): {r['skip_gap_miou']:+.3f}; "
+        "boundary error with/without skips: "
         f"{100 * r['unet']['boundary']:.1f}% / {100 * r['unet_noskip']['boundary']:.1f}%; "
         f"target mIoU >= {r['target_miou']}: {'MET' if r['meets_target'] else 'NOT MET'}"
     )

@@ -136,7 +136,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     train_set, test_set = mnist_splits(args.n_train, args.n_test)
     print(
-        f"data: {len(train_set)} train / {len(test_set)} test | source {train_set.source} | {train_set.note or 'official split'}"
+        f"data: {len(train_set)} train / {len(test_set)} test | source {train_set.source} | "
+        f"{train_set.note or 'official split'}"
     )
     x_tr, x_te = train_set.images, test_set.images
     res = {
@@ -238,10 +239,12 @@ def main(argv=None):
     r, l = res["elbo"]["reference"], res["elbo"]["labkit"]
     print(f"\n{'':34s}{'reference':>12s}{'labkit':>12s}{'labkit-ref':>12s}")
     print(
-        f"{'test ELBO (nats/image, higher=better)':34s}{r['elbo']:12.2f}{l['elbo']:12.2f}{gain:12.2f}  (target >= +3)"
+        f"{'test ELBO (nats/image, higher=better)':34s}{r['elbo']:12.2f}{l['elbo']:12.2f}"
+        f"{gain:12.2f}  (target >= +3)"
     )
     print(
-        f"{'  reconstruction -log p(x|z)':34s}{r['recon']:12.2f}{l['recon']:12.2f}{l['recon'] - r['recon']:12.2f}"
+        f"{'  reconstruction -log p(x|z)':34s}{r['recon']:12.2f}{l['recon']:12.2f}"
+        f"{l['recon'] - r['recon']:12.2f}"
     )
     print(f"{'  KL':34s}{r['kl']:12.2f}{l['kl']:12.2f}{l['kl'] - r['kl']:12.2f}")
     print(
@@ -252,12 +255,14 @@ def main(argv=None):
         f"{'parameters':34s}{r['params']:12,d}{l['params']:12,d}{l['params'] / r['params']:11.2f}x"
     )
     print(
-        f"{'train time (s, ' + str(args.threads) + ' threads)':34s}{r['train_s']:12.1f}{l['train_s']:12.1f}{l['train_s'] / r['train_s']:11.2f}x"
+        f"{'train time (s, ' + str(args.threads) + ' threads)':34s}"
+        f"{r['train_s']:12.1f}{l['train_s']:12.1f}{l['train_s'] / r['train_s']:11.2f}x"
     )
     for name, p in res["probe"].items():
         if isinstance(p, dict):
             print(
-                f"probe 100 labels, {name:5s}: encoder {p['encoder']:.3f} | pixels {p['pixels']:.3f} | "
+                f"probe 100 labels, {name:5s}: encoder {p['encoder']:.3f} | "
+                f"pixels {p['pixels']:.3f} | "
                 f"PCA({p['latent_dim']}) {p['pca']:.3f}"
             )
     print("anomaly AUROC (AE-16): " + ", ".join(f"{k}={v:.3f}" for k, v in an.items()))

@@ -7,12 +7,12 @@ images report, in nats per image (higher is better):
 * the ELBO (closed-form KL + 100 Monte Carlo samples of E_q[log p(x|z)]),
 * the importance-weighted estimate of log p(x) with k = 5000 (Burda et al., 2016: the number papers
   report as "test log-likelihood"),
-* for a 2-D latent also the reference: log p(x) by numerical integration over an adaptive latent grid,
-  and the ratios/differences of the two estimates to it.
+* for a 2-D latent also the reference: log p(x) by numerical integration over an adaptive latent
+  grid, and the ratios/differences of the two estimates to it.
 
-    .venv/bin/python benchmarks/vae_likelihood.py                 # CPU sizes (~15-30 min on 2 cores)
-    .venv/bin/python benchmarks/vae_likelihood.py --quick         # a smoke run (~2 min)
-    .venv/bin/python benchmarks/vae_likelihood.py --full          # GPU sizes (all 10k test images)
+    .venv/bin/python benchmarks/vae_likelihood.py           # CPU sizes (~15-30 min on 2 cores)
+    .venv/bin/python benchmarks/vae_likelihood.py --quick   # a smoke run (~2 min)
+    .venv/bin/python benchmarks/vae_likelihood.py --full    # GPU sizes (all 10k test images)
 
 Published context (dynamically binarised MNIST, 50-D latent, 2 deterministic hidden layers,
 thousands of epochs): a VAE reaches about -86 to -87 nats with k = 5000 (Burda et al., 2016,
@@ -175,9 +175,13 @@ def main(argv=None):
         } == {k: v for k, v in size.items() if k != "latents"}:
             result["rows"] = [r for r in old["rows"] if r["latent_dim"] not in size["latents"]]
     print(
-        f"mode {mode}: train {len(x_train)} / test {len(x_test)} binarised images, k={size['k']}, device {device}"
+        f"mode {mode}: train {len(x_train)} / test {len(x_test)} binarised images, "
+        f"k={size['k']}, device {device}"
     )
-    hdr = f"{'latent':>6} {'ELBO':>9} {'IW k=' + str(size['k']):>11} {'grid':>9} {'IW-grid':>8} {'ELBO-grid':>9} {'IW-ELBO':>8}"
+    hdr = (
+        f"{'latent':>6} {'ELBO':>9} {'IW k=' + str(size['k']):>11} {'grid':>9} "
+        f"{'IW-grid':>8} {'ELBO-grid':>9} {'IW-ELBO':>8}"
+    )
     print(hdr)
     for latent in size["latents"]:
         row = run_one(latent, size, x_train, x_test, device)
@@ -187,8 +191,10 @@ def main(argv=None):
         g = row.get("grid_log_px")
         f = (lambda v: f"{v:9.2f}") if g is not None else (lambda v: f"{'-':>9}")
         print(
-            f"{latent:>6} {row['elbo']:9.2f} {row['iw_k' + str(size['k'])]:11.2f} {f(g) if g else f(0)} "
-            f"{(row['iw_minus_grid'] if g else float('nan')):8.3f} {(row['elbo_minus_grid'] if g else float('nan')):9.3f} "
+            f"{latent:>6} {row['elbo']:9.2f} {row['iw_k' + str(size['k'])]:11.2f} "
+            f"{f(g) if g else f(0)} "
+            f"{(row['iw_minus_grid'] if g else float('nan')):8.3f} "
+            f"{(row['elbo_minus_grid'] if g else float('nan')):9.3f} "
             f"{row['iw_minus_elbo']:8.3f}   ({row['seconds']})",
             flush=True,
         )
