@@ -313,10 +313,10 @@ else:
     assert t["modes"] >= m["modes"] and t["hq"] > m["hq"] + 0.05, f"full: tuned should beat minimax on the grid: {t} vs {m}"
 
 # %% [markdown]
-# **Your runs next to full-size ones.** labkit ships the grid runs of both recipes (seed 0)
-# trained by `benchmarks/reference.py` for the full budget of 40,000 steps, with G and D stored in
-# float16 and checked against their sha256 when loaded. In fast mode they are drawn below and scored
-# the same way as your runs (2,500 samples).
+# **Your runs next to full-size ones.** labkit ships the same four runs (same recipes, seed 0)
+# trained by `benchmarks/reference.py` for the full budget (30,000 steps on the ring, 40,000 on the
+# grid), with G and D stored in float16 and checked against their sha256 when loaded. In fast mode
+# they are drawn below and scored the same way as your runs (2,500 samples).
 
 # %%
 if cfg.fast:
@@ -336,8 +336,9 @@ if cfg.fast:
 
 # %% [markdown]
 # **Read it:** with the full budget the picture turns around on the grid: the tuned run puts its
-# samples tightly on every mode, while minimax still leaves samples between the clusters. Compare
-# each printed line's two halves: the gap is what the extra steps buy.
+# samples tightly on every mode, while minimax still leaves samples between the clusters. On the
+# ring both recipes cover every mode. Compare each printed line's two halves: the gap is what the
+# extra steps buy.
 
 # %% tags=["claim"]
 if cfg.fast:
