@@ -89,16 +89,6 @@ def like_input(X_in, t: torch.Tensor):
     return t if isinstance(X_in, torch.Tensor) else t.cpu().numpy()
 
 
-def torch_generator(random_state) -> torch.Generator:
-    """A CPU ``torch.Generator`` seeded from an int / RandomState / None (sklearn semantics)."""
-    from sklearn.utils import check_random_state
-
-    rs = check_random_state(random_state)
-    g = torch.Generator()
-    g.manual_seed(int(rs.randint(0, 2**31 - 1)))
-    return g
-
-
 def auto_chunk(n_cols: int, budget: int = 1 << 21) -> int:
     """Rows per chunk so that a (rows, n_cols) block holds about ``budget`` numbers (cache
     friendly)."""

@@ -210,23 +210,3 @@ def validate_notebook(nb, markers: bool = True) -> list[Problem]:
             for e in _pairing_errors(text, BEGIN_HIDDEN, END_HIDDEN):
                 add(e)
     return problems
-
-
-def exercises(nb) -> list[dict]:
-    """The graded cells of a notebook, in order: dicts with grade_id, points, kind, index."""
-    out = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        meta = nbgrader_meta(cell)
-        if meta and meta.get("grade"):
-            kind = (
-                "auto" if cell.get("cell_type") == "code" and not meta.get("solution") else "manual"
-            )
-            out.append(
-                dict(
-                    grade_id=meta.get("grade_id", f"cell-{i}"),
-                    points=float(meta.get("points", 0) or 0),
-                    kind=kind,
-                    index=i,
-                )
-            )
-    return out
