@@ -22,7 +22,7 @@ IW7_PKGS := ipywidgets==7.7.1 ipykernel==6.17.1 ipython==7.34.0 ipython_genutils
 WIDGETS7_TESTS ?= $(wildcard tests/test_*widget*.py) tests/test_colab_ready.py
 WIDGETS7_NOTEBOOKS ?= notebooks/00_setup_check.ipynb
 
-.PHONY: lab test unit roundtrip notebooks nbbuild e2e widgets7 venv venv7 clean-venv
+.PHONY: lab test lint unit roundtrip notebooks nbbuild e2e widgets7 venv venv7 clean-venv
 
 venv: $(STAMP)
 
@@ -41,6 +41,7 @@ lab: $(STAMP)
 # the end and `make test` fails if either fails.
 ROUNDTRIP_LOG ?= build/roundtrip.log
 test: $(STAMP)
+	@$(MAKE) --no-print-directory lint
 	@if [ -z "$$LABKIT_DATA" ] && [ -d "$(SHARED_MNIST)" ]; then export LABKIT_DATA="$(SHARED_MNIST)"; fi; \
 	export LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg; \
 	start=$$(date +%s); mkdir -p build; \
@@ -56,6 +57,11 @@ test: $(STAMP)
 	test $$main -eq 0 && test $$rtrc -eq 0
 	@$(MAKE) --no-print-directory widgets7
 	@$(MAKE) --no-print-directory e2e
+
+# ruff (rules and line length in pyproject.toml): lint errors, then the formatting check.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check --quiet . || { echo "lint: run $(VENV)/bin/ruff format ."; exit 1; }
 
 unit: $(STAMP)
 	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e \
