@@ -1,13 +1,13 @@
 """Shipped full-size references (labkit/data/reference.py): checksums, manifest, offline load,
 and the rule that a model is never evaluated on its own training images."""
+
 import json
 import socket
-import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
 
-import numpy as np
 import pytest
+import tomllib
 import torch
 
 from labkit.data import reference as R
@@ -17,16 +17,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _images(n, seed):
     g = torch.Generator().manual_seed(seed)
-    return (torch.randint(0, 256, (n, 1, 28, 28), generator=g).float() / 255.0)
+    return torch.randint(0, 256, (n, 1, 28, 28), generator=g).float() / 255.0
 
 
 @pytest.fixture
 def tiny(tmp_path):
     train = _images(40, 0)
-    R.write_reference("tiny", {"model.w": torch.randn(3, 4, generator=torch.Generator().manual_seed(1)).half(),
-                               "model.n": torch.tensor([7])},
-                      command="benchmarks/reference.py --only tiny", trained_on="40 random images, seed 0",
-                      results={"score": 0.5}, train_images=train, directory=tmp_path)
+    R.write_reference(
+        "tiny",
+        {
+            "model.w": torch.randn(3, 4, generator=torch.Generator().manual_seed(1)).half(),
+            "model.n": torch.tensor([7]),
+        },
+        command="benchmarks/reference.py --only tiny",
+        trained_on="40 random images, seed 0",
+        results={"score": 0.5},
+        train_images=train,
+        directory=tmp_path,
+    )
     return tmp_path, train
 
 
@@ -36,14 +44,18 @@ def test_manifest_lists_file_checksum_size_and_the_command(tiny):
     assert entry["command"] == "benchmarks/reference.py --only tiny"
     assert entry["file"] == "tiny.npz" and entry["bytes"] == (d / "tiny.npz").stat().st_size
     assert entry["sha256"] == R.sha256(d / "tiny.npz")
-    assert entry["trained_on"] and entry["created"].endswith("Z") and entry["results"] == {"score": 0.5}
+    assert (
+        entry["trained_on"]
+        and entry["created"].endswith("Z")
+        and entry["results"] == {"score": 0.5}
+    )
 
 
 def test_load_round_trip_and_state_dict(tiny):
     d, _ = tiny
     ref = R.load_reference("tiny", directory=d)
     sd = ref.state_dict("model")
-    assert sd["w"].dtype == torch.float32 and sd["w"].shape == (3, 4)      # fp16 on disk -> float32
+    assert sd["w"].dtype == torch.float32 and sd["w"].shape == (3, 4)  # fp16 on disk -> float32
     assert sd["n"].dtype == torch.int64 and int(sd["n"]) == 7
     assert "train_fingerprints" not in ref.arrays and ref.train_fingerprints.shape == (40,)
     assert "trained by `benchmarks/reference.py`" in ref.label()
@@ -56,7 +68,9 @@ def test_checksum_mismatch_raises_and_says_what_to_do(tiny):
     data = bytearray((d / "tiny.npz").read_bytes())
     data[-10] ^= 0xFF
     (d / "tiny.npz").write_bytes(bytes(data))
-    with pytest.raises(R.ReferenceError, match="sha256.*changed or is corrupt.*benchmarks/reference.py --only tiny"):
+    with pytest.raises(
+        R.ReferenceError, match="sha256.*changed or is corrupt.*benchmarks/reference.py --only tiny"
+    ):
         R.load_reference("tiny", directory=d)
 
 
@@ -74,10 +88,11 @@ def test_loads_offline(tiny, monkeypatch):
 
     def no_network(*a, **k):
         raise AssertionError("a reference must load without the network")
+
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
     assert R.load_reference("tiny", directory=d).name == "tiny"
-    for name in R.list_references():                                  # the shipped ones too
+    for name in R.list_references():  # the shipped ones too
         R.load_reference(name)
 
 
@@ -100,6 +115,7 @@ def test_refuses_its_own_training_images(tiny):
 
 def test_held_out_keeps_mnistdata_labels_aligned(tiny):
     from labkit.data.mnist import MNISTData
+
     d, train = tiny
     ref = R.load_reference("tiny", directory=d)
     imgs = torch.cat([train[:4], _images(6, 9)])
@@ -128,10 +144,12 @@ def test_package_data_globs_ship_the_references():
 
 
 def test_shipped_mnist_reference_never_scores_its_training_part():
-    """With CI's offline 10k test split: the notebook's test part is held out, the training part refused."""
+    """CI's offline 10k test split: the notebook's test part is held out, the training part
+    refused."""
     if "vae" not in R.list_references():
         pytest.skip("no shipped VAE reference")
     from labkit.data.mnist import load_mnist
+
     try:
         test = load_mnist("test", download=False, allow_fallback=False)
     except FileNotFoundError:
@@ -150,16 +168,23 @@ def test_shipped_models_rebuild_and_reproduce_their_recorded_results():
     if "vae" in refs:
         from labkit.data.mnist import mnist_splits
         from labkit.vae.losses import evaluate_elbo
+
         m, ref = R.reference_vae()
         _, test = mnist_splits(8000, 2000)
-        if test.source == "mnist" and test.split.startswith("test["):          # CI's offline split
+        if test.source == "mnist" and test.split.startswith("test["):  # CI's offline split
             elbo = ref.evaluate(evaluate_elbo, m, test.images)["elbo"]
             assert abs(elbo - ref.results["elbo_fp16_weights"]) < 0.05, (elbo, ref.results)
     if "unet" in refs:
         net, ref = R.reference_unet(skip=False)
-        assert net.skip is False and net(torch.rand(2, 3, 32, 32)).shape == (2, net.num_classes, 32, 32)
+        assert net.skip is False and net(torch.rand(2, 3, 32, 32)).shape == (
+            2,
+            net.num_classes,
+            32,
+            32,
+        )
     if "gan2d" in refs:
         from labkit.gan.metrics import mode_coverage
+
         ref = R.load_reference("gan2d")
         for key in ref.results:
             mixture, recipe = key.split("/")

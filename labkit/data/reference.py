@@ -10,9 +10,11 @@ error that says how to rebuild it.
 **No self-evaluation.** A model trained on MNIST images may be evaluated only on images it was
 not trained on, whatever the data source (CI's 10k test split, a full MNIST downloaded in Colab,
 the digits fallback). Each MNIST artifact ships a 64-bit fingerprint of every training image;
-:meth:`Reference.held_out` keeps only the images the model never saw and :meth:`Reference.check_held_out`
-refuses (``SelfEvaluationError``) a batch holding any of its training images.
+:meth:`Reference.held_out` keeps only the images the model never saw and
+:meth:`Reference.check_held_out` refuses (``SelfEvaluationError``) a batch holding any of its
+training images.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -50,8 +52,13 @@ def image_fingerprints(images) -> np.ndarray:
     ``images``: ``(N, ...)`` floats in [0, 1] (tensor or array)."""
     x = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
     q = np.clip(np.rint(x.reshape(len(x), -1).astype(np.float64) * 255.0), 0, 255).astype(np.uint8)
-    return np.array([int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
-                     for row in q], dtype=np.uint64)
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+            for row in q
+        ],
+        dtype=np.uint64,
+    )
 
 
 def read_manifest(directory=None) -> dict:
@@ -70,6 +77,7 @@ def list_references(directory=None) -> dict:
 class Reference:
     """A loaded reference: ``arrays`` (name -> numpy array, as stored), ``meta`` (its manifest
     entry), and for MNIST models the fingerprints of its training images."""
+
     name: str
     arrays: dict
     meta: dict
@@ -100,26 +108,36 @@ class Reference:
     def state_dict(self, prefix: str, dtype=torch.float32) -> dict:
         """The tensors stored under ``prefix + "."`` as a state dict (fp16 on disk -> ``dtype``)."""
         p = prefix + "."
-        out = {k[len(p):]: torch.from_numpy(np.asarray(v)) for k, v in self.arrays.items() if k.startswith(p)}
+        out = {
+            k[len(p) :]: torch.from_numpy(np.asarray(v))
+            for k, v in self.arrays.items()
+            if k.startswith(p)
+        }
         if not out:
-            raise KeyError(f"reference {self.name!r} has no tensors under {prefix!r}; "
-                           f"it holds {sorted({k.split('.')[0] for k in self.arrays})}")
+            raise KeyError(
+                f"reference {self.name!r} has no tensors under {prefix!r}; "
+                f"it holds {sorted({k.split('.')[0] for k in self.arrays})}"
+            )
         return {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in out.items()}
 
     def is_training_image(self, images) -> np.ndarray:
         """Boolean ``(N,)``: which of ``images`` are in this model's training part."""
         if self.train_fingerprints is None:
             return np.zeros(len(images), dtype=bool)
-        return np.array([f in self._train_set for f in image_fingerprints(images).tolist()], dtype=bool)
+        return np.array(
+            [f in self._train_set for f in image_fingerprints(images).tolist()], dtype=bool
+        )
 
     def check_held_out(self, images):
-        """Raise :class:`SelfEvaluationError` if any of ``images`` was a training image of this model."""
+        """Raise :class:`SelfEvaluationError` if any of ``images`` trained this model."""
         seen = self.is_training_image(images)
         if seen.any():
             raise SelfEvaluationError(
-                f"{int(seen.sum())} of {len(images)} images were used to train the reference {self.name!r} "
+                f"{int(seen.sum())} of {len(images)} images were used to train the reference "
+                f"{self.name!r} "
                 f"({self.trained_on}); a model is never evaluated on its own training images. "
-                f"Fix: evaluate on ref.held_out(data) (keeps only the images it never saw).")
+                f"Fix: evaluate on ref.held_out(data) (keeps only the images it never saw)."
+            )
         return images
 
     def held_out(self, data):
@@ -128,10 +146,16 @@ class Reference:
         keep = torch.from_numpy(~self.is_training_image(images))
         if hasattr(data, "images"):
             from .mnist import MNISTData
+
             dropped = int((~keep).sum())
-            return MNISTData(data.images[keep], data.labels[keep], data.source,
-                             f"{data.split} minus {dropped} training images of reference {self.name}",
-                             data.reader, data.note)
+            return MNISTData(
+                data.images[keep],
+                data.labels[keep],
+                data.source,
+                f"{data.split} minus {dropped} training images of reference {self.name}",
+                data.reader,
+                data.note,
+            )
         return images[keep]
 
     def evaluate(self, metric, model, images, **kw):
@@ -141,45 +165,70 @@ class Reference:
 
 
 def load_reference(name: str, directory=None) -> Reference:
-    """Load the shipped reference ``name`` offline, after checking its sha256 against the manifest."""
+    """Load the shipped reference ``name`` offline, after checking its sha256 (manifest)."""
     directory = Path(directory or REFERENCE_DIR)
     refs = list_references(directory)
     if name not in refs:
-        raise ReferenceError(f"no shipped reference named {name!r} in {directory / MANIFEST}; "
-                             f"available: {sorted(refs) or 'none'}. Fix: build it with "
-                             f"`python benchmarks/reference.py --only {name}`.")
+        raise ReferenceError(
+            f"no shipped reference named {name!r} in {directory / MANIFEST}; "
+            f"available: {sorted(refs) or 'none'}. Fix: build it with "
+            f"`python benchmarks/reference.py --only {name}`."
+        )
     meta = refs[name]
     path = directory / meta["file"]
     if not path.exists():
-        raise ReferenceError(f"reference {name!r}: {path} is missing (the manifest lists it). "
-                             f"Fix: reinstall labkit, or rebuild it with `{meta['command']}`.")
+        raise ReferenceError(
+            f"reference {name!r}: {path} is missing (the manifest lists it). "
+            f"Fix: reinstall labkit, or rebuild it with `{meta['command']}`."
+        )
     got = sha256(path)
     if got != meta["sha256"]:
-        raise ReferenceError(f"reference {name!r}: {path} has sha256 {got[:16]}..., the manifest says "
-                             f"{meta['sha256'][:16]}...: the file was changed or is corrupt. Fix: restore it "
-                             f"from git (`git checkout {path.name}` in labkit/data/reference/), reinstall "
-                             f"labkit, or rebuild it with `{meta['command']}`.")
+        raise ReferenceError(
+            f"reference {name!r}: {path} has sha256 {got[:16]}..., the manifest says "
+            f"{meta['sha256'][:16]}...: the file was changed or is corrupt. Fix: restore it "
+            f"from git (`git checkout {path.name}` in labkit/data/reference/), reinstall "
+            f"labkit, or rebuild it with `{meta['command']}`."
+        )
     with np.load(path, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     fp = arrays.pop("train_fingerprints", None)
     return Reference(name, arrays, meta, fp)
 
 
-def write_reference(name: str, arrays: dict, *, command: str, trained_on: str, results: dict | None = None,
-                    train_images=None, directory=None, **extra) -> dict:
+def write_reference(
+    name: str,
+    arrays: dict,
+    *,
+    command: str,
+    trained_on: str,
+    results: dict | None = None,
+    train_images=None,
+    directory=None,
+    **extra,
+) -> dict:
     """Save ``arrays`` as ``<name>.npz`` and record it in the manifest (used by the benchmarks).
     ``train_images``: the model's training images, stored as fingerprints for the held-out rule."""
     directory = Path(directory or REFERENCE_DIR)
     directory.mkdir(parents=True, exist_ok=True)
-    arrays = {k: (v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v))
-              for k, v in arrays.items()}
+    arrays = {
+        k: (v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v))
+        for k, v in arrays.items()
+    }
     if train_images is not None:
         arrays["train_fingerprints"] = image_fingerprints(train_images)
     path = directory / f"{name}.npz"
     np.savez_compressed(path, **arrays)
-    entry = {"name": name, "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
-             "command": command, "trained_on": trained_on, "results": results or {},
-             "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **extra}
+    entry = {
+        "name": name,
+        "file": path.name,
+        "sha256": sha256(path),
+        "bytes": path.stat().st_size,
+        "command": command,
+        "trained_on": trained_on,
+        "results": results or {},
+        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **extra,
+    }
     manifest = read_manifest(directory)
     manifest["artifacts"][name] = entry
     manifest["artifacts"] = dict(sorted(manifest["artifacts"].items()))
@@ -187,33 +236,43 @@ def write_reference(name: str, arrays: dict, *, command: str, trained_on: str, r
     return entry
 
 
-# ---- the shipped models, rebuilt (used by notebooks 03, 04, 05 in fast mode) ----------------------------
+# ---- the shipped models, rebuilt (used by notebooks 03, 04, 05 in fast mode) ---------------------
 def _load(module, state):
     module.load_state_dict(state)
     return module.eval()
 
 
 def reference_vae(directory=None):
-    """Notebook 04's 2-D VAE at full-mode sizes: ``(model, ref)``; score it on ``ref.held_out(test)``."""
+    """Notebook 04's 2-D VAE at full-mode sizes: ``(model, ref)``; score it on
+    ``ref.held_out(test)``."""
     from ..vae.models import VAE
+
     ref = load_reference("vae", directory)
     s = ref.meta["sizes"]
-    return _load(VAE(latent_dim=s["latent_dim"], width=s["width"], hidden=s["hidden"]), ref.state_dict("model")), ref
+    return _load(
+        VAE(latent_dim=s["latent_dim"], width=s["width"], hidden=s["hidden"]),
+        ref.state_dict("model"),
+    ), ref
 
 
 def reference_unet(skip: bool = True, directory=None):
     """Notebook 03's UNet (with or without skips) on the synthetic shapes: ``(model, ref)``."""
     from ..segmentation.unet import UNet
+
     ref = load_reference("unet", directory)
     s, state = ref.meta["sizes"], ref.state_dict("skip" if skip else "noskip")
-    net = UNet(3, state["head.weight"].shape[0], base_channels=s["base"], depth=s["depth"], skip=skip)
+    net = UNet(
+        3, state["head.weight"].shape[0], base_channels=s["base"], depth=s["depth"], skip=skip
+    )
     return _load(net, state), ref
 
 
 def reference_mixture_gan(mixture: str, recipe: str, directory=None):
-    """Notebook 05's 2-D GAN (``recipe`` "tuned" or "minimax") at the full step budget: ``(G, D, ref)``;
+    """Notebook 05's 2-D GAN (``recipe`` "tuned" or "minimax") at the full step budget:
+    ``(G, D, ref)``;
     ``ref.arrays[f"{mixture}_{recipe}.samples"]`` holds its 2,500 benchmark samples."""
     from ..gan.models import MLPDiscriminator, MLPGenerator
+
     ref = load_reference("gan2d", directory)
     r = ref.meta["recipes"][recipe]
     g, d = ref.state_dict(f"{mixture}_{recipe}.G"), ref.state_dict(f"{mixture}_{recipe}.D")
@@ -221,6 +280,7 @@ def reference_mixture_gan(mixture: str, recipe: str, directory=None):
     k = k[mixture] if isinstance(k, dict) else k
     if k == "modes":
         from .mixtures import mixture_modes
+
         k = len(mixture_modes(mixture)[0])
     G = MLPGenerator(r["latent_dim"], 2, r["hidden"], r["depth"], n_categories=int(k))
     D = MLPDiscriminator(2, r["hidden"], r["depth"])
