@@ -135,6 +135,41 @@ def _l1(x, y):
     return (x - y).abs().mean()
 
 
+def _same(v: float, value) -> bool:
+    value = float(value.detach())
+    return abs(v - value) < 1e-6 * max(1.0, abs(value))
+
+
+def _loss_value(got, want, wrong: dict, what: str):
+    """Compare a scalar loss with ``want``; when it differs, name the typical mistake it equals
+    (``wrong``: description -> the value that mistake gives), else report how far off it is."""
+    v = float(got.detach())
+    if not _same(v, want):
+        for mistake, value in wrong.items():
+            if _same(v, value):
+                raise Hint(f"your value matches {mistake.strip()}.")
+        expect_close(got, want, what, rtol=1e-5, atol=1e-7)
+
+
+def _generator_gradients(got, want, g_ab, g_ba, no_grad_hint: str):
+    """The loss trains both toy generators, with the reference's gradients."""
+    expect_true(
+        got.requires_grad,
+        "your loss carries no gradient: keep the generators' outputs in the autograd "
+        "graph (no .detach(), no torch.no_grad(), no .item()), or the loss cannot train them.",
+    )
+    got.backward()
+    expect_true(g_ab.s.grad is not None and g_ba.s.grad is not None, no_grad_hint)
+    want_grad = torch.autograd.grad(want, [g_ab.s, g_ba.s])
+    expect_close(
+        torch.stack([g_ab.s.grad, g_ba.s.grad]),
+        torch.stack(want_grad),
+        "the gradients to the generators",
+        rtol=1e-5,
+        atol=1e-8,
+    )
+
+
 @exercise("gan-beyond-cycle-loss", "both round trips, L1, mean over pixels and gradients match")
 def cycle_loss(fn, seed: int = 0):
     """``fn(xa, xb, g_ab, g_ba) -> scalar``: L_cyc of one batch (both directions)."""
@@ -150,46 +185,28 @@ def cycle_loss(fn, seed: int = 0):
     expect_finite(got, "the cycle loss")
     aba, bab = g_ba(g_ab(xa)), g_ab(g_ba(xb))
     want = _l1(aba, xa) + _l1(bab, xb)
-    v = float(got.detach())
-    if abs(v - float(want.detach())) > 1e-6 * max(1.0, abs(float(want.detach()))):
-        wrong = {
-            "only the A -> B -> A round trip: L_cyc has one term per domain": _l1(aba, xa),
-            "only the B -> A -> B round trip: L_cyc has one term per domain": _l1(bab, xb),
-            "a squared error: the cycle loss is an L1 error (absolute values)": (
-                (aba - xa) ** 2
-            ).mean()
-            + ((bab - xb) ** 2).mean(),
-            "an image compared with its one-way translation: the loss must compare an image "
-            "with what comes back after BOTH generators": _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb),
-            "round trips that apply the generators in the wrong order "
-            "(each round trip must start with the generator that reads its domain)": (
-                _l1(g_ab(g_ba(xa)), xa) + _l1(g_ba(g_ab(xb)), xb)
-            ),
-            "missing absolute values (positive and negative errors cancel)": (aba - xa).mean()
-            + (bab - xb).mean(),
-        }
-        for what, value in wrong.items():
-            if abs(v - float(value.detach())) < 1e-6 * max(1.0, abs(float(value.detach()))):
-                raise Hint(f"your value matches {what}.")
-        expect_close(got, want, "the cycle loss", rtol=1e-5, atol=1e-7)
-    expect_true(
-        got.requires_grad,
-        "your loss carries no gradient: keep the generators' outputs in the autograd "
-        "graph (no .detach(), no torch.no_grad(), no .item()), or the loss cannot train them.",
-    )
-    got.backward()
-    expect_true(
-        g_ab.s.grad is not None and g_ba.s.grad is not None,
+    wrong = {
+        "only the A -> B -> A round trip: L_cyc has one term per domain": _l1(aba, xa),
+        "only the B -> A -> B round trip: L_cyc has one term per domain": _l1(bab, xb),
+        "a squared error: the cycle loss is an L1 error (absolute values)": ((aba - xa) ** 2).mean()
+        + ((bab - xb) ** 2).mean(),
+        "an image compared with its one-way translation: the loss must compare an image "
+        "with what comes back after BOTH generators": _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb),
+        "round trips that apply the generators in the wrong order "
+        "(each round trip must start with the generator that reads its domain)": (
+            _l1(g_ab(g_ba(xa)), xa) + _l1(g_ba(g_ab(xb)), xb)
+        ),
+        "missing absolute values (positive and negative errors cancel)": (aba - xa).mean()
+        + (bab - xb).mean(),
+    }
+    _loss_value(got, want, wrong, "the cycle loss")
+    _generator_gradients(
+        got,
+        want,
+        g_ab,
+        g_ba,
         "no gradient reaches one of the generators: keep the translations in the autograd graph "
         "(no .detach(), no torch.no_grad()), the cycle loss must train both.",
-    )
-    want_grad = torch.autograd.grad(want, [g_ab.s, g_ba.s])
-    expect_close(
-        torch.stack([g_ab.s.grad, g_ba.s.grad]),
-        torch.stack(want_grad),
-        "the gradients to the generators",
-        rtol=1e-5,
-        atol=1e-8,
     )
 
 
@@ -207,45 +224,29 @@ def identity_loss(fn, seed: int = 0):
         )
     expect_finite(got, "the identity loss")
     want = _l1(g_ab(xb), xb) + _l1(g_ba(xa), xa)
-    v = float(got.detach())
-    if abs(v - float(want.detach())) > 1e-6 * max(1.0, abs(float(want.detach()))):
-        wrong = {
-            "generators fed images from their SOURCE domain: the identity loss shows each "
-            "generator an image that is already in the domain it produces": (
-                _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb)
-            ),
-            "a round trip (that is the cycle loss, not the identity loss)": _l1(g_ba(g_ab(xa)), xa)
-            + _l1(g_ab(g_ba(xb)), xb),
-            "only one of the two generators: the identity loss has one term per generator": _l1(
-                g_ab(xb), xb
-            ),
-            "only one of the two generators: the identity loss has one term per generator ": _l1(
-                g_ba(xa), xa
-            ),
-            "a squared error: the identity loss is an L1 error (absolute values)": (
-                (g_ab(xb) - xb) ** 2
-            ).mean()
-            + ((g_ba(xa) - xa) ** 2).mean(),
-        }
-        for what, value in wrong.items():
-            if abs(v - float(value.detach())) < 1e-6 * max(1.0, abs(float(value.detach()))):
-                raise Hint(f"your value matches {what.strip()}.")
-        expect_close(got, want, "the identity loss", rtol=1e-5, atol=1e-7)
-    expect_true(
-        got.requires_grad,
-        "your loss carries no gradient: keep the generators' outputs in the autograd "
-        "graph (no .detach(), no torch.no_grad(), no .item()), or the loss cannot train them.",
-    )
-    got.backward()
-    expect_true(
-        g_ab.s.grad is not None and g_ba.s.grad is not None,
+    wrong = {
+        "generators fed images from their SOURCE domain: the identity loss shows each "
+        "generator an image that is already in the domain it produces": (
+            _l1(g_ab(xa), xa) + _l1(g_ba(xb), xb)
+        ),
+        "a round trip (that is the cycle loss, not the identity loss)": _l1(g_ba(g_ab(xa)), xa)
+        + _l1(g_ab(g_ba(xb)), xb),
+        "only one of the two generators: the identity loss has one term per generator": _l1(
+            g_ab(xb), xb
+        ),
+        "only one of the two generators: the identity loss has one term per generator ": _l1(
+            g_ba(xa), xa
+        ),
+        "a squared error: the identity loss is an L1 error (absolute values)": (
+            (g_ab(xb) - xb) ** 2
+        ).mean()
+        + ((g_ba(xa) - xa) ** 2).mean(),
+    }
+    _loss_value(got, want, wrong, "the identity loss")
+    _generator_gradients(
+        got,
+        want,
+        g_ab,
+        g_ba,
         "no gradient reaches one of the generators: keep the outputs in the autograd graph.",
-    )
-    want_grad = torch.autograd.grad(want, [g_ab.s, g_ba.s])
-    expect_close(
-        torch.stack([g_ab.s.grad, g_ba.s.grad]),
-        torch.stack(want_grad),
-        "the gradients to the generators",
-        rtol=1e-5,
-        atol=1e-8,
     )
