@@ -111,7 +111,7 @@ def train_flow(
     ``labels``, each label is replaced by "no label" with probability ``p_uncond`` (so one network
     learns both v(x, t, y) and v(x, t) for guidance). Images are resized to ``model.size``.
     Returns a :class:`labkit.train.FitResult` (``.history``, ``.seconds``)."""
-    from ..train import FitResult, fit
+    from ..train import fit_timed
 
     g = torch.Generator().manual_seed(seed)
     y_all = labels.long() if labels is not None else torch.full((len(images),), model.n_classes)
@@ -128,8 +128,7 @@ def train_flow(
         y = torch.where(drop, torch.full_like(y, m.n_classes), y)
         return loss(lambda xt, tt: m(xt, tt, y), x1, x0, t)
 
-    t0 = time.perf_counter()
-    hist = fit(
+    return fit_timed(
         model,
         loader,
         loss_fn=loss_fn,
@@ -139,8 +138,6 @@ def train_flow(
         progress=progress,
         desc="flow matching",
     )
-    model.eval()
-    return FitResult(hist, time.perf_counter() - t0)
 
 
 def guided_velocity(model: FlowUNet, y: torch.Tensor | None = None, w: float = 1.0):

@@ -139,13 +139,12 @@ def train_pixelcnn(
 ):
     """Maximum likelihood: minimise the mean -log p(x) (nats per image) with Adam.
     Returns a :class:`labkit.train.FitResult` (``.history``, ``.seconds``)."""
-    from ..train import FitResult, fit
+    from ..train import fit_timed
 
     loader = torch.utils.data.DataLoader(
         x, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
     )
-    t0 = time.perf_counter()
-    hist = fit(
+    return fit_timed(
         model,
         loader,
         loss_fn=lambda m, b: -bernoulli_log_likelihood(m(b), b).mean(),
@@ -155,8 +154,6 @@ def train_pixelcnn(
         progress=progress,
         desc="PixelCNN",
     )
-    model.eval()
-    return FitResult(hist, time.perf_counter() - t0)
 
 
 @torch.no_grad()
