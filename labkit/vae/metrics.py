@@ -31,30 +31,27 @@ def _np(x):
     return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
 
 
+def _in_chunks(model, method, images, batch_size: int) -> torch.Tensor:
+    """``method`` (a bound method of ``model``) over ``images`` in eval mode, chunk by chunk on
+    the model's device; the result on the CPU."""
+    model.eval()
+    dev = next(model.parameters()).device
+    chunks = [
+        method(images[i : i + batch_size].to(dev)).cpu() for i in range(0, len(images), batch_size)
+    ]
+    return torch.cat(chunks)
+
+
 @torch.no_grad()
 def encode_all(model, images, batch_size: int = 1000) -> torch.Tensor:
     """Deterministic codes (N, latent_dim): z for an AE, mu for a VAE (``model.embed``)."""
-    model.eval()
-    dev = next(model.parameters()).device
-    return torch.cat(
-        [
-            model.embed(images[i : i + batch_size].to(dev)).cpu()
-            for i in range(0, len(images), batch_size)
-        ]
-    )
+    return _in_chunks(model, model.embed, images, batch_size)
 
 
 @torch.no_grad()
 def reconstruct_all(model, images, batch_size: int = 1000) -> torch.Tensor:
     """``model.reconstruct`` over a large batch, in chunks: (N, 1, 28, 28) in [0, 1]."""
-    model.eval()
-    dev = next(model.parameters()).device
-    return torch.cat(
-        [
-            model.reconstruct(images[i : i + batch_size].to(dev)).cpu()
-            for i in range(0, len(images), batch_size)
-        ]
-    )
+    return _in_chunks(model, model.reconstruct, images, batch_size)
 
 
 def recon_errors(model, images, kind: str = "mse") -> torch.Tensor:
