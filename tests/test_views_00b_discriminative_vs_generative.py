@@ -3,6 +3,7 @@ them on small inputs, and driven headlessly: moving a slider changes the picture
 
 import numpy as np
 import pytest
+from viewcheck import moves
 
 from labkit.density import models as D
 from labkit.density import views as W
@@ -29,12 +30,6 @@ def models():
     )
 
 
-def _moves(view, name, value):
-    before = view.image.value
-    view.controls[name].value = value
-    return view.image.value != before
-
-
 def test_add_mass_view(models):
     m = models
     view = SliderView(
@@ -45,8 +40,8 @@ def test_add_mass_view(models):
         x=float_slider("point x", -7.0, 7.0, 4.0, step=0.5),
         y=float_slider("point y", -7.0, 7.0, 4.0, step=0.5),
     )
-    assert _moves(view, "weight", 0.6)
-    assert _moves(view, "x", -4.0)
+    assert moves(view, "weight", 0.6)
+    assert moves(view, "x", -4.0)
 
 
 def test_outlier_view(models):
@@ -66,8 +61,8 @@ def test_outlier_view(models):
         x=float_slider("point x", -7.5, 7.5, 6.0, step=0.25),
         y=float_slider("point y", -7.5, 7.5, -5.0, step=0.25),
     )
-    assert _moves(view, "x", -6.0)
-    assert _moves(view, "y", 0.0)
+    assert moves(view, "x", -6.0)
+    assert moves(view, "y", 0.0)
 
 
 def test_threshold_view(models):
@@ -86,5 +81,5 @@ def test_threshold_view(models):
         ),
         reject=float_slider("rejected fraction of training points", 0.0, 0.3, 0.01, step=0.01),
     )
-    assert _moves(view, "reject", 0.1)
+    assert moves(view, "reject", 0.1)
     assert view.n_renders == 2

@@ -4,6 +4,7 @@ moves used to be assert cells in the notebook): moving a control changes the pic
 import matplotlib
 import pytest
 import torch
+from viewcheck import moves
 
 from labkit.vae import views as W
 from labkit.vae.models import AE, VAE
@@ -21,23 +22,16 @@ def small():
     return AE(2, width=4, hidden=16).eval(), VAE(2, width=4, hidden=16).eval(), x, labels
 
 
-def _moves(view, name, value):
-    before = view.image.value
-    view.controls[name].value = value
-    assert view.image.value != before, f"moving {name} to {value} did not change the picture"
-    assert view.last_error is None
-
-
 def test_denoising_view_noise_slider(small):
     ae, _, x, _ = small
-    _moves(W.denoising_view(ae, x[:8]), "noise", 0.8)  # section 4
+    assert moves(W.denoising_view(ae, x[:8]), "noise", 0.8)  # section 4
 
 
 def test_perturbation_view_latent_slider(small):
     torch.manual_seed(1)
     vae6 = VAE(6, width=4, hidden=16).eval()
     _, _, x, _ = small
-    _moves(W.perturbation_view(vae6, x[0]), "z0", 2.5)  # section 10
+    assert moves(W.perturbation_view(vae6, x[0]), "z0", 2.5)  # section 10
 
 
 def test_interpolation_view_t_slider(small):
@@ -47,7 +41,7 @@ def test_interpolation_view_t_slider(small):
     view = W.interpolation_view(
         ae, vae, x[0], x[1], encode_all(ae, x).numpy(), encode_all(vae, x).numpy(), labels
     )
-    _moves(view, "t", 0.3)  # section 11
+    assert moves(view, "t", 0.3)  # section 11
 
 
 def test_beta_view_dropdown(small):
@@ -55,4 +49,4 @@ def test_beta_view_dropdown(small):
     torch.manual_seed(2)
     betas = {b: VAE(6, width=4, hidden=16, beta=b).eval() for b in (1.0, 4.0, 10.0)}
     summaries = {b: W.beta_summary(m, x) for b, m in betas.items()}
-    _moves(W.beta_view(betas, summaries, x[0]), "beta", 10.0)  # section 12
+    assert moves(W.beta_view(betas, summaries, x[0]), "beta", 10.0)  # section 12

@@ -10,16 +10,12 @@ import torch
 matplotlib.use("Agg")
 torch.set_num_threads(1)
 
+from viewcheck import moves  # noqa: E402
+
 from labkit.gan import views as W  # noqa: E402
 from labkit.gan.models import DCGANGenerator  # noqa: E402
 from labkit.gan.train import train_1d_gan, train_mixture_gan  # noqa: E402
 from labkit.views import SliderView, dropdown, float_slider, int_slider  # noqa: E402
-
-
-def _moves(view, control, value):
-    before = view.image.value
-    view.controls[control].value = value
-    return view.image.value != before
 
 
 def _gen(n_classes=0):
@@ -39,7 +35,7 @@ def test_section1_step_slider():
         title="1-D GAN",
         step_index=int_slider("snapshot", 0, len(snaps) - 1, 0),
     )
-    assert _moves(view, "step_index", len(snaps) - 1)
+    assert moves(view, "step_index", len(snaps) - 1)
 
 
 def test_section2_snapshot_slider():
@@ -50,7 +46,7 @@ def test_section2_snapshot_slider():
         title="grid, tuned",
         step_index=int_slider("snapshot", 0, len(snaps) - 1, 0),
     )
-    assert _moves(view, "step_index", len(snaps) - 1)
+    assert moves(view, "step_index", len(snaps) - 1)
 
 
 def test_section3_epoch_slider():
@@ -62,7 +58,7 @@ def test_section3_epoch_slider():
         title="DCGAN",
         epoch_index=int_slider("epoch", 0, len(snaps) - 1, len(snaps) - 1),
     )
-    assert _moves(view, "epoch_index", 0)
+    assert moves(view, "epoch_index", 0)
 
 
 def test_section3_interpolation_method_and_t():
@@ -76,8 +72,8 @@ def test_section3_interpolation_method_and_t():
         t=float_slider("t", 0.0, 1.0, 0.5, step=0.05),
         method=dropdown("method", ["linear", "spherical"], "linear"),
     )
-    assert _moves(view, "method", "spherical")
-    assert _moves(view, "t", 0.25)
+    assert moves(view, "method", "spherical")
+    assert moves(view, "t", 0.25)
 
 
 @pytest.mark.parametrize("dim", ["dim0", "dim1", "dim2"])
@@ -93,7 +89,7 @@ def test_section3_perturbation_sliders(dim):
             for d in ("dim0", "dim1", "dim2")
         },
     )
-    assert _moves(view, dim, 3.0)
+    assert moves(view, dim, 3.0)
 
 
 def test_section4_conditional_digit():
@@ -108,5 +104,5 @@ def test_section4_conditional_digit():
         z0=float_slider("z[0]", -3, 3, 0.0, step=0.25),
         z1=float_slider("z[1]", -3, 3, 0.0, step=0.25),
     )
-    assert _moves(view, "digit", 7)
-    assert _moves(view, "z0", 2.0)
+    assert moves(view, "digit", 7)
+    assert moves(view, "z0", 2.0)

@@ -9,16 +9,12 @@ import torch
 matplotlib.use("Agg")
 torch.set_num_threads(1)
 
+from viewcheck import moves
+
 from labkit.gan.beyond_views import render_growth, render_round_trip
 from labkit.gan.cyclegan import CycleGAN, round_trip
 from labkit.gan.progan import train_progan
 from labkit.views import SliderView, dropdown, int_slider
-
-
-def _moves(view, control, value):
-    before = view.image.value
-    view.controls[control].value = value
-    return view.image.value != before
 
 
 def _images(n, seed):
@@ -43,7 +39,7 @@ def test_growth_snapshot_slider():
         index=int_slider("snapshot", 0, len(snaps) - 1, len(snaps) - 1),
     )
     assert {s["resolution"] for s in snaps} == {7, 14, 28}
-    assert _moves(view, "index", 0)
+    assert moves(view, "index", 0)
 
 
 def test_round_trip_model_dropdown_and_start_slider():
@@ -58,5 +54,5 @@ def test_round_trip_model_dropdown_and_start_slider():
         model=dropdown("model", list(trips)),
         start=int_slider("first test image", 0, len(xa) - 8, 0),
     )
-    assert _moves(view, "model", "without cycle loss")
-    assert _moves(view, "start", 4)
+    assert moves(view, "model", "without cycle loss")
+    assert moves(view, "start", 4)

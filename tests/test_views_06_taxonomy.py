@@ -2,18 +2,12 @@
 slider changes the picture."""
 
 import torch
+from viewcheck import moves
 
 from labkit.taxonomy import flow as FL
 from labkit.taxonomy import pixelcnn as P
 from labkit.taxonomy import views as V
 from labkit.views import SliderView, float_slider, int_slider
-
-
-def _moved(view, name, value):
-    before = view.image.value
-    assert before[:4] == b"\x89PNG"
-    view.controls[name].value = value
-    return view.image.value != before
 
 
 def test_pixel_step_view_changes_with_the_pixel_index():
@@ -26,8 +20,8 @@ def test_pixel_step_view_changes_with_the_pixel_index():
         title="PixelCNN: pixel by pixel",
         index=int_slider("pixel index", 0, 784, 300, step=4),
     )
-    assert _moved(view, "index", 600)
-    assert _moved(view, "index", 784)  # the end is drawn too
+    assert moves(view, "index", 600)
+    assert moves(view, "index", 784)  # the end is drawn too
     assert view.last_error is None
 
 
@@ -41,7 +35,7 @@ def test_flow_time_view_changes_with_t():
         title="flow matching: noise to digits",
         step=int_slider("Euler step", 0, 3, 3),
     )
-    assert _moved(view, "step", 0)
+    assert moves(view, "step", 0)
 
 
 def test_guidance_view_changes_with_w():
@@ -53,4 +47,4 @@ def test_guidance_view_changes_with_w():
         title="classifier-free guidance",
         w=float_slider("guidance w", 0.0, 6.0, 1.0, step=0.5),
     )
-    assert _moved(view, "w", 5.0)
+    assert moves(view, "w", 5.0)
