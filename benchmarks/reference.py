@@ -317,11 +317,28 @@ def build_unet(a):
 BUILDERS = {"gan2d": build_gan2d, "vae": build_vae, "unet": build_unet}
 
 
+def _plugins() -> dict:
+    """More builders, one file each: ``benchmarks/reference_<name>.py`` defining ``build(args)``
+    (returns ``write_reference``'s entry) and optionally ``ARGS``, a list of
+    ``(flag, argparse keyword dict)`` for its own options."""
+    import importlib.util
+
+    found = {}
+    for path in sorted(Path(__file__).resolve().parent.glob("reference_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found[path.stem[len("reference_") :]] = module
+    return found
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--only", nargs="+", choices=sorted(BUILDERS), default=sorted(BUILDERS))
+    plugins = _plugins()
+    builders = {**BUILDERS, **{name: m.build for name, m in plugins.items()}}
+    ap.add_argument("--only", nargs="+", choices=sorted(builders), default=sorted(builders))
     ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     ap.add_argument(
         "--steps", type=int, default=None, help="gan2d: override the full budget (tests only)"
@@ -336,33 +353,39 @@ def main(argv=None):
     ap.add_argument(
         "--epochs", type=int, default=None, help="vae/unet: override the full-mode epochs"
     )
+    for m in plugins.values():
+        for flag, kw in getattr(m, "ARGS", []):
+            ap.add_argument(flag, **kw)
     a = ap.parse_args(argv)
     a.command = " ".join([COMMAND] + (sys.argv[1:] if argv is None else list(argv)))
     out = RESULTS / "reference.json"
-    log = (
-        json.loads(out.read_text()) if out.exists() else {"benchmark": "reference", "artifacts": {}}
-    )
+    from labkit.data.reference import REFERENCE_DIR, locked
+
     for name in a.only:
         t0 = time.perf_counter()
         load0 = os.getloadavg()[0]
-        entry = BUILDERS[name](a)
+        entry = builders[name](a)
         entry = {
             **entry,
             "total_wall_s": round(time.perf_counter() - t0, 1),
             "loadavg_start_end": [round(load0, 2), round(os.getloadavg()[0], 2)],
             "cpus": os.cpu_count(),
         }
-        log["artifacts"][name] = entry
+        with locked(out):  # builders of other artifacts may run beside this one
+            log = (
+                json.loads(out.read_text())
+                if out.exists()
+                else {"benchmark": "reference", "artifacts": {}}
+            )
+            log["artifacts"][name] = entry
+            total = sum(p.stat().st_size for p in REFERENCE_DIR.glob("*") if p.is_file())
+            log["total_bytes"] = total
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(log, indent=1, default=float) + "\n")
         print(
             f"wrote labkit/data/reference/{entry['file']}: {entry['bytes'] / 1e3:.0f} kB, "
             f"sha256 {entry['sha256'][:12]}, {entry['total_wall_s']:.0f} s wall"
         )
-    from labkit.data.reference import REFERENCE_DIR
-
-    total = sum(p.stat().st_size for p in REFERENCE_DIR.glob("*") if p.is_file())
-    log["total_bytes"] = total
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(log, indent=1, default=float) + "\n")
     print(f"all shipped references: {total / 1e6:.2f} MB (limit 20 MB)")
 
 

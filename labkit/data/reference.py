@@ -17,6 +17,7 @@ training images.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -229,11 +230,33 @@ def write_reference(
         "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         **extra,
     }
-    manifest = read_manifest(directory)
-    manifest["artifacts"][name] = entry
-    manifest["artifacts"] = dict(sorted(manifest["artifacts"].items()))
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, default=float) + "\n")
+    with locked(directory / MANIFEST):  # several builders may finish at once
+        manifest = read_manifest(directory)
+        manifest["artifacts"][name] = entry
+        manifest["artifacts"] = dict(sorted(manifest["artifacts"].items()))
+        (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, default=float) + "\n")
     return entry
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold an exclusive lock for ``path`` (POSIX; a no-op where ``fcntl`` is missing), so
+    that builders running side by side do not lose each other's read-modify-write of a JSON file."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: builders run one at a time there
+        yield
+        return
+    import tempfile
+
+    key = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"labkit-{key}.lock"  # not beside the shipped files
+    with open(lock, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 # ---- the shipped models, rebuilt (used by notebooks 03, 04, 05 in fast mode) ---------------------
