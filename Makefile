@@ -68,7 +68,7 @@ unit: $(STAMP)
 	  --ignore=tests/test_nbgrader_roundtrip.py tests $(PYTEST_ARGS)
 
 # labkit grade and nbgrader on the same solution / blank / wrong submissions of every notebook
-# with exercises (table in benchmarks/results/roundtrip.json).
+# with exercises (table in build/roundtrip.json).
 roundtrip: $(STAMP)
 	@if [ -z "$$LABKIT_DATA" ] && [ -d "$(SHARED_MNIST)" ]; then export LABKIT_DATA="$(SHARED_MNIST)"; fi; \
 	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider -s --timeout=2400 \

@@ -62,13 +62,6 @@ class MixtureStream:
             yield self.sampler(self.batch_size, self.g)
 
 
-def mixture_stream(
-    name: str, batch_size: int = 256, steps: int = 100, seed: int = 0
-) -> MixtureStream:
-    mixture_modes(name)  # validates the name
-    return MixtureStream(lambda n, g: sample_mixture(name, n, generator=g), batch_size, steps, seed)
-
-
 # ---- 1-D target (section 1) ----------------------------------------------------------------
 # A bimodal mixture: 0.6 N(-1.5, 0.4^2) + 0.4 N(2, 0.6^2)
 TARGET_1D = ((0.6, -1.5, 0.4), (0.4, 2.0, 0.6))

@@ -209,6 +209,11 @@ def run(root) -> dict:
     results = grade(found, source, opts=Options(jobs=1), quiet=True) if found else []
     sources = {name: s.nb for name, s in load_sources(source).items()}
     res = results_json(results, sources, time.monotonic() - t0)
+    problems = validate_results(res)
+    if problems:  # Gradescope would show the student nothing: fail loudly in the autograder log
+        raise RuntimeError(
+            "labkit built a results.json that Gradescope would reject: " + "; ".join(problems)
+        )
     out = root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1))
