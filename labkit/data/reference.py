@@ -308,3 +308,14 @@ def reference_mixture_gan(mixture: str, recipe: str, directory=None):
     G = MLPGenerator(r["latent_dim"], 2, r["hidden"], r["depth"], n_categories=int(k))
     D = MLPDiscriminator(2, r["hidden"], r["depth"])
     return _load(G, g), _load(D, d), ref
+
+
+def reference_mnist_mlp(directory=None):
+    """Notebook 00's tiny MNIST classifier (784 -> hidden -> 10 MLP) at full-mode size:
+    ``(net, ref)``; score it on ``ref.held_out(test)``."""
+    from torch import nn
+
+    ref = load_reference("mnist_mlp", directory)
+    h = ref.meta["sizes"]["hidden"]
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, h), nn.ReLU(), nn.Linear(h, 10))
+    return _load(net, ref.state_dict("model")), ref
