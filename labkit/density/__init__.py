@@ -1,3 +1,72 @@
 """Lab 00b, discriminative vs generative: toy data, densities and classifiers on a grid, the
 abstaining classifier, image families for out-of-distribution tests (``models``); slider views
-(``views``); the exercises' checks (``checks``)."""
+and figures (``views``); the exercises' checks (``checks``, re-exported by
+``labkit.checks.density``). The notebook imports the names below from ``labkit.density``."""
+
+from .models import (
+    Grid,
+    PCADensity,
+    abstention_report,
+    add_mass,
+    auroc,
+    class_priors,
+    class_probs_on_grid,
+    density_on_grid,
+    far_points,
+    fit_class_densities,
+    fit_classifier,
+    fit_density,
+    fit_image_classifier,
+    flatten_images,
+    letter_images,
+    make_toy,
+    noise_images,
+    region_masses,
+    sample_from_grid,
+    stroke_images,
+    tv_distance,
+)
+from .views import (
+    plot_bayes,
+    plot_image_sets,
+    plot_outlier_scores,
+    plot_supervised_vs_unsupervised,
+    plot_taxonomy,
+    plot_three_models,
+    render_add_mass,
+    render_outlier,
+    render_threshold,
+)
+
+__all__ = [
+    "Grid",
+    "PCADensity",
+    "abstention_report",
+    "add_mass",
+    "auroc",
+    "class_priors",
+    "class_probs_on_grid",
+    "density_on_grid",
+    "far_points",
+    "fit_class_densities",
+    "fit_classifier",
+    "fit_density",
+    "fit_image_classifier",
+    "flatten_images",
+    "letter_images",
+    "make_toy",
+    "noise_images",
+    "plot_bayes",
+    "plot_image_sets",
+    "plot_outlier_scores",
+    "plot_supervised_vs_unsupervised",
+    "plot_taxonomy",
+    "plot_three_models",
+    "region_masses",
+    "render_add_mass",
+    "render_outlier",
+    "render_threshold",
+    "sample_from_grid",
+    "stroke_images",
+    "tv_distance",
+]
