@@ -319,3 +319,51 @@ def reference_mnist_mlp(directory=None):
     h = ref.meta["sizes"]["hidden"]
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, h), nn.ReLU(), nn.Linear(h, 10))
     return _load(net, ref.state_dict("model")), ref
+
+
+def reference_pixelcnn(directory=None):
+    """Notebook 06's PixelCNN (the full-mode network, trained fewer epochs:
+    ``ref.meta["reduced"]``): ``(model, ref)``; ``ref.arrays["samples"]``: its shipped samples
+    ``(200, 1, 28, 28)`` in {0, 1} (drawn by the builder). Score it only on
+    ``ref.held_out(test)``."""
+    from ..taxonomy.pixelcnn import PixelCNN
+
+    ref = load_reference("pixelcnn", directory)
+    s = ref.meta["sizes"]
+    bits = np.unpackbits(ref.arrays["samples_packed"], axis=1)[:, :784]
+    ref.arrays["samples"] = torch.from_numpy(bits.astype(np.float32)).view(-1, 1, 28, 28)
+    net = PixelCNN(channels=s["channels"], n_layers=s["n_layers"], first_k=s["first_k"])
+    return _load(net, ref.state_dict("model")), ref
+
+
+def reference_flow(directory=None):
+    """Notebook 06's flow-matching UNet (the full-mode network, trained less:
+    ``ref.meta["reduced"]``): ``(model, ref)``; ``ref.arrays["samples_uncond"]`` and
+    ``["samples_guided"]`` (labels ``["samples_guided_labels"]``): its shipped samples at full
+    mode's Euler steps, ``(200, 1, 28, 28)`` float tensors in [0, 1]."""
+    from ..taxonomy.flow import FlowUNet
+
+    ref = load_reference("flow", directory)
+    s = ref.meta["sizes"]
+    for k in ("samples_uncond", "samples_guided"):
+        ref.arrays[k] = torch.from_numpy(ref.arrays[k].astype(np.float32) / 255.0)
+    ref.arrays["samples_guided_labels"] = torch.from_numpy(
+        ref.arrays["samples_guided_labels"].astype(np.int64)
+    )
+    net = FlowUNet(base=s["base"], depth=2, emb=s["emb"], size=s["size"])
+    return _load(net, ref.state_dict("model")), ref
+
+
+def reference_vaelik(directory=None):
+    """Notebook 04b's 2-D VAE on *binarised* MNIST, 30 epochs (not 04's ``vae``, which saw grey
+    images): ``(model, ref)``. Hidden 128 instead of full mode's 256 (over the 2 MB limit), as
+    ``ref.meta["reduced"]`` says. Its fingerprints cover the grey and the binarised training
+    images: select test images with ``ref.is_training_image(grey)`` / ``ref.held_out``."""
+    from ..vae.models import VAE
+
+    ref = load_reference("vaelik", directory)
+    s = ref.meta["sizes"]
+    return _load(
+        VAE(latent_dim=s["latent_dim"], width=s["width"], hidden=s["hidden"]),
+        ref.state_dict("model"),
+    ), ref
