@@ -367,3 +367,11 @@ def reference_vaelik(directory=None):
         VAE(latent_dim=s["latent_dim"], width=s["width"], hidden=s["hidden"]),
         ref.state_dict("model"),
     ), ref
+
+
+def reference_quantized(directory=None):
+    """Notebook 01's colour-quantised image at full-mode resolution: ``({k: (H, W, 3) image},
+    ref)`` for the k of ``ref.meta["sizes"]["pictures"]``; its numbers are in ``ref.results``."""
+    ref = load_reference("kmeans_image", directory)
+    ks = ref.meta["sizes"]["pictures"]
+    return {k: ref.arrays[f"k{k}.palette"][ref.arrays[f"k{k}.labels"]] for k in ks}, ref
