@@ -375,3 +375,14 @@ def reference_quantized(directory=None):
     ref = load_reference("kmeans_image", directory)
     ks = ref.meta["sizes"]["pictures"]
     return {k: ref.arrays[f"k{k}.palette"][ref.arrays[f"k{k}.labels"]] for k in ks}, ref
+
+
+def reference_segmented(directory=None):
+    """Notebook 02's mean-shift segmentation at full-mode resolution: ``({bandwidth: (labels
+    (H, W), colours (K, 3))}, ref)``, as ``labkit.cluster.segment`` returns them."""
+    ref = load_reference("meanshift_image", directory)
+    bws = ref.meta["sizes"]["bandwidths"]
+    return {
+        bw: (ref.arrays[f"bw{bw}.labels"].astype(np.int64), ref.arrays[f"bw{bw}.colours"])
+        for bw in bws
+    }, ref
