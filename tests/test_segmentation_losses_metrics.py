@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 
 from labkit.segmentation.losses import (
-    DiceCELoss,
     cross_entropy,
     dice_ce_loss,
     soft_dice,
@@ -104,7 +103,7 @@ def test_dice_perfect_prediction_is_near_zero_and_ce_dice_sum():
     assert float(dice_ce_loss(logits, t)) == pytest.approx(
         float(cross_entropy(logits, t) + soft_dice_loss(logits, t))
     )
-    assert float(DiceCELoss(0.5)(logits, t)) == pytest.approx(
+    assert float(dice_ce_loss(logits, t, 0.5)) == pytest.approx(
         float(cross_entropy(logits, t) + 0.5 * soft_dice_loss(logits, t))
     )
 

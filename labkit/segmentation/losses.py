@@ -17,7 +17,6 @@ __all__ = [
     "soft_dice",
     "soft_dice_loss",
     "dice_ce_loss",
-    "DiceCELoss",
 ]
 
 
@@ -74,14 +73,3 @@ def dice_ce_loss(logits, target, dice_weight: float = 1.0) -> torch.Tensor:
     """Cross-entropy + ``dice_weight`` * soft Dice loss (the usual pairing: CE for per-pixel
     calibration, Dice against the imbalance of small classes)."""
     return cross_entropy(logits, target) + dice_weight * soft_dice_loss(logits, target)
-
-
-class DiceCELoss(torch.nn.Module):
-    """Module form of :func:`dice_ce_loss`, e.g. ``labkit.train.supervised(DiceCELoss())``."""
-
-    def __init__(self, dice_weight: float = 1.0):
-        super().__init__()
-        self.dice_weight = dice_weight
-
-    def forward(self, logits, target):
-        return dice_ce_loss(logits, target, self.dice_weight)

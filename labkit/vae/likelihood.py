@@ -9,12 +9,12 @@ q(z|x) = N(mu, diag(exp(logvar))):
 * :func:`iw_log_px` / :func:`iw_curve`: the importance-weighted estimate
   log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q, which climbs from the ELBO (k = 1) to log p(x);
 * models behind one small interface (``latent_dim``, ``encode``, ``loglik_shared``,
-  ``loglik_paired``): :class:`BernoulliVAE` (wraps the course VAE of ``labkit.vae.models``) and
-  :class:`LinearGaussianVAE`, where log p(x), p(z|x) and the KL gap are known in closed form.
+  ``loglik_paired``): :class:`BernoulliVAE` wraps the course VAE of ``labkit.vae.models`` (the
+  tests check every estimator on a linear-Gaussian model, where log p(x) is known in closed form).
 
 Everything is per example, in nats. Shapes: ``x`` is whatever the model takes (``(B, 1, 28, 28)``
-for the course VAE, ``(B, D)`` for the linear model); latent points ``z`` are ``(G, d)`` (shared by
-all x) or ``(B, K, d)`` (K per x).
+for the course VAE); latent points ``z`` are ``(G, d)`` (shared by all x) or ``(B, K, d)`` (K per
+x).
 """
 
 from __future__ import annotations
@@ -96,90 +96,6 @@ class BernoulliVAE:
             xc = xf[rows[start : start + self.chunk]]
             out.append(((xc * L).sum(1) - F.softplus(L).sum(1)).double().cpu())
         return torch.cat(out).view(B, K)
-
-
-class LinearGaussianVAE:
-    """p(z) = N(0, I_d), p(x|z) = N(W z + b, sigma^2 I_D): everything is known in closed form.
-
-    p(x) = N(b, W W^T + sigma^2 I); the posterior p(z|x) = N(M^-1 W^T (x - b), sigma^2 M^-1) with
-    M = W^T W + sigma^2 I. The encoder q(z|x) = N(A x + c, diag(exp(q_logvar))) defaults to the
-    exact posterior mean with the *diagonal* of its covariance: q is exact when the posterior
-    covariance is diagonal, and otherwise leaves a gap KL(q || p(z|x)) > 0."""
-
-    def __init__(self, W, b, sigma: float, A=None, c=None, q_logvar=None):
-        self.W = torch.as_tensor(W, dtype=torch.float64)
-        D, d = self.W.shape
-        self.b = torch.as_tensor(b, dtype=torch.float64).reshape(D)
-        if not sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {sigma}")
-        self.sigma, self.latent_dim, self.D = float(sigma), d, D
-        M = self.W.T @ self.W + self.sigma**2 * torch.eye(d, dtype=torch.float64)
-        self.post_cov = self.sigma**2 * torch.linalg.inv(M)  # (d, d)
-        self._gain = torch.linalg.solve(M, self.W.T)  # (d, D)
-        self.A = self._gain.clone() if A is None else torch.as_tensor(A, dtype=torch.float64)
-        self.c = (-self._gain @ self.b) if c is None else torch.as_tensor(c, dtype=torch.float64)
-        self.q_logvar = (
-            self.post_cov.diagonal().log()
-            if q_logvar is None
-            else torch.as_tensor(q_logvar, dtype=torch.float64).reshape(d)
-        )
-
-    @classmethod
-    def random(cls, D: int = 5, d: int = 2, sigma: float = 0.5, seed: int = 0, **kw):
-        g = torch.Generator().manual_seed(seed)
-        return cls(
-            torch.randn(D, d, generator=g, dtype=torch.float64),
-            torch.randn(D, generator=g, dtype=torch.float64),
-            sigma,
-            **kw,
-        )
-
-    def _x(self, x):
-        x = torch.as_tensor(x, dtype=torch.float64)
-        if x.ndim != 2 or x.shape[1] != self.D:
-            raise ValueError(f"x must have shape (B, {self.D}); got {tuple(x.shape)}")
-        return x
-
-    def sample(self, n: int, seed: int = 0):
-        g = torch.Generator().manual_seed(seed)
-        z = torch.randn(n, self.latent_dim, generator=g, dtype=torch.float64)
-        return (
-            z @ self.W.T
-            + self.b
-            + self.sigma * torch.randn(n, self.D, generator=g, dtype=torch.float64)
-        )
-
-    def log_px(self, x) -> torch.Tensor:
-        """Exact log p(x), ``(B,)``."""
-        cov = self.W @ self.W.T + self.sigma**2 * torch.eye(self.D, dtype=torch.float64)
-        return torch.distributions.MultivariateNormal(self.b, cov).log_prob(self._x(x))
-
-    def posterior(self, x):
-        """Exact p(z|x): mean ``(B, d)`` and covariance ``(d, d)``."""
-        return (self._x(x) - self.b) @ self._gain.T, self.post_cov
-
-    def kl_q_posterior(self, x) -> torch.Tensor:
-        """Exact KL(q(z|x) || p(z|x)) = log p(x) - ELBO, ``(B,)``."""
-        mu_q, logvar = self.encode(x)
-        mu_p, cov_p = self.posterior(x)
-        q = torch.distributions.MultivariateNormal(mu_q, torch.diag_embed(logvar.exp()))
-        p = torch.distributions.MultivariateNormal(mu_p, cov_p)
-        return torch.distributions.kl_divergence(q, p)
-
-    def encode(self, x):
-        x = self._x(x)
-        return x @ self.A.T + self.c, self.q_logvar.expand(len(x), -1)
-
-    def _loglik(self, x, mean):
-        return -0.5 * (
-            ((x - mean) ** 2).sum(-1) / self.sigma**2 + self.D * (LOG2PI + 2 * math.log(self.sigma))
-        )
-
-    def loglik_shared(self, x, z):
-        return self._loglik(self._x(x)[:, None], (z.double() @ self.W.T + self.b)[None])
-
-    def loglik_paired(self, x, z):
-        return self._loglik(self._x(x)[:, None], z.double() @ self.W.T + self.b)
 
 
 # ---------------------------------------------------------------- grid integration -------------
