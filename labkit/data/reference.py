@@ -386,3 +386,37 @@ def reference_segmented(directory=None):
         bw: (ref.arrays[f"bw{bw}.labels"].astype(np.int64), ref.arrays[f"bw{bw}.colours"])
         for bw in bws
     }, ref
+
+
+def reference_progan(directory=None):
+    """Notebook 05b's ProGAN pair (section 1), a CPU proxy of full mode: ``(G_progressive,
+    G_fixed, ref)``, two ``ProGenerator`` s (generators only); score their samples against
+    ``ref.held_out(test)`` images."""
+    from ..gan.progan import ProGenerator
+
+    ref = load_reference("progan", directory)
+    s = ref.meta["sizes"]
+    nets = [
+        _load(ProGenerator(s["latent"], tuple(s["channels"])), ref.state_dict(name))
+        for name in ("progressive", "fixed")
+    ]
+    return nets[0], nets[1], ref
+
+
+def reference_translators(directory=None):
+    """Notebook 05b's translation models (section 2, thin -> thick), a CPU proxy of full mode:
+    ``({"with cycle loss": CycleGAN, "without cycle loss": CycleGAN, "pix2pix (paired)":
+    Pix2Pix}, ref)``; evaluate them on digits of ``ref.held_out(test)``."""
+    from ..gan.cyclegan import CycleGAN
+    from ..gan.models import Pix2Pix
+
+    ref = load_reference("cyclegan", directory)
+    s = ref.meta["sizes"]
+    models = {
+        "with cycle loss": _load(CycleGAN(s["channels"], s["n_res"]), ref.state_dict("cycle")),
+        "without cycle loss": _load(CycleGAN(s["channels"], s["n_res"]), ref.state_dict("nocycle")),
+        "pix2pix (paired)": _load(
+            Pix2Pix(base_channels=s["pix_base"], depth=s["pix_depth"]), ref.state_dict("pix2pix")
+        ),
+    }
+    return models, ref
