@@ -7,13 +7,13 @@ its cycle loss, and paired pix2pix, shipped for fast mode.
 Trained at full-mode sizes (the notebook's ``S`` for ``full``: CycleGAN channels 16, 2 residual
 blocks, batch 16, lr 1e-3, 1,000 steps; pix2pix base 16, depth 2, same steps; the medium sizes of
 ``benchmarks/gan_beyond.py``, which reached the true stroke width at 800 steps), so in fast mode
-the notebook shows what its own full mode gives. All three train on the domains of the
-notebook's full mode: ``make_domains(train.images, train.labels, "thin-thick", seed=0)``
-(unpaired, disjoint halves) and, for pix2pix, the paired version of the same images, where ``train`` is the train part of
-``mnist_splits(None, 5000)`` offline (the first 5,000 images of the official 10k test split
+the notebook shows what its own full mode gives. All three train on the domains of the notebook's
+full mode: ``make_domains(train.images, train.labels, "thin-thick", seed=0)`` (unpaired, disjoint
+halves) and, for pix2pix, the paired version of the same images, where ``train`` is the train part
+of ``mnist_splits(None, 5000)`` offline (the first 5,000 images of the official 10k test split
 under its seeded permutation). Scored on the paired version of the held-out test part with
-``evaluate_translation`` (the judge's label_kept, stroke width, L1 to the true thick digit,
-round trip); float32 and fp16 weights are both measured.
+``evaluate_translation`` (the judge's label_kept, stroke width, L1 to the true thick digit, round
+trip); float32 and fp16 weights are both measured.
 """
 
 from __future__ import annotations

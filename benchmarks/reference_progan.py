@@ -1,16 +1,17 @@
-"""Notebook 05b's ProGAN (section 1): the progressive 7->14->28 GAN and the fixed-28x28 baseline
-of the same budget, shipped for fast mode.
+"""Notebook 05b's ProGAN (section 1): the progressive 7->14->28 GAN and the fixed-28x28 baseline of
+the same budget, shipped for fast mode.
 
     LABKIT_DATA=../shared/data/mnist LABKIT_OFFLINE=1 \
         .venv/bin/python benchmarks/reference.py --only progan
 
 Full mode (channels (128, 64, 32), latent 64, batch 64, 3,000 steps) costs about 2.7 s a step on
-one CPU thread (hours for the two runs), so the shipped pair is a CPU-affordable proxy: fast
-mode's widths (32, 16, 8) and batch 32, full mode's latent size and learning rate, 2,000 steps
-(the medium sizes of ``benchmarks/gan_beyond.py``, a little longer). Both runs train on the train part of ``mnist_splits(None, 5000)`` offline (the first 5,000 images of
-the official 10k test split under its seeded permutation, as the notebook's full mode) and are
-scored by the judge's Frechet distance on the last images of that permutation (held out);
-float32 and fp16 weights are both measured. Only the generators are shipped.
+one CPU thread (hours for the two runs), so the shipped pair is a CPU-affordable proxy: fast mode's
+widths (32, 16, 8) and batch 32, full mode's latent size and learning rate, 2,000 steps (the medium
+sizes of ``benchmarks/gan_beyond.py``, a little longer). Both runs train on the train part of
+``mnist_splits(None, 5000)`` offline (the first 5,000 images of the official 10k test split under
+its seeded permutation, as the notebook's full mode) and are scored by the judge's Frechet distance
+on the last images of that permutation (held out); float32 and fp16 weights are both measured. Only
+the generators are shipped.
 """
 
 from __future__ import annotations
