@@ -34,18 +34,11 @@ import labkit
 cfg = labkit.setup(seed=0)
 
 # %%
-import time
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
 from sklearn.datasets import make_blobs
 from labkit.viz import use_style, scatter2d
-from labkit.cluster import (KMeans, MeanShift, estimate_bandwidth, kernel_density,
-                            mean_shift_trajectories)
-from labkit.cluster.metrics import adjusted_rand
-from labkit.views import SliderView, float_slider, static_grid
-from labkit.cluster.views import (render_meanshift_bandwidth, render_segmentation, plot_trajectories,
-                                  load_image, segment)
 use_style()
 # scikit-learn's side of section 7 stays under about 30 s in full mode (its time grows faster than n)
 size = labkit.by_mode(fast=dict(image_stride=12, cmp_pixels=400, scale_n=(100, 200, 400), sk_jobs=None),
@@ -65,6 +58,7 @@ size = labkit.by_mode(fast=dict(image_stride=12, cmp_pixels=400, scale_n=(100, 2
 # picture with the same peaks.
 
 # %%
+from labkit.cluster import kernel_density
 X, y_true = make_blobs(n_samples=500, centers=[[0, 0], [4, 4], [5, -1]], cluster_std=[1.0, 0.7, 0.6],
                        random_state=0)
 X = torch.tensor(X)
@@ -109,6 +103,7 @@ assert checks02.step(shift_step, seeds=(5, 6, 7))
 # goes uphill and ends on a mode.
 
 # %%
+from labkit.cluster import mean_shift_trajectories, plot_trajectories
 S = X[::12].clone()
 path = [S]
 for _ in range(15):
@@ -205,6 +200,8 @@ assert torch.cdist(true_centres, modes).min(1).values.max() < 0.5, "each blob ce
 # them into one. The dashed circle is the kernel. Move the slider (in JupyterLab or Colab).
 
 # %%
+from labkit.cluster import render_meanshift_bandwidth
+from labkit.views import SliderView, float_slider, static_grid
 Xn = X.numpy()
 bview = SliderView(render_meanshift_bandwidth, fixed=dict(X=Xn), title="mean shift bandwidth",
                    bandwidth=float_slider("bandwidth", 0.3, 6.0, 1.5, step=0.1))
@@ -215,6 +212,7 @@ bview
 
 # %%
 bandwidths = (0.5, 1.0, 2.0, 5.0)
+from labkit.cluster import MeanShift
 static_grid(render_meanshift_bandwidth, [dict(bandwidth=b) for b in bandwidths], fixed=dict(X=Xn), ncols=4)
 plt.show()
 n_clusters = [len(MeanShift(bandwidth=b).fit(Xn).cluster_centers_) for b in bandwidths]
@@ -248,6 +246,7 @@ assert n_clusters[0] > 3 and n_clusters[2] == 3 and n_clusters[-1] == 1, f"expec
 # index** (ARI) against the true blobs: 1 = the same partition, about 0 = no better than chance.
 
 # %%
+from labkit.cluster import KMeans, adjusted_rand, estimate_bandwidth
 X5, y5 = make_blobs(n_samples=[300, 200, 150, 100, 60], centers=[[0, 0], [6, 0], [3, 5], [9, 6], [-4, 6]],
                     cluster_std=[1.0, 0.8, 0.7, 0.6, 0.5], random_state=2)
 bw = estimate_bandwidth(X5, quantile=0.1)
@@ -320,6 +319,7 @@ assert checks02.features(pixel_features, seed=4)
 # segments, large gives a few big ones.
 
 # %%
+from labkit.cluster import load_image, render_segmentation, segment
 image = load_image("china.jpg", stride=size.image_stride)
 feats = pixel_features(image, 0.5)
 print("image", image.shape, "-> features", feats.shape)
@@ -337,10 +337,45 @@ print("segments per bandwidth:", n_segments)
 # %% [markdown]
 # **Reading.** Each segment is painted in its mean colour. At 0.2 the sky, the pale haze over the
 # water, the dark pagoda and the trees fall into different segments; at 0.3 the windows are wide
-# enough to swallow most of them, and only a few large segments, such as the sky, are left.
+# enough to swallow most of them, and only two large segments are left: the sky with the hazy water,
+# and everything else.
 
 # %% tags=["claim"]
 assert n_segments[0.2] > n_segments[0.3], f"a larger bandwidth should give fewer segments: {n_segments}"
+assert n_segments[0.3] == 2, f"at 0.3 only two segments should be left: {n_segments}"
+
+# %% [markdown]
+# Fast mode segments every 12th pixel of each row and column, full mode every 4th. In fast mode,
+# below: the *full-size reference*, the same segmentation at full mode's resolution, computed once by
+# `benchmarks/reference.py --only meanshift_image` and shipped with labkit.
+
+# %%
+if cfg.fast:
+    from labkit.data.reference import reference_segmented
+    ref_segments, ref = reference_segmented()
+    fig, axes = plt.subplots(1, len(ref_segments), figsize=(5 * len(ref_segments), 2.9), layout="constrained")
+    for ax, (b, (labels, colours)) in zip(axes, ref_segments.items()):
+        ax.imshow(colours[labels])
+        ax.set_axis_off()
+        ax.set_title(f"bandwidth {b:.2f}: {len(colours)} segments, {labels.shape[1]} x {labels.shape[0]} pixels")
+    fig.suptitle(f"full-size reference, made by {ref.command}")
+    plt.show()
+    for b in (0.2, 0.3):
+        print(f"segments at bandwidth {b} | your image ({image.shape[1]} x {image.shape[0]}): {n_segments[b]}; "
+              f"full-size reference ({labels.shape[1]} x {labels.shape[0]}): {ref.results['n_segments'][str(b)]}")
+
+# %% [markdown]
+# **Reading.** At full resolution the segment borders follow the roof edges and the tree line instead of
+# coarse blocks, and bandwidth 0.2 gives fewer segments than in fast mode: small groups of a few
+# coarse pixels with an unusual colour, such as the orange highlights on the pagoda, no longer make
+# segments of their own. At 0.3 both sizes end with the same two segments: the sky with the water, and the rest.
+
+# %% tags=["claim"]
+if cfg.fast:
+    n_ref = {b: ref.results["n_segments"][str(b)] for b in (0.2, 0.3)}
+    assert n_ref[0.2] > n_ref[0.3], f"reference: a larger bandwidth should give fewer segments: {n_ref}"
+    assert n_ref[0.2] < n_segments[0.2], f"at 0.2 the reference should have fewer segments: {n_ref} vs {n_segments}"
+    assert n_ref[0.3] == n_segments[0.3] == 2, f"at 0.3 both should have two segments: {n_ref} vs {n_segments}"
 
 # %% [markdown]
 # **Question.** What happens with `spatial=0` (colour only)? Try it: are the segments still connected regions?
@@ -355,6 +390,7 @@ assert n_segments[0.2] > n_segments[0.3], f"a larger bandwidth should give fewer
 # points, are measured by the benchmark `benchmarks/clustering.py`; the plot below adds its results.)
 
 # %%
+import time
 from sklearn.cluster import MeanShift as SKMeanShift
 from sklearn.cluster import estimate_bandwidth as sk_estimate_bandwidth
 rng = np.random.RandomState(0)
