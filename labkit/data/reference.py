@@ -420,3 +420,19 @@ def reference_translators(directory=None):
         ),
     }
     return models, ref
+
+
+def reference_density_mnist(directory=None):
+    """Notebook 00b's section 6 models at full-mode sizes: ``((classifier, density), ref)``, a
+    ``labkit.density.ArrayMLP`` (P(y|x), ``predict_proba`` on flattened images) and a
+    ``labkit.density.PCADensity`` (log p(x)); score them on ``ref.held_out(test)``."""
+    from ..density.models import ArrayMLP, PCADensity
+
+    ref = load_reference("density_mnist", directory)
+
+    def part(prefix):
+        p = prefix + "."
+        return {k[len(p) :]: v for k, v in ref.arrays.items() if k.startswith(p)}
+
+    clf = ArrayMLP.from_state(part("classifier"))
+    return (clf, PCADensity.from_state(part("density"))), ref

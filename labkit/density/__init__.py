@@ -4,6 +4,7 @@ and figures (``views``); the exercises' checks (``checks``, re-exported by
 ``labkit.checks.density``). The notebook imports the names below from ``labkit.density``."""
 
 from .models import (
+    ArrayMLP,
     Grid,
     PCADensity,
     abstention_report,
@@ -39,6 +40,7 @@ from .views import (
 )
 
 __all__ = [
+    "ArrayMLP",
     "Grid",
     "PCADensity",
     "abstention_report",

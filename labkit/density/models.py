@@ -442,7 +442,10 @@ def noise_images(n: int = 200, seed: int = 0, kind: str = "uniform") -> np.ndarr
 class PCADensity:
     """A simple density for images: PCA to ``n_components`` dimensions, a Gaussian mixture there,
     and an isotropic Gaussian for the residual (PCA's noise variance), so ``score_samples`` is
-    log p(x) in nats over all 784 pixel values. ``n_mixture=1`` is probabilistic PCA."""
+    log p(x) in nats over all 784 pixel values. ``n_mixture=1`` is probabilistic PCA.
+
+    A fitted model is plain arrays (``state()``; ``PCADensity.from_state`` rebuilds it): that is
+    how notebook 00b's full-size reference ships."""
 
     def __init__(self, n_components: int = 40, n_mixture: int = 1, seed: int = 0):
         self.n_components, self.n_mixture, self.seed = n_components, n_mixture, seed
@@ -453,22 +456,100 @@ class PCADensity:
         from sklearn.mixture import GaussianMixture
 
         X = _as_batch(images).reshape(len(images), -1).astype(np.float64)
-        self.pca_ = PCA(self.n_components, random_state=self.seed).fit(X)
-        Z = self.pca_.transform(X)
-        self.gmm_ = GaussianMixture(
+        pca = PCA(self.n_components, random_state=self.seed).fit(X)
+        gmm = GaussianMixture(
             self.n_mixture, covariance_type="full", reg_covar=1e-4, random_state=self.seed
-        ).fit(Z)
-        self.noise_var_ = max(float(self.pca_.noise_variance_), 1e-6)
+        ).fit(pca.transform(X))
+        self.mean_, self.components_ = pca.mean_, pca.components_  # (784,), (q, 784)
+        self.noise_var_ = max(float(pca.noise_variance_), 1e-6)
+        self.weights_, self.means_, self.covariances_ = gmm.weights_, gmm.means_, gmm.covariances_
         return self
+
+    _STATE = ("mean_", "components_", "noise_var_", "weights_", "means_", "covariances_")
+
+    def state(self) -> dict:
+        """The fitted model as arrays (names of ``_STATE``)."""
+        return {k: np.asarray(getattr(self, k)) for k in self._STATE}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "PCADensity":
+        """Rebuild a fitted model from :meth:`state` (arrays of any float dtype)."""
+        m = cls(n_components=len(state["components_"]), n_mixture=len(state["weights_"]))
+        for k in cls._STATE:
+            setattr(m, k, np.asarray(state[k], dtype=np.float64))
+        m.noise_var_ = float(m.noise_var_)
+        return m
 
     @one_blas_thread
     def score_samples(self, images) -> np.ndarray:
-        X = _as_batch(images).reshape(len(images), -1).astype(np.float64)
-        Z = self.pca_.transform(X)
-        resid = ((X - self.pca_.inverse_transform(Z)) ** 2).sum(1)
-        d = X.shape[1] - self.n_components
+        X = _as_batch(images).reshape(len(images), -1).astype(np.float64) - self.mean_
+        Z = X @ self.components_.T  # (N, q): PCA coordinates
+        resid = ((X - Z @ self.components_) ** 2).sum(1)
+        d = X.shape[1] - len(self.components_)
         log_res = -0.5 * (resid / self.noise_var_ + d * np.log(2 * np.pi * self.noise_var_))
-        return self.gmm_.score_samples(Z) + log_res
+        return _gmm_log_density(Z, self.weights_, self.means_, self.covariances_) + log_res
+
+
+def _gmm_log_density(Z, weights, means, covariances) -> np.ndarray:
+    """log of a full-covariance Gaussian mixture at the rows of ``Z`` (N, q)."""
+    q = Z.shape[1]
+    logs = []
+    for w, mu, cov in zip(weights, means, covariances):
+        L = np.linalg.cholesky(cov)
+        y = np.linalg.solve(L, (Z - mu).T)  # (q, N)
+        logs.append(
+            np.log(w) - 0.5 * (y**2).sum(0) - np.log(np.diag(L)).sum() - 0.5 * q * np.log(2 * np.pi)
+        )
+    logs = np.stack(logs)  # (K, N)
+    top = logs.max(0)
+    return top + np.log(np.exp(logs - top).sum(0))
+
+
+class ArrayMLP:
+    """A fitted scikit-learn ``MLPClassifier`` (ReLU hidden layers, softmax output) as plain
+    arrays, with its ``predict_proba`` / ``predict`` / ``score``: how notebook 00b's full-size
+    reference classifier ships (``state()``; ``ArrayMLP.from_state`` rebuilds it)."""
+
+    def __init__(self, coefs, intercepts, classes):
+        self.coefs_ = [np.asarray(w, dtype=np.float64) for w in coefs]
+        self.intercepts_ = [np.asarray(b, dtype=np.float64) for b in intercepts]
+        self.classes_ = np.asarray(classes)
+
+    @classmethod
+    def from_sklearn(cls, clf) -> "ArrayMLP":
+        if clf.activation != "relu" or clf.out_activation_ != "softmax":
+            raise ValueError(
+                f"ArrayMLP copies ReLU/softmax classifiers; got {clf.activation}/"
+                f"{clf.out_activation_}"
+            )
+        return cls(clf.coefs_, clf.intercepts_, clf.classes_)
+
+    def state(self) -> dict:
+        out = {"classes": self.classes_}
+        for i, (w, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            out[f"W{i}"], out[f"b{i}"] = w, b
+        return out
+
+    @classmethod
+    def from_state(cls, state: dict) -> "ArrayMLP":
+        n = sum(k.startswith("W") for k in state)
+        return cls(
+            [state[f"W{i}"] for i in range(n)], [state[f"b{i}"] for i in range(n)], state["classes"]
+        )
+
+    def predict_proba(self, X) -> np.ndarray:
+        h = np.asarray(X, dtype=np.float64)
+        for w, b in zip(self.coefs_[:-1], self.intercepts_[:-1]):
+            h = np.maximum(h @ w + b, 0.0)
+        logits = h @ self.coefs_[-1] + self.intercepts_[-1]
+        e = np.exp(logits - logits.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(1)]
+
+    def score(self, X, y) -> float:
+        return float((self.predict(X) == np.asarray(y)).mean())
 
 
 def flatten_images(images) -> np.ndarray:
