@@ -8,8 +8,9 @@ The two models of the section, fitted as the notebook fits them: the digit class
 (``fit_image_classifier``: scikit-learn MLP, 128 ReLU units, full mode's 40 iterations) and the
 probabilistic-PCA density (``PCADensity``, full mode's 50 components). Full mode asks for 20,000
 training digits, which needs MNIST's official training split; offline (and for the
-no-self-evaluation rule) the reference trains on the largest part available: the first 8,000 images of the official
-10k test split under ``mnist_splits``'s seeded permutation (what full mode itself gets offline).
+no-self-evaluation rule) the reference trains on the largest part available: the first 8,000
+images of the official 10k test split under ``mnist_splits``'s seeded permutation (what full mode
+itself gets offline).
 Results are measured on the notebook's fast-mode test digits (``mnist_splits(2000, 500)``: the
 last 500 of that permutation) and outlier sets (200 images each, seeds 1-4), with float32 and
 with the shipped fp16 weights.
