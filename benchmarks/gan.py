@@ -51,9 +51,8 @@ def run_one(args):
     from labkit.gan.train import train_mixture_gan
 
     t0, c0 = time.perf_counter(), time.process_time()
-    G, D, hist, trainer, _ = train_mixture_gan(
-        mixture, recipe, steps=steps, seed=seed, n_snapshots=1
-    )
+    run = train_mixture_gan(mixture, recipe, steps=steps, seed=seed, n_snapshots=1)
+    G = run.G
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     x = G.sample(2500, torch.Generator().manual_seed(10_000 + seed)).numpy()
     r = mode_coverage(x, mixture)
@@ -66,7 +65,7 @@ def run_one(args):
         "hq": r["hq"],
         "cpu_s": cpu,
         "wall_s": wall,
-        "diagnosis": trainer.diagnosis[:3],
+        "diagnosis": run.diagnosis[:3],
         "samples": x,
     }
 
@@ -86,8 +85,8 @@ def run_batched(mixture, recipe, seeds, steps, device):
         torch.cuda.synchronize()
     cpu, wall = (time.process_time() - c0) / len(seeds), (time.perf_counter() - t0) / len(seeds)
     rows = []
-    for seed, (G, _, _) in zip(seeds, out):
-        x = G.sample(2500, torch.Generator().manual_seed(10_000 + seed)).cpu().numpy()
+    for seed, run in zip(seeds, out):
+        x = run.G.sample(2500, torch.Generator().manual_seed(10_000 + seed)).cpu().numpy()
         r = mode_coverage(x, mixture)
         rows.append(
             {
@@ -129,7 +128,7 @@ def run_cgan(mode: str, seed: int = 0):
         )
     judge = load_classifier()
     t0, c0 = time.perf_counter(), time.process_time()
-    G, *_ = train_image_gan(
+    G = train_image_gan(
         train,
         epochs=sizes["epochs"],
         base=sizes["base"],
@@ -137,7 +136,7 @@ def run_cgan(mode: str, seed: int = 0):
         conditional=True,
         seed=seed,
         progress=False,
-    )
+    ).G
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     want = torch.arange(2000) % 10
     fake = generate_digits(G, want, seed=1)

@@ -68,7 +68,8 @@ def _gan2d_train(mixture, recipe, steps, seed):
     from labkit.gan.train import train_mixture_gan
 
     t0, c0 = time.perf_counter(), time.process_time()
-    G, D, _, _, _ = train_mixture_gan(mixture, recipe, steps=steps, seed=seed, n_snapshots=1)
+    run = train_mixture_gan(mixture, recipe, steps=steps, seed=seed, n_snapshots=1)
+    G, D = run.G, run.D
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     g = torch.Generator().manual_seed(10_000 + seed)
     with torch.no_grad():

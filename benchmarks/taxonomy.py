@@ -124,7 +124,7 @@ def run(mode: str) -> dict:
     iw = L.iw_log_px(vl, xb_test[: S["n_nll"]], k=S["k_iw"]).mean().item()
     x_vae, s_vae = T.timed(lambda: vae.sample(S["n_gen"], torch.Generator().manual_seed(7)).cpu())
 
-    (G_dc, *_), train_dc = T.timed(
+    run_dc, train_dc = T.timed(
         train_image_gan,
         train,
         epochs=S["gan_epochs"],
@@ -133,7 +133,7 @@ def run(mode: str) -> dict:
         seed=0,
         progress=False,
     )
-    (G_cg, *_), train_cg = T.timed(
+    run_cg, train_cg = T.timed(
         train_image_gan,
         train,
         epochs=S["gan_epochs"],
@@ -143,6 +143,7 @@ def run(mode: str) -> dict:
         seed=0,
         progress=False,
     )
+    G_dc, G_cg = run_dc.G, run_cg.G
 
     def gan_samples():
         with torch.no_grad():

@@ -8,7 +8,6 @@ import torch
 from torch import nn
 
 from labkit.gan.losses import (
-    d_accuracy,
     d_loss,
     g_loss,
     g_loss_nonsaturating,
@@ -32,7 +31,6 @@ from labkit.gan.train import (
     GANTrainer,
     Pix2PixTrainer,
     digit_edges,
-    digit_masks,
     train_mixture_gan,
 )
 
@@ -57,7 +55,6 @@ def test_losses_match_hand_computed_values():
     # stable for huge logits (no inf from log(0))
     big = torch.tensor([200.0, -200.0])
     assert torch.isfinite(d_loss(big, -big)) and torch.isfinite(g_loss_nonsaturating(big))
-    assert d_accuracy(torch.tensor([1.0, -1.0]), torch.tensor([-1.0, -1.0])) == 0.75
     with pytest.raises(ValueError, match="unknown generator loss"):
         g_loss(f, "wasserstein")
     with pytest.raises(ValueError, match="float tensor"):
@@ -197,18 +194,18 @@ def test_divergence_is_reported_in_words():
 def test_train_mixture_gan_is_seeded_and_snapshots():
     a = train_mixture_gan("ring", "minimax", steps=40, seed=3, n_snapshots=4)
     b = train_mixture_gan("ring", "minimax", steps=40, seed=3, n_snapshots=4)
-    assert [s["step"] for s in a[4]] == [10, 20, 30, 40]
-    assert a[2]["d_loss"] == b[2]["d_loss"]
-    x = a[0].sample(10, torch.Generator().manual_seed(0))
-    y = b[0].sample(10, torch.Generator().manual_seed(0))
+    assert [s["step"] for s in a.snapshots] == [10, 20, 30, 40]
+    assert a.history["d_loss"] == b.history["d_loss"]
+    assert a.seconds > 0 and a.trainer is not None and a.diagnosis == a.trainer.diagnosis
+    x = a.G.sample(10, torch.Generator().manual_seed(0))
+    y = b.G.sample(10, torch.Generator().manual_seed(0))
     assert torch.equal(x, y)
 
 
 def test_tuned_recipe_uses_per_mixture_categories_and_lazy_r1():
     for mixture, k in (("ring", 32), ("grid", 50)):
-        G, D, hist, trainer, snaps = train_mixture_gan(
-            mixture, "tuned", steps=3, seed=0, n_snapshots=1
-        )
+        run = train_mixture_gan(mixture, "tuned", steps=3, seed=0, n_snapshots=1)
+        G, trainer = run.G, run.trainer
         assert G.n_categories == k
         assert (
             trainer.cfg.r1_every == 8
@@ -223,7 +220,6 @@ def test_derived_inputs_and_pix2pix_step():
     e = digit_edges(img)
     assert e.shape == img.shape and set(e.unique().tolist()) <= {0.0, 1.0}
     assert e[0, 0, 14, 14] == 0 and e[0, 0, 8, 14] == 1  # inside flat, border is an edge
-    assert torch.equal(digit_masks(img), img)
     with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
         digit_edges(torch.zeros(28, 28))
     torch.manual_seed(0)

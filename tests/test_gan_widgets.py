@@ -24,7 +24,7 @@ def run2d():
 
 
 def test_render_1d_and_slider(run1d):
-    _, _, _, snaps = run1d
+    snaps = run1d.snapshots
     assert len(snaps) == 4 and snaps[0]["step"] == 0 and snaps[-1]["step"] == 60
     fig = W.render_1d(snaps, 1)
     assert fig.axes[0].get_xlabel() == "x" and "D(x)" in fig.axes[1].get_ylabel()
@@ -42,7 +42,7 @@ def test_render_1d_and_slider(run1d):
 
 
 def test_render_mixture_shows_d_surface(run2d):
-    G, D, _, _, snaps = run2d
+    G, D, snaps = run2d.G, run2d.D, run2d.snapshots
     fig = W.render_mixture(snaps, 0, "grid", G=G, D=D)
     assert "modes" in fig.axes[0].get_title() and fig.axes[0].get_xlabel() == "x1"
     a, b = (

@@ -69,7 +69,7 @@ def test_a_trainer_leaves_the_global_rng_alone_and_repeats():
     a = train_1d_gan(steps=8, n_snapshots=1, seed=3)
     assert torch.equal(torch.rand(2), expected)
     b = train_1d_gan(steps=8, n_snapshots=1, seed=3)
-    assert np.array_equal(a[3][-1]["samples"], b[3][-1]["samples"])
+    assert np.array_equal(a.snapshots[-1]["samples"], b.snapshots[-1]["samples"])
 
 
 def test_quantize_cache_follows_the_content_not_the_address():

@@ -28,7 +28,7 @@ def _gen(n_classes=0):
 
 
 def test_section1_step_slider():
-    _, _, _, snaps = train_1d_gan(steps=40, n_snapshots=2, seed=0)
+    snaps = train_1d_gan(steps=40, n_snapshots=2, seed=0).snapshots
     view = SliderView(
         W.render_1d,
         fixed=dict(snapshots=snaps),
@@ -39,7 +39,8 @@ def test_section1_step_slider():
 
 
 def test_section2_snapshot_slider():
-    G, D, _, _, snaps = train_mixture_gan("grid", "tuned", steps=40, n_snapshots=2, seed=0)
+    run = train_mixture_gan("grid", "tuned", steps=40, n_snapshots=2, seed=0)
+    G, D, snaps = run.G, run.D, run.snapshots
     view = SliderView(
         W.render_mixture,
         fixed=dict(snapshots=snaps, mixture="grid", G=G, D=D),

@@ -81,8 +81,3 @@ def pix2pix_g_loss(
     adv = g_loss_nonsaturating(fake_logits)
     l1 = (fake - target).abs().mean()
     return adv + l1_weight * l1, {"g_adv": adv.detach(), "l1": l1.detach()}
-
-
-def d_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> float:
-    """How often D is right (real > 0, fake < 0): 0.5 = fooled, 1.0 = D wins outright."""
-    return float(((real_logits > 0).float().mean() + (fake_logits < 0).float().mean()) / 2)

@@ -19,13 +19,14 @@ Images in [-1, 1] inside the models; ``sample`` returns [0, 1].
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from labkit.config import seeded_by
+from labkit.gan.train import GANRun
 from labkit.train import to_model
 
 __all__ = [
@@ -354,17 +355,12 @@ class ProGANTrainer:
 
 
 @dataclass
-class GrowthRun:
-    """What ``train_progan`` returns: the trained nets, the per-step history, the snapshots
-    (dicts with step, stage, alpha, resolution, images (n, 1, r, r) in [0, 1]) and the
-    seconds spent in training steps."""
+class GrowthRun(GANRun):
+    """What ``train_progan`` returns: a :class:`labkit.gan.train.GANRun` (the trained nets, the
+    per-step history, the seconds spent in training steps, the snapshots: dicts with step, stage,
+    alpha, resolution, images (n, 1, r, r) in [0, 1]) plus the growth ``schedule``."""
 
-    G: ProGenerator
-    D: ProDiscriminator
-    schedule: GrowthSchedule
-    history: object
-    snapshots: list = field(default_factory=list)
-    seconds: float = 0.0
+    schedule: GrowthSchedule | None = None
 
 
 @seeded_by("seed")
@@ -429,7 +425,9 @@ def train_progan(
         progress=progress,
         desc="ProGAN 7->14->28" if progressive else "GAN at 28x28",
     )
-    return GrowthRun(G, D, schedule, history, trainer.snapshots, trainer.seconds)
+    return GrowthRun(
+        G, D, history, trainer.seconds, trainer.snapshots, trainer=trainer, schedule=schedule
+    )
 
 
 @torch.no_grad()

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -24,7 +25,29 @@ from torch import nn
 
 from labkit.config import seeded, seeded_by
 from labkit.gan.losses import d_loss, g_loss, r1_penalty
-from labkit.train import TrainingDiverged, fit
+from labkit.train import History, TrainingDiverged, fit
+
+
+@dataclass
+class GANRun:
+    """What every GAN trainer of labs 05 and 05b returns.
+
+    ``G`` is the generator to sample from (the EMA copy when EMA is on), ``history`` the
+    per-epoch and per-step losses (:class:`labkit.train.History`), ``seconds`` the wall time of
+    the training steps, ``snapshots`` what the trainer kept for the slider views, ``trainer``
+    the :class:`GANTrainer` (optimisers, ``diagnosis``) or ``None`` where there is none."""
+
+    G: nn.Module
+    D: nn.Module
+    history: History | None = None
+    seconds: float = 0.0
+    snapshots: list = field(default_factory=list)
+    trainer: object = None
+
+    @property
+    def diagnosis(self) -> list[str]:
+        """What the divergence watch reported (empty: nothing)."""
+        return list(getattr(self.history, "diagnosis", None) or [])
 
 
 class GANDiverged(TrainingDiverged):
@@ -94,9 +117,7 @@ class GANTrainer:
         self.n_steps = 0
         self._d_updates = 0
         self.diagnosis: list[str] = []
-        self._p_real: list[float] = []
-        self._p_fake: list[float] = []
-        self._winning = False
+        self.watch = DivergenceWatch(self.cfg, self.diagnosis)
         self._d_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in D.modules())
 
     # -- schedules ----------------------------------------------------------------------------
@@ -192,18 +213,34 @@ class GANTrainer:
             be.copy_(bb)
 
     # -- divergence ---------------------------------------------------------------------------
+    def _watch(self, ld, lg, p_real, p_fake):
+        self.watch.update(ld, lg, p_real, p_fake, self.n_steps)
+
+
+class DivergenceWatch:
+    """The trainer's divergence watch, in words: a NaN/inf loss raises :class:`GANDiverged`;
+    "D wins outright" (real scored above ``win_threshold``, fakes below ``1 - win_threshold`` for
+    ``window`` steps) is reported per ``config.on_divergence``. ``diagnosis`` lists the reports."""
+
+    def __init__(self, config: GANConfig, diagnosis: list | None = None):
+        self.cfg = config
+        self.diagnosis = diagnosis if diagnosis is not None else []
+        self._p_real: list[float] = []
+        self._p_fake: list[float] = []
+        self._winning = False
+
     def _report(self, message: str):
         self.diagnosis.append(message)
         if self.cfg.on_divergence == "raise":
             raise GANDiverged(message)
         if self.cfg.on_divergence == "warn":
-            warnings.warn(message, stacklevel=3)
+            warnings.warn(message, stacklevel=4)
 
-    def _watch(self, ld, lg, p_real, p_fake):
+    def update(self, ld, lg, p_real, p_fake, step: int):
         if not (math.isfinite(ld) and math.isfinite(lg)):
             bad = "discriminator" if not math.isfinite(ld) else "generator"
             msg = (
-                f"GAN training diverged at step {self.n_steps}: the {bad} loss is NaN/inf "
+                f"GAN training diverged at step {step}: the {bad} loss is NaN/inf "
                 f"(d_loss={ld}, g_loss={lg}). Check the data for NaN, lower the learning rates, "
                 "add R1 or instance noise."
             )
@@ -219,12 +256,19 @@ class GANTrainer:
         if winning and not self._winning:  # report once per episode
             sat = " (saturating loss)" if self.cfg.loss in ("saturating", "minimax") else ""
             self._report(
-                f"The discriminator is winning outright (step {self.n_steps}): for {w} steps it "
+                f"The discriminator is winning outright (step {step}): for {w} steps it "
                 f"gave real samples D(x) > {t} and fakes D(G(z)) < {1 - t:.2g}. The generator's "
                 f"gradient has vanished{sat}; it is stuck. Try the non-saturating loss, "
                 "a smaller D learning rate, instance noise or R1."
             )
         self._winning = winning
+
+    def replay(self, steps: dict) -> list[str]:
+        """Run the watch over recorded per-step values (``history.steps``); returns diagnosis."""
+        rows = zip(steps["d_loss"], steps["g_loss"], steps["D(x)"], steps["D(G(z))"])
+        for n, (ld, lg, pr, pf) in enumerate(rows, 1):
+            self.update(ld, lg, pr, pf, n)
+        return self.diagnosis
 
 
 def _replace(cfg, **kw):
@@ -248,7 +292,7 @@ def train_gan(
     rng: torch.Generator | None = None,
     **overrides,
 ):
-    """Train a GAN with :func:`labkit.train.fit` (``step=``); returns ``(history, trainer)``.
+    """Train a GAN with :func:`labkit.train.fit` (``step=``); returns a :class:`GANRun`.
 
     ``on_epoch_end(epoch, history, trainer)`` e.g. keeps snapshots for a slider. A NaN loss
     raises :class:`GANDiverged` with an explanation; "D wins outright" is handled per
@@ -272,6 +316,7 @@ def train_gan(
         trainer.G_ema.to(device)
     both = nn.ModuleDict({"G": G, "D": D})
     cb = (lambda e, h: on_epoch_end(e, h, trainer)) if on_epoch_end else None
+    t0 = time.perf_counter()
     try:
         history = fit(
             both,
@@ -288,7 +333,7 @@ def train_gan(
     except TrainingDiverged as e:
         raise GANDiverged(f"GAN training diverged: {e}", e.history) from e
     history.diagnosis = trainer.diagnosis
-    return history, trainer
+    return GANRun(trainer.generator(), D, history, time.perf_counter() - t0, trainer=trainer)
 
 
 # ---- the 2-D mixtures of section 2 and the benchmark -----------------------------------------
@@ -374,7 +419,7 @@ def train_mixture_gan(
 ):
     """Train an MLP GAN on a 2-D mixture with a named recipe (``"minimax"`` or ``"tuned"``).
 
-    Returns ``(G, D, history, trainer, snapshots)``; ``snapshots`` is a list of
+    Returns a :class:`GANRun` whose ``snapshots`` are
     ``{"step", "G", "D"}`` state dicts (``n_snapshots`` evenly spaced) for the slider views.
     ``rng_seed``: draw latents and instance noise from ``torch.Generator().manual_seed(rng_seed)``
     instead of torch's global generator (what :func:`train_mixture_gans` replays in a batch).
@@ -395,7 +440,7 @@ def train_mixture_gan(
         )
 
     rng = torch.Generator().manual_seed(rng_seed) if rng_seed is not None else None
-    history, trainer = train_gan(
+    run = train_gan(
         G,
         D,
         stream,
@@ -407,109 +452,240 @@ def train_mixture_gan(
         desc=f"{mixture} GAN",
         rng=rng,
     )
-    return trainer.generator(), D, history, trainer, snaps
+    run.snapshots = snaps
+    return run
 
 
 def train_mixture_gans(
-    mixture: str = "ring",
-    recipe: str | dict = "tuned",
-    steps: int = 2000,
+    mixture="ring",
+    recipe="tuned",
+    steps=2000,
     seeds=(0, 1),
     n_snapshots: int = 10,
     device="cpu",
     dtype=torch.float32,
     **cfg_overrides,
-):
-    """``len(seeds)`` independent runs of :func:`train_mixture_gan` trained as ONE stacked model.
+) -> list[GANRun]:
+    """Independent runs of :func:`train_mixture_gan` trained as ONE stacked model.
 
-    The runs' parameters are stacked (``torch.func.stack_module_state``) and each forward pass is
-    one ``vmap`` over them, so a GPU runs N tiny MLPs in the kernels of one. Run ``i`` replays
-    ``train_mixture_gan(mixture, recipe, steps, seed=seeds[i], rng_seed=seeds[i])`` step for step
-    (same initial weights, data, latents, instance noise, R1 steps, lr schedule and EMA; results
-    agree to float rounding; GAN dynamics can amplify rounding over many steps, most in the minimax
-    recipe). The divergence watch of :class:`GANTrainer` is not run here.
-    Returns one ``(G, D, snapshots)`` per seed, ``G`` holding the sampled (EMA, if on) weights.
+    ``mixture``, ``recipe``, ``steps`` and ``seeds`` each take one value or a list (one per run;
+    single values are shared), e.g. the four runs of notebook 05 are
+    ``train_mixture_gans(["ring", "ring", "grid", "grid"], ["minimax", "tuned"] * 2,
+    [1500, 1500, 2000, 2000], seeds=0)``. The runs' parameters are stacked
+    (``torch.func.stack_module_state``; a generator with fewer latent categories gets zero input
+    columns, which stay zero) and each forward pass is one ``vmap`` over them, so a GPU runs N tiny
+    MLPs in the kernels of one. Per run: loss, learning rates and their decay, R1 weight and
+    period, instance noise, EMA and step count (a finished run's learning rates drop to 0 while
+    the others go on). Shared: the architecture, batch size, Adam betas and ``d_steps``.
+
+    Run ``i`` replays ``train_mixture_gan(mixture[i], recipe[i], steps[i], seed=seeds[i],
+    rng_seed=seeds[i])`` step for step (same initial weights, data, latents, instance noise, R1
+    steps, lr schedule and EMA; results agree to float rounding; GAN dynamics can amplify rounding
+    over many steps, most in the minimax recipe). The divergence watch of :class:`GANTrainer`
+    is replayed on each run's recorded D(x), D(G(z)) after training (``run.diagnosis``).
+    Returns one :class:`GANRun` per run, in input order, on the CPU whatever ``device`` trained
+    it (``G`` holds the sampled, EMA if on, weights; ``seconds`` is the whole batch's wall time;
+    ``trainer`` is ``None``).
     """
     from torch.func import functional_call, stack_module_state, vmap
 
-    from labkit.gan.losses import G_LOSSES
-
+    specs = _broadcast(mixture=mixture, recipe=recipe, steps=steps, seed=seeds)
     runs = []
-    for s in seeds:
-        with seeded(s):
-            runs.append(_mixture_run(mixture, recipe, steps, s, n_snapshots, cfg_overrides, dtype))
-    c, n_snapshots = runs[0][3], runs[0][4]
+    for sp in specs:
+        with seeded(sp["seed"]):
+            runs.append(
+                _mixture_run(
+                    sp["mixture"],
+                    sp["recipe"],
+                    sp["steps"],
+                    sp["seed"],
+                    n_snapshots,
+                    cfg_overrides,
+                    dtype,
+                )
+            )
+    cs = [r[3] for r in runs]
+    _check_shared(cs, runs)
+    n_snapshots = runs[0][4]
     Gs, Ds = [r[0].to(device) for r in runs], [r[1].to(device) for r in runs]
     streams = [iter_stream(r[2]) for r in runs]
-    per = len(runs[0][2])
-    total = per * n_snapshots
-    rngs = [torch.Generator().manual_seed(s) for s in seeds]
-    pg, _ = stack_module_state([g.net for g in Gs])  # name -> (N, ...) leaves
+    pers = [len(r[2]) for r in runs]
+    totals = [p * n_snapshots for p in pers]
+    rngs = [torch.Generator().manual_seed(sp["seed"]) for sp in specs]
+    width = max(G.latent_dim + G.n_categories for G in Gs)
+    pg, _ = stack_module_state([_padded(g.net, width) for g in Gs])  # name -> (N, ...) leaves
     pd, _ = stack_module_state([d.net for d in Ds])
-    base_g, base_d = copy.deepcopy(Gs[0].net).to("meta"), copy.deepcopy(Ds[0].net).to("meta")
-    g_fwd = vmap(lambda p, z: functional_call(base_g, p, (z,)))  # (N, n, d) -> (N, n, 2)
+    base_g, base_d = _padded(Gs[0].net, width).to("meta"), copy.deepcopy(Ds[0].net).to("meta")
+    g_fwd = vmap(lambda p, z: functional_call(base_g, p, (z,)))  # (N, n, w) -> (N, n, 2)
     d_fwd = vmap(lambda p, x: functional_call(base_d, p, (x,)).squeeze(-1))  # (N, n, 2) -> (N, n)
-    opt_g = torch.optim.Adam(list(pg.values()), lr=c.lr_g, betas=c.betas, foreach=True)
-    opt_d = torch.optim.Adam(list(pd.values()), lr=c.lr_d, betas=c.betas, foreach=True)
-    ema = {k: v.detach().clone() for k, v in pg.items()} if c.ema else None
-    g_loss_fn = G_LOSSES[c.loss]
+    opt_g = _BatchedAdam(pg, cs[0].betas)
+    opt_d = _BatchedAdam(pd, cs[0].betas)
+    ema = {k: v.detach().clone() for k, v in pg.items()}
+    per_run = _per_run(cs, dtype, device)
+    N = len(runs)
 
     def latents(n):
-        return torch.stack([G.sample_latent(n, g) for G, g in zip(Gs, rngs)]).to(dtype)  # (N, n, d)
+        z = [G.sample_latent(n, g) for G, g in zip(Gs, rngs)]  # (n, w_i) each
+        z = [nn.functional.pad(x, (0, width - x.shape[1])) for x in z]
+        return torch.stack(z).to(device=device, dtype=dtype)  # (N, n, width)
 
-    def noisy(x, sigma):
-        if sigma <= 0:
+    def noisy(x, sigma):  # only runs with sigma > 0 draw noise (as GANTrainer does)
+        if not any(s > 0 for s in sigma):
             return x
-        return x + sigma * torch.stack([torch.randn(x.shape[1:], generator=g) for g in rngs]).to(x)
+        noise = [
+            torch.randn(x.shape[1:], generator=g) if s > 0 else torch.zeros(x.shape[1:])
+            for s, g in zip(sigma, rngs)
+        ]
+        s = torch.tensor(sigma, dtype=x.dtype, device=x.device).view(N, 1, 1)
+        return x + s * torch.stack(noise).to(x)
 
-    snaps = [[] for _ in seeds]
+    snaps = [[] for _ in runs]
+    logs = {"d_loss": [], "g_loss": [], "D(x)": [], "D(G(z))": []}  # per step: (N,) tensors
     d_updates = 0
-    for step in range(total):
-        progress = min(1.0, step / total)
-        f = 1 - (1 - c.lr_decay) * progress
-        for opt, lr in ((opt_g, c.lr_g), (opt_d, c.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr * f
-        sigma = (
-            c.noise_std * max(0.0, 1 - progress / c.noise_until) if c.noise_until else c.noise_std
-        )
+    t0 = time.perf_counter()
+    for step in range(max(totals)):
+        progress = [min(1.0, step / t) for t in totals]
+        live = [step < t for t in totals]
+        f = [(1 - (1 - c.lr_decay) * p) * a for c, p, a in zip(cs, progress, live)]
+        opt_d.lr = torch.tensor([c.lr_d * x for c, x in zip(cs, f)], dtype=dtype, device=device)
+        opt_g.lr = torch.tensor([c.lr_g * x for c, x in zip(cs, f)], dtype=dtype, device=device)
+        sigma = [_noise_std(c, p) for c, p in zip(cs, progress)]
         real = torch.stack([next(s) for s in streams]).to(device)  # (N, n, 2)
         n = real.shape[1]
-        for _ in range(c.d_steps):
+        for _ in range(cs[0].d_steps):
             with torch.no_grad():
-                fake = g_fwd(pg, latents(n).to(device))
-            r1_now = c.r1 > 0 and d_updates % c.r1_every == 0
+                fake = g_fwd(pg, latents(n))
+            r1_now = [c.r1 > 0 and d_updates % c.r1_every == 0 for c in cs]
             d_updates += 1
-            real_in = real.detach().requires_grad_(r1_now)
+            real_in = real.detach().requires_grad_(any(r1_now))
             logits = d_fwd(pd, noisy(torch.cat([real_in, fake], 1), sigma))
             real_logits, fake_logits = logits[:, :n], logits[:, n:]
             loss_d = nn.functional.softplus(-real_logits).mean(1) + nn.functional.softplus(
                 fake_logits
             ).mean(1)
-            if r1_now:
-                loss_d = loss_d + r1_penalty(real_logits, real_in, c.r1 * c.r1_every, batch_dims=2)
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.sum().backward()  # runs are independent: the sum's gradient is each run's
-            opt_d.step()
-        fake = g_fwd(pg, latents(n).to(device))
-        fake_logits = d_fwd(pd, noisy(fake, sigma))
-        loss_g = torch.stack([g_loss_fn(fake_logits[i]) for i in range(len(seeds))])
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.sum().backward()
-        opt_g.step()
-        if ema is not None:
-            with torch.no_grad():
-                torch._foreach_lerp_(list(ema.values()), [pg[k] for k in ema], 1 - c.ema)
-        if (step + 1) % per == 0:
-            for i in range(len(seeds)):
+            if any(r1_now):
+                gamma = per_run["r1"] * torch.tensor(r1_now, dtype=dtype, device=device)
+                loss_d = loss_d + r1_penalty(real_logits, real_in, gamma, batch_dims=2)
+            opt_d.step(loss_d.sum())  # runs are independent: the sum's gradient is each run's
+        fake_logits_g = d_fwd(pd, noisy(g_fwd(pg, latents(n)), sigma))
+        sat = nn.functional.softplus(fake_logits_g)  # saturating: -mean softplus(l)
+        loss_g = torch.where(
+            per_run["saturating"], -sat.mean(1), nn.functional.softplus(-fake_logits_g).mean(1)
+        )
+        opt_g.step(loss_g.sum())
+        with torch.no_grad():
+            w = per_run["ema_w"] * torch.tensor(live, dtype=dtype, device=device)
+            for k in ema:
+                ema[k].lerp_(pg[k], w.view(-1, *[1] * (pg[k].ndim - 1)))
+        for k, v in zip(logs, (loss_d, loss_g, real_logits, fake_logits)):
+            v = v.detach()
+            logs[k].append(v if v.ndim == 1 else torch.sigmoid(v).mean(1))
+        for i in range(N):
+            if live[i] and (step + 1) % pers[i] == 0:
+                src = ema if cs[i].ema else pg
                 snaps[i].append(
-                    {"step": step + 1, "G": _unstack(ema or pg, i), "D": _unstack(pd, i)}
+                    {"step": step + 1, "G": _unstack(src, i, Gs[i]), "D": _unstack(pd, i, Ds[i])}
                 )
+    seconds = time.perf_counter() - t0
+    logged = {k: torch.stack(v).T.tolist() for k, v in logs.items()}  # name -> N lists of steps
     out = []
     for i, (G, D) in enumerate(zip(Gs, Ds)):
+        G, D = G.cpu(), D.cpu()  # tiny models: figures and metrics run on the CPU
         G.load_state_dict(snaps[i][-1]["G"]), D.load_state_dict(snaps[i][-1]["D"])
-        out.append((G.eval() if c.ema else G, D, snaps[i]))
+        history = History()
+        for k, v in logged.items():
+            history.steps[k] = v[i][: totals[i]]
+            history[k] = [
+                sum(v[i][e : e + pers[i]]) / pers[i] for e in range(0, totals[i], pers[i])
+            ]
+        history.seconds = [seconds / n_snapshots] * n_snapshots  # the batch's time, shared
+        history.diagnosis = DivergenceWatch(cs[i]).replay(history.steps)
+        out.append(GANRun(G.eval() if cs[i].ema else G, D, history, seconds, snaps[i]))
     return out
+
+
+def _broadcast(**values) -> list[dict]:
+    """One dict per run from values that are either shared or lists (one per run)."""
+    lists = {k: v for k, v in values.items() if isinstance(v, (list, tuple))}
+    n = {len(v) for v in lists.values()}
+    if len(n) > 1:
+        raise ValueError(
+            f"per-run lists must have one length; got { ({k: len(v) for k, v in lists.items()}) }"
+        )
+    n = n.pop() if n else 1
+    return [{k: (v[i] if k in lists else v) for k, v in values.items()} for i in range(n)]
+
+
+def _check_shared(cs, runs):
+    for what, get in (
+        ("Adam betas", lambda c, r: tuple(c.betas)),
+        ("d_steps", lambda c, r: c.d_steps),
+        ("batch size", lambda c, r: r[2].batch_size),
+        (
+            "G's hidden layers",
+            lambda c, r: [m.out_features for m in r[0].net if isinstance(m, nn.Linear)],
+        ),
+        ("D's shape", lambda c, r: [tuple(p.shape) for p in r[1].parameters()]),
+    ):
+        got = [get(c, r) for c, r in zip(cs, runs)]
+        if any(g != got[0] for g in got):
+            raise ValueError(f"runs trained together must share {what}; got {got}")
+
+
+def _per_run(cs, dtype, device) -> dict:
+    """The per-run constants of the stacked step, as (N,) tensors."""
+    t = lambda v: torch.tensor(v, dtype=dtype, device=device)  # noqa: E731
+    return {
+        "r1": t([c.r1 * c.r1_every for c in cs]),
+        "saturating": torch.tensor(
+            [c.loss in ("saturating", "minimax") for c in cs], device=device
+        ),
+        "ema_w": t([1 - c.ema for c in cs]),  # EMA off: the copy is never read
+    }
+
+
+def _noise_std(c: GANConfig, progress: float) -> float:
+    """Instance-noise std at ``progress`` (as :meth:`GANTrainer.noise_std`)."""
+    if not c.noise_std or not c.noise_until:
+        return c.noise_std if not c.noise_until else 0.0
+    return c.noise_std * max(0.0, 1 - progress / c.noise_until)
+
+
+def _padded(net: nn.Sequential, width: int) -> nn.Sequential:
+    """A copy of ``net`` whose first Linear takes ``width`` inputs (extra weight columns zero)."""
+    net = copy.deepcopy(net)
+    first = net[0]
+    extra = width - first.in_features
+    if extra:
+        w = nn.functional.pad(first.weight.detach(), (0, extra))
+        net[0] = nn.Linear(width, first.out_features, dtype=w.dtype, device=w.device)
+        with torch.no_grad():
+            net[0].weight.copy_(w), net[0].bias.copy_(first.bias)
+    return net
+
+
+class _BatchedAdam:
+    """Adam over stacked runs with one learning rate per run (``lr``: an (N,) tensor; 0 freezes a
+    run exactly). Same arithmetic as ``torch.optim.Adam``."""
+
+    def __init__(self, params: dict, betas, eps: float = 1e-8):
+        self.params, (self.b1, self.b2), self.eps = list(params.values()), betas, eps
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t, self.lr = 0, None
+
+    def step(self, loss: torch.Tensor):
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        self.t += 1
+        bc1, bc2 = 1 - self.b1**self.t, math.sqrt(1 - self.b2**self.t)
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.m, self.v):
+                m.lerp_(p.grad, 1 - self.b1)
+                v.mul_(self.b2).addcmul_(p.grad, p.grad, value=1 - self.b2)
+                step = (self.lr / bc1).view(-1, *[1] * (p.ndim - 1))
+                p.sub_(step * (m / ((v.sqrt() / bc2).add_(self.eps))))
 
 
 def iter_stream(stream):
@@ -521,9 +697,15 @@ def iter_stream(stream):
         yield from stream
 
 
-def _unstack(stacked: dict, i: int) -> dict:
-    """Run ``i``'s state dict (keys as in the module: ``net.<name>``) from stacked parameters."""
-    return {f"net.{k}": v[i].detach().clone() for k, v in stacked.items()}
+def _unstack(stacked: dict, i: int, module: nn.Module) -> dict:
+    """Run ``i``'s state dict for ``module`` (keys ``net.<name>``) from stacked parameters, each
+    cropped to the module's own shape (a padded first layer loses its zero columns)."""
+    own = module.state_dict()
+    out = {}
+    for k, v in stacked.items():
+        shape = own[f"net.{k}"].shape
+        out[f"net.{k}"] = v[i][tuple(slice(0, d) for d in shape)].detach().cpu().clone()
+    return out
 
 
 # ---- image-to-image (section 5) ------------------------------------------------------------
@@ -536,13 +718,6 @@ def digit_edges(images: torch.Tensor, threshold: float = 0.25) -> torch.Tensor:
     k = torch.stack([kx, kx.T])[:, None]  # (2, 1, 3, 3)
     g = nn.functional.conv2d(images, k, padding=1)  # (N, 2, H, W)
     return (g.pow(2).sum(1, keepdim=True).sqrt() > threshold).float()
-
-
-def digit_masks(images: torch.Tensor, threshold: float = 0.3) -> torch.Tensor:
-    """The other derived input: the binary ink mask (pixel > ``threshold``), ``(N, 1, H, W)``."""
-    if images.ndim != 4 or images.shape[1] != 1:
-        raise ValueError(f"images must have shape (N, 1, H, W); got {tuple(images.shape)}")
-    return (images > threshold).float()
 
 
 class Pix2PixTrainer:
@@ -609,13 +784,15 @@ def train_pix2pix(
     device=None,
     on_epoch_end: Callable | None = None,
 ):
-    """Train a :class:`labkit.gan.models.Pix2Pix` with :func:`labkit.train.fit`; returns
-    ``(history, trainer)``. ``adversarial=False`` trains the L1-only baseline."""
+    """Train a :class:`labkit.gan.models.Pix2Pix` with :func:`labkit.train.fit`; returns a
+    :class:`GANRun` (``G``, ``D``: the model's UNet and patch discriminator; ``model(x)`` runs
+    G). ``adversarial=False`` trains the L1-only baseline."""
     from labkit.config import get_device
 
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     trainer = Pix2PixTrainer(model, derive, l1_weight, lr, adversarial=adversarial)
+    t0 = time.perf_counter()
     try:
         history = fit(
             model,
@@ -629,7 +806,7 @@ def train_pix2pix(
         )
     except TrainingDiverged as e:
         raise GANDiverged(f"pix2pix training diverged: {e}", e.history) from e
-    return history, trainer
+    return GANRun(model.G, model.D, history, time.perf_counter() - t0, trainer=trainer)
 
 
 # ---- the 1-D toy of section 1 -----------------------------------------------------------------
@@ -645,7 +822,7 @@ def train_1d_gan(
     **cfg,
 ):
     """A 1-D GAN: Gaussian noise in, the two-bump target of :mod:`labkit.data.mixtures` out.
-    Returns ``(G, D, history, snapshots)`` with snapshots ``{"step", "samples", "xs", "d"}``
+    Returns a :class:`GANRun` with snapshots ``{"step", "samples", "xs", "d"}``
     (generated samples and the D(x) curve) for the step slider."""
     from labkit.data.mixtures import stream_1d
     from labkit.gan.models import MLPDiscriminator, MLPGenerator
@@ -667,7 +844,7 @@ def train_1d_gan(
     snaps = [snap(0)]
     per = max(1, steps // n_snapshots)
     cfg = {**dict(lr_g=5e-4, lr_d=1e-3, d_steps=2), **cfg}
-    history, trainer = train_gan(
+    run = train_gan(
         G,
         D,
         stream_1d(batch_size, per, seed),
@@ -678,7 +855,8 @@ def train_1d_gan(
         desc="1-D GAN",
         on_epoch_end=lambda e, h, t: snaps.append(snap(t.n_steps)),
     )
-    return G, D, history, snaps
+    run.snapshots = snaps
+    return run
 
 
 # ---- MNIST DCGAN and conditional GAN (sections 3-4) --------------------------------------------
@@ -698,7 +876,7 @@ def train_image_gan(
     **cfg,
 ):
     """DCGAN (``conditional=False``) or conditional DCGAN on MNIST-like ``data`` (``.images`` in
-    [0, 1], ``.labels``, ``.loader``). Returns ``(G, D, history, trainer, snapshots)``; after each
+    [0, 1], ``.labels``, ``.loader``). Returns a :class:`GANRun` (``G`` in eval mode); after each
     epoch a snapshot ``{"epoch", "images"}`` shows the same fixed batch of z (and, if
     conditional, labels 0..9 in turn) in [0, 1]."""
     from labkit.config import get_device
@@ -721,7 +899,7 @@ def train_image_gan(
         G.train()
 
     cfg = {**dict(lr_g=lr, lr_d=lr, betas=(0.5, 0.999)), **cfg}
-    history, trainer = train_gan(
+    run = train_gan(
         G,
         D,
         data.loader(batch_size, seed=seed, drop_last=True),
@@ -734,8 +912,9 @@ def train_image_gan(
         device=device,
         desc="cGAN" if conditional else "DCGAN",
     )
-    g = trainer.generator().eval()
-    return g, D, history, trainer, snaps
+    run.G.eval()
+    run.snapshots = snaps
+    return run
 
 
 @torch.no_grad()

@@ -60,10 +60,10 @@ S
 # We keep 15 snapshots of both, evenly spaced over training (each panel's title gives its step).
 
 # %%
-from labkit.gan.train import train_1d_gan
-from labkit.gan.views import render_1d
+from labkit.gan import train_1d_gan, render_1d
 from labkit.data.mixtures import density_1d
-G1, D1, hist1, snaps1 = train_1d_gan(steps=S.steps_1d, n_snapshots=15, seed=0)
+run1 = train_1d_gan(steps=S.steps_1d, n_snapshots=15, seed=0)    # G, D, history, snapshots, ...
+hist1, snaps1 = run1.history, run1.snapshots
 print(f"{len(snaps1)} snapshots, final d_loss={hist1['d_loss'][-1]:.3f} (2 log 2 = {2*np.log(2):.3f})")
 
 # %%
@@ -108,7 +108,7 @@ assert flat < 0.12, f"D(x) should be close to 1/2 where the data is: mean |D - 1
 
 # %%
 from labkit.data.mixtures import sample_mixture
-from labkit.gan.metrics import mode_coverage
+from labkit.gan import mode_coverage
 from labkit.viz import scatter2d
 import matplotlib.pyplot as plt
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.3))
@@ -224,7 +224,7 @@ assert check.train_step(train_step, seed=2024)
 ### END HIDDEN TESTS
 
 # %%
-from labkit.gan.models import MLPGenerator, MLPDiscriminator
+from labkit.gan import MLPGenerator, MLPDiscriminator
 torch.manual_seed(0)
 G, D = MLPGenerator(2, 2, 64, 2), MLPDiscriminator(2, 64, 2)
 opt_g, opt_d = (torch.optim.Adam(m.parameters(), 1e-3, betas=(0.5, 0.999)) for m in (G, D))
@@ -242,7 +242,7 @@ plt.title(f"your train_step, 300 steps: {mode_coverage(G.sample(2500), 'ring')['
 
 # %% [markdown]
 # ### Mode collapse, and a setup that covers every mode
-# `labkit.gan.train.train_mixture_gan` runs the same alternating step in a loop
+# `labkit.gan.train_mixture_gan` runs the same alternating step in a loop
 # (`labkit.train.fit(step=...)`). Two recipes on the same MLPs (3 x 128):
 # - `minimax`: the saturating loss of the original game, a plain Gaussian latent;
 # - `tuned`: the non-saturating loss, a categorical + Gaussian latent (a one-hot code joined to z, with
@@ -265,13 +265,12 @@ plt.title(f"your train_step, 300 steps: {mode_coverage(G.sample(2500), 'ring')['
 # (each step is a few tiny matrix products), so these runs stay on the CPU.
 
 # %%
-from labkit.gan.train import train_mixture_gan
-from labkit.gan.views import plot_mixture_runs
+from labkit.gan import train_mixture_gan, plot_mixture_runs, render_mixture
 runs = {}
 def run(name, recipe):                     # one run; the trainer's diagnosis says if D won outright
     steps = S.steps_2d if name == "ring" else S.steps_grid
     runs[name, recipe] = train_mixture_gan(name, recipe, steps=steps, seed=0, n_snapshots=10)
-    print(f"{name} {recipe}:", runs[name, recipe][3].diagnosis or "no divergence reported")
+    print(f"{name} {recipe}:", runs[name, recipe].diagnosis or "no divergence reported")
 run("ring", "minimax")
 
 # %%
@@ -285,7 +284,7 @@ run("grid", "tuned")
 
 # %%
 for name in ("ring", "grid"):
-    plot_mixture_runs({recipe: runs[name, recipe][0] for recipe in ("minimax", "tuned")}, name)
+    plot_mixture_runs({recipe: runs[name, recipe].G for recipe in ("minimax", "tuned")}, name)
 
 # %% [markdown]
 # **Read it:** compare the modes and HQ numbers in the titles. **Mode collapse** shows as modes with no
@@ -302,7 +301,7 @@ for name in ("ring", "grid"):
 # with far more samples on them.
 
 # %% tags=["claim"]
-score = {k: mode_coverage(G.sample(2500, torch.Generator().manual_seed(0)), k[0]) for k, (G, *_) in runs.items()}
+score = {k: mode_coverage(r.G.sample(2500, torch.Generator().manual_seed(0)), k[0]) for k, r in runs.items()}
 if cfg.fast:
     assert score["ring", "minimax"]["modes"] == score["ring", "tuned"]["modes"] == 8, "fast: both should cover the ring"
     assert score["ring", "tuned"]["hq"] > score["ring", "minimax"]["hq"], "fast: tuned ring samples should be tighter"
@@ -327,7 +326,7 @@ if cfg.fast:
         fig = plot_mixture_runs({recipe: ref_runs[name, recipe][0] for recipe in ("minimax", "tuned")}, name)
         fig.suptitle(f"{name}: {ref_runs[name, 'tuned'][2].label()}", y=1.06)
     sample = lambda G: G.sample(2500, torch.Generator().manual_seed(0))
-    my_score = {k: mode_coverage(sample(G), k[0]) for k, (G, *_) in runs.items()}
+    my_score = {k: mode_coverage(sample(r.G), k[0]) for k, r in runs.items()}
     ref_score = {k: mode_coverage(sample(G), k[0]) for k, (G, *_) in ref_runs.items()}
     for k in ref_runs:
         y, r = my_score[k], ref_score[k]
@@ -377,20 +376,19 @@ if bench:
     assert b["grid/tuned"]["hq_mean"] > b["grid/minimax"]["hq_mean"] + 0.05, "long runs: tuned grid is much tighter"
 
 # %%
-from labkit.gan.views import render_mixture
-G_, D_, _, _, snaps2 = runs["grid", "tuned"]
-view2 = SliderView(render_mixture, fixed=dict(snapshots=snaps2, mixture="grid", G=G_, D=D_),
+r2 = runs["grid", "tuned"]
+view2 = SliderView(render_mixture, fixed=dict(snapshots=r2.snapshots, mixture="grid", G=r2.G, D=r2.D),
                    title="grid, tuned: samples over D's decision surface",
-                   step_index=int_slider("snapshot", 0, len(snaps2) - 1, 0))
+                   step_index=int_slider("snapshot", 0, len(r2.snapshots) - 1, 0))
 view2
 
 # %% [markdown]
 # Below, the static version: three snapshots of the *ring, minimax* run.
 
 # %%
-Gm, Dm, _, _, snaps_m = runs["ring", "minimax"]
-static_grid(render_mixture, [dict(step_index=i) for i in (0, 4, len(snaps_m) - 1)], ncols=3,
-            fixed=dict(snapshots=snaps_m, mixture="ring", G=Gm, D=Dm), figsize_per=(4, 3.6));
+rm = runs["ring", "minimax"]
+static_grid(render_mixture, [dict(step_index=i) for i in (0, 4, len(rm.snapshots) - 1)], ncols=3,
+            fixed=dict(snapshots=rm.snapshots, mixture="ring", G=rm.G, D=rm.D), figsize_per=(4, 3.6));
 
 # %% [markdown]
 # **Read it:** red = D says "real", blue = "fake". D's surface is not the data density. Early on it is
@@ -423,13 +421,13 @@ static_grid(render_mixture, [dict(step_index=i) for i in (0, 4, len(snaps_m) - 1
 
 # %%
 from labkit.data import mnist_splits
-from labkit.gan.train import train_image_gan
+from labkit.gan import train_image_gan, render_epoch_samples
 train, test = mnist_splits(S.n_train, S.n_eval)
 print(train)
-G3, D3, hist3, tr3, snaps3 = train_image_gan(train, epochs=S.dc_epochs, base=S.dc_base, lr=S.lr, seed=0)
+run3 = train_image_gan(train, epochs=S.dc_epochs, base=S.dc_base, lr=S.lr, seed=0)
+G3, snaps3 = run3.G, run3.snapshots
 
 # %%
-from labkit.gan.views import render_epoch_samples
 view3 = SliderView(render_epoch_samples, fixed=dict(snapshots=snaps3), title="DCGAN: fixed z after each epoch",
                    epoch_index=int_slider("epoch", 0, len(snaps3) - 1, len(snaps3) - 1))
 view3
@@ -448,13 +446,12 @@ static_grid(render_epoch_samples, [dict(epoch_index=i) for i in (0, len(snaps3) 
 # ### How good are these digits? A Frechet distance, and not Inception's
 # FID compares the mean and covariance of Inception-v3 features of real and generated images. We use
 # the same formula in the 128-d feature space of a **small MNIST classifier** that labkit trains once
-# (seeded, cached): `labkit.gan.metrics.frechet_distance`. Its values are comparable only with each
+# (seeded, cached): `labkit.gan.frechet_distance`. Its values are comparable only with each
 # other, never with published FIDs. Lower is closer to the test digits. Reference points: two real sets
 # (the floor: two finite samples never give exactly 0) and blurred real digits (3x3 average).
 
 # %%
-from labkit.gan.judge import load_classifier
-from labkit.gan.metrics import frechet_distance
+from labkit.gan import load_classifier, frechet_distance
 judge = load_classifier()
 print(f"judge classifier: held-out accuracy {judge.test_accuracy:.1%}")
 with torch.no_grad():
@@ -482,7 +479,7 @@ assert fd["real (train) vs test"] < fd["DCGAN"] < fd["blurred real"], f"expected
 # the right panel shows the mean |z| along both paths.
 
 # %%
-from labkit.gan.views import render_interpolation, render_perturbation
+from labkit.gan import render_interpolation, render_perturbation, lerp, slerp
 g = torch.Generator().manual_seed(3)
 z0, z1 = G3.sample_latent(8, g), G3.sample_latent(8, g)
 view_i = SliderView(render_interpolation, fixed=dict(G=G3, z0=z0, z1=z1), title="latent interpolation",
@@ -501,7 +498,6 @@ static_grid(render_interpolation, [dict(t=t, method=m) for m in ("linear", "sphe
 # the slider to compare them up close.
 
 # %% tags=["claim"]
-from labkit.gan.models import lerp, slerp
 n0 = (z0.norm(dim=1).mean() + z1.norm(dim=1).mean()) / 2
 n_lin, n_sph = lerp(z0, z1, 0.5).norm(dim=1).mean() / n0, slerp(z0, z1, 0.5).norm(dim=1).mean() / n0
 assert n_lin < 0.8 and abs(n_sph - 1) < 0.05, f"midpoint norm / end norm: linear {n_lin:.2f}, spherical {n_sph:.2f}"
@@ -544,11 +540,8 @@ static_grid(render_perturbation, [dict(dim0=0.0, dim1=0.0, dim2=0.0), dict(dim0=
 # whether G obeys the label.
 
 # %%
-from labkit.gan.train import generate_digits
-from labkit.gan.metrics import conditional_accuracy
-from labkit.gan.views import plot_per_label_accuracy, render_conditional
-G4, D4, hist4, tr4, snaps4 = train_image_gan(train, epochs=S.cgan_epochs, base=S.dc_base, lr=S.lr,
-                                             conditional=True, seed=0)
+from labkit.gan import generate_digits, conditional_accuracy, plot_per_label_accuracy, render_conditional
+G4 = train_image_gan(train, epochs=S.cgan_epochs, base=S.dc_base, lr=S.lr, conditional=True, seed=0).G
 want = torch.arange(S.n_eval) % 10
 acc = conditional_accuracy(generate_digits(G4, want, seed=1), want, judge)
 print(f"judge accuracy on generated digits: {acc['accuracy']:.1%} (chance: 10%)")
@@ -600,14 +593,12 @@ static_grid(render_conditional, [dict(digit=d) for d in (3, 7)], ncols=1, figsiz
 # the **L1** term keeps the output close to the target: loss_G = adversarial + 100 * L1.
 
 # %%
-from labkit.gan.models import Pix2Pix, count_parameters
-from labkit.gan.train import train_pix2pix, digit_edges
-from labkit.gan.views import plot_pix2pix
+from labkit.gan import Pix2Pix, count_parameters, train_pix2pix, digit_edges, plot_pix2pix
 pix_train, _ = mnist_splits(S.pix_train, S.n_eval)
 torch.manual_seed(0)
 p2p = Pix2Pix(base_channels=S.pix_base, depth=2, d_base=2 * S.pix_base)
 print(f"UNet generator: {count_parameters(p2p.G):,} parameters, patch D: {count_parameters(p2p.D):,}")
-hist5, tr5 = train_pix2pix(p2p, pix_train.loader(32, drop_last=True), epochs=S.pix_epochs, lr=S.pix_lr)
+run5 = train_pix2pix(p2p, pix_train.loader(32, drop_last=True), epochs=S.pix_epochs, lr=S.pix_lr)
 
 # %%
 x_t = test.images[:100].to(next(p2p.parameters()).device)     # test digits, on the model's device

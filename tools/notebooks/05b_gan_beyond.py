@@ -541,8 +541,8 @@ ae = AE(S.cmp_latent, S.cmp_width, S.cmp_hidden)
 vae = VAE(S.cmp_latent, S.cmp_width, S.cmp_hidden)
 for model in (ae, vae):
     train_autoencoder(model, train.images, epochs=S.cmp_epochs, batch_size=S.batch)
-dcgan, *_ = train_image_gan(train, epochs=S.gan_epochs, latent_dim=S.latent, base=S.gan_base,
-                            batch_size=S.batch, lr=S.gan_lr)
+dcgan = train_image_gan(train, epochs=S.gan_epochs, latent_dim=S.latent, base=S.gan_base,
+                        batch_size=S.batch, lr=S.gan_lr).G
 
 # %%
 from labkit.vae.losses import evaluate_elbo

@@ -402,9 +402,10 @@ assert lp_pc.mean() > iw_vae, f"the PixelCNN's exact log p(x) should beat the VA
 
 # %%
 from labkit.gan.train import train_image_gan, generate_digits
-(G_dc, *_), train_s_dc = T.timed(train_image_gan, train, epochs=S.gan_epochs, base=S.gan_base, lr=S.gan_lr, seed=0)
-(G_cg, *_), train_s_cg = T.timed(train_image_gan, train, epochs=S.gan_epochs, base=S.gan_base, lr=S.gan_lr,
-                                 conditional=True, seed=0)
+run_dc, train_s_dc = T.timed(train_image_gan, train, epochs=S.gan_epochs, base=S.gan_base, lr=S.gan_lr, seed=0)
+run_cg, train_s_cg = T.timed(train_image_gan, train, epochs=S.gan_epochs, base=S.gan_base, lr=S.gan_lr,
+                             conditional=True, seed=0)
+G_dc, G_cg = run_dc.G, run_cg.G
 
 # %%
 def gan_samples(G, n, seed=5):
