@@ -42,6 +42,7 @@ __all__ = [
     "round_trip",
     "label_preserved_rate",
     "evaluate_translation",
+    "score_translator",
     "train_pix2pix_paired",
     "Pix2PixRun",
 ]
@@ -319,6 +320,16 @@ def evaluate_translation(
     if source_a is not None and reconstructed_a is not None:
         out["round_trip_l1"] = float((reconstructed_a - source_a).abs().mean())
     return out
+
+
+def score_translator(model, xa, labels, classify, truth_b=None):
+    """``(fake_b, evaluate_translation(...))`` of a trained translator on A images ``xa`` in [0, 1]:
+    a :class:`CycleGAN` (scored with its round trip A -> B -> A) or a lab-05 ``Pix2Pix``."""
+    if isinstance(model, CycleGAN):
+        fake_b, rec_a = round_trip(model, xa)
+        return fake_b, evaluate_translation(fake_b, labels, classify, truth_b, xa, rec_a)
+    fake_b = translate(model, xa)
+    return fake_b, evaluate_translation(fake_b, labels, classify, truth_b)
 
 
 @dataclass
