@@ -52,7 +52,7 @@ import torch
 import matplotlib.pyplot as plt
 from labkit.data.segmentation import shapes_splits
 from labkit.viz import use_style, plot_history
-from labkit.segmentation.plots import show_segmentation
+from labkit.segmentation import iou_per_class, mean_iou, pixel_accuracy, show_segmentation
 use_style()
 sizes = labkit.by_mode(
     fast=dict(size=32, n_train=1500, n_val=300, base=16, depth=3, epochs=5, batch_size=32, lr=5e-3),
@@ -79,7 +79,6 @@ for name, f in zip(classes, train.class_frequencies()):
 # IoU** (mIoU), its average over the classes: a missed small class costs as much as a missed large one.
 
 # %%
-from labkit.segmentation.metrics import iou_per_class, mean_iou, pixel_accuracy
 all_background = torch.zeros_like(val.masks)
 acc0, miou0 = pixel_accuracy(all_background, val.masks, K), mean_iou(all_background, val.masks, K)
 print(f"pixel accuracy {acc0:.3f}")
@@ -173,12 +172,12 @@ assert checks.up_step(up_step, seed=1)
 
 # %% [markdown]
 # ### The whole network
-# `labkit.segmentation.unet.UNet` is built from exactly these blocks (`DoubleConv`, `Up`). Follow one image
+# `labkit.segmentation.UNet` is built from exactly these blocks (`DoubleConv`, `Up`). Follow one image
 # through it: channels double and size halves at each level down, then the reverse. Sizes need not be
 # powers of two.
 
 # %%
-from labkit.segmentation.unet import UNet, count_parameters
+from labkit.segmentation import UNet, count_parameters
 net = UNet(3, K, base_channels=sizes.base, depth=sizes.depth)
 for name, f in net.features(torch.zeros(1, 3, sizes.size, sizes.size)).items():
     print(f"{name:>10s}: {tuple(f.shape)}")
@@ -237,7 +236,7 @@ assert checks.dice_loss(dice_loss, seed=3)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# We train with the sum, `labkit.segmentation.losses.dice_ce_loss` (cross-entropy + the same Dice
+# We train with the sum, `labkit.segmentation.dice_ce_loss` (cross-entropy + the same Dice
 # loss as yours): cross-entropy gives every pixel a clean gradient, Dice keeps the small classes in
 # view.
 
@@ -250,9 +249,7 @@ assert checks.dice_loss(dice_loss, seed=3)
 
 # %%
 from labkit.train import fit, supervised
-from labkit.segmentation.losses import dice_ce_loss
-from labkit.segmentation.metrics import segmentation_metrics
-from labkit.segmentation.unet import one_cycle_adam
+from labkit.segmentation import dice_ce_loss, one_cycle_adam, segmentation_metrics
 train_loader = train.loader(sizes.batch_size, seed=0)
 val_loader = val.loader(200, shuffle=False)
 
@@ -306,8 +303,7 @@ assert history["miou"][-1] >= target, f"validation mIoU {history['miou'][-1]:.3f
 # with the wrongly labelled pixels in red.
 
 # %%
-from labkit.segmentation.unet import predict_dataset
-from labkit.segmentation.metrics import error_by_region
+from labkit.segmentation import error_by_region, predict_dataset, prediction_browser, render_prediction
 images, masks, preds = predict_dataset(net, val)
 show_segmentation(images[:8], masks[:8], preds[:8], classes=classes, n=8)
 plt.show()
@@ -331,7 +327,6 @@ assert err["boundary"] > 3 * err["interior"], f"outline pixels should be wrong f
 # outlines, where objects overlap?
 
 # %%
-from labkit.segmentation.views import prediction_browser, render_prediction
 from labkit.views import static_grid
 view = prediction_browser(images, masks, preds, classes)
 view
@@ -386,7 +381,7 @@ assert b["boundary"] - a["boundary"] > b["interior"] - a["interior"], \
     f"without skips the outline error should grow most: {a} vs {b}"
 
 # %%
-from labkit.segmentation.plots import show_ablation
+from labkit.segmentation import show_ablation
 show_ablation(images[:6], masks[:6], {"with skips": preds[:6], "without skips": preds_noskip[:6]},
               classes)
 plt.show()
@@ -397,11 +392,11 @@ plt.show()
 
 # %% [markdown]
 # **Your runs next to longer ones.** labkit ships both UNets (with and without skips) trained by
-# `benchmarks/reference.py` on 4,000 shapes for 12 epochs, at this notebook's fast image size and
-# width. This is a CPU-affordable stand-in for full mode (64 x 64 images, a wider and deeper net,
-# 30 epochs), recorded as such in the reference's manifest. It never saw the validation images
-# (they come from another seed, and `ref.check_held_out` would refuse them otherwise); in fast mode
-# it is scored below on the same images as your runs.
+# `benchmarks/reference.py` on more shapes for more epochs, at this notebook's fast image size and
+# width (the cell prints its sizes next to full mode's). This is a CPU-affordable stand-in for full
+# mode (larger images, a wider and deeper net), recorded as such in the reference's manifest. It
+# never saw the validation images (they come from another seed, and `ref.check_held_out` would
+# refuse them otherwise); in fast mode it is scored below on the same images as your runs.
 
 # %%
 if cfg.fast:
@@ -409,6 +404,9 @@ if cfg.fast:
     ref_nets = {name: reference_unet(skip=skip) for name, skip in [("with skips", True), ("without skips", False)]}
     ref = ref_nets["with skips"][1]
     ref.check_held_out(images)
+    ref_sizes, full_sizes = ref.meta["sizes"], ref.meta["full_mode_sizes"]
+    print(*(f"{who}: {d['n_train']} shapes of {d['size']}x{d['size']}, base {d['base']}, depth {d['depth']}, "
+            f"{d['epochs']} epochs" for who, d in [("reference", ref_sizes), ("full mode", full_sizes)]), sep="\n")
     ref_preds = {name: predict_dataset(m, val)[2] for name, (m, _) in ref_nets.items()}
     for name in ablation:
         print(f"UNet {name:>13s}, validation mean IoU: your model: {ablation[name]['miou']:.3f}; "
@@ -453,7 +451,7 @@ if cfg.fast:
 # level (`enc0`, full resolution) down to the bottleneck and back up the decoder (`dec0`).
 
 # %%
-from labkit.segmentation.plots import show_feature_maps
+from labkit.segmentation import show_feature_maps
 with torch.no_grad():
     feats = net.eval().features(val.images[:1].to(cfg.device))
 show_segmentation(val.images[:1], val.masks[:1], classes=classes, n=1, scale=1.4)
