@@ -270,3 +270,107 @@ def test_algorithm_param_and_auto():
         np.testing.assert_array_equal(lab, labels["lloyd"])
     with pytest.raises(ValueError, match="algorithm"):
         KMeans(2, algorithm="full", device="cpu").fit(X)
+
+
+# --- the fast CPU path: lazy Hamerly bounds, per-thread row ranges, float64 fixed-point sums ----
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_bounded_matches_plain_and_sklearn_on_blobs(seed):
+    """Overlapping blobs (many points change cluster): every algorithm and thread count gives the
+    plain Lloyd's labels and centres bit for bit, and scikit-learn's labels and inertia."""
+    X, _ = make_blobs(3000, n_features=8, centers=15, cluster_std=2.5, random_state=seed)
+    C0 = X[np.random.RandomState(seed).choice(len(X), 12, replace=False)]
+    sk = SKKMeans(12, init=C0, n_init=1, algorithm="lloyd").fit(X)
+    plain = KMeans(12, init=C0, algorithm="lloyd", device="cpu", n_threads=1).fit(X)
+    for algorithm, threads, chunk in (("hamerly", 1, None), ("hamerly", 2, 100), ("auto", 3, 7)):
+        fast = KMeans(
+            12, init=C0, algorithm=algorithm, device="cpu", n_threads=threads, chunk_size=chunk
+        ).fit(X)
+        where = f"{algorithm}, {threads} threads, chunk {chunk}"
+        np.testing.assert_array_equal(fast.labels_, plain.labels_, err_msg=where)
+        np.testing.assert_array_equal(fast.cluster_centers_, plain.cluster_centers_, err_msg=where)
+        assert fast.n_iter_ == plain.n_iter_ == sk.n_iter_, where
+    assert adjusted_rand_score(sk.labels_, plain.labels_) == 1.0
+    assert plain.inertia_ == pytest.approx(sk.inertia_, rel=1e-9)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_cluster(algorithm, dtype):
+    X, _ = data(0, n=301, d=3, dtype=dtype)
+    km = KMeans(1, init=X[:1], algorithm=algorithm, device="cpu", n_threads=2).fit(X)
+    sk = SKKMeans(1, init=X[:1], n_init=1).fit(X)
+    assert (km.labels_ == 0).all()
+    np.testing.assert_allclose(km.cluster_centers_, sk.cluster_centers_, rtol=1e-6, atol=1e-6)
+    assert km.inertia_ == pytest.approx(sk.inertia_, rel=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_empty_clusters_bounded_equals_plain(threads):
+    """Centres that get no point (far away, or duplicated) are relocated as in scikit-learn, and
+    the bounded algorithm follows the plain one through the relocation."""
+    X, _ = make_blobs(400, n_features=2, centers=3, cluster_std=0.5, random_state=0)
+    init = np.concatenate([X[:3], [[100.0, 100.0], [-100.0, 50.0]], X[:1]])  # 3 empty centres
+    fits = {
+        a: KMeans(6, init=init, algorithm=a, device="cpu", n_threads=threads).fit(X)
+        for a in ("lloyd", "hamerly")
+    }
+    sk = SKKMeans(6, init=init, n_init=1).fit(X)
+    np.testing.assert_array_equal(fits["hamerly"].labels_, fits["lloyd"].labels_)
+    np.testing.assert_array_equal(fits["hamerly"].cluster_centers_, fits["lloyd"].cluster_centers_)
+    assert len(np.unique(fits["lloyd"].labels_)) == 6
+    assert fits["lloyd"].inertia_ == pytest.approx(sk.inertia_, rel=1e-9)
+    assert adjusted_rand_score(sk.labels_, fits["lloyd"].labels_) == 1.0
+
+
+def test_duplicate_points_more_threads_than_rows():
+    """Fewer rows than threads (empty row ranges) and duplicate points: every split agrees."""
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [5.0, 5.0], [5.0, 5.0]])
+    ref = KMeans(2, init=X[[0, 3]], algorithm="lloyd", device="cpu", n_threads=1).fit(X)
+    for threads, chunk in ((4, None), (8, 1), (2, 2)):
+        km = KMeans(2, init=X[[0, 3]], device="cpu", n_threads=threads, chunk_size=chunk).fit(X)
+        np.testing.assert_array_equal(km.labels_, ref.labels_)
+        np.testing.assert_array_equal(km.cluster_centers_, ref.cluster_centers_)
+    np.testing.assert_array_equal(ref.labels_, [0, 0, 0, 1, 1])
+
+
+def test_fixed_point_sums_are_exact_in_any_order():
+    """float64 sums of grid values do not depend on the order (what makes bounded == plain)."""
+    from labkit.cluster.kmeans import _FixedSum
+
+    g = np.random.default_rng(0)
+    X = torch.from_numpy((g.standard_cauchy((5000, 4)) * 10).astype(np.float32))  # wide range
+    fs = _FixedSum(X)
+    q = fs.q(X)
+    assert float(q.abs().sum(0).max()) < 2.0**52  # every partial sum is an exact float64 integer
+    lab = torch.from_numpy(g.integers(0, 3, 5000))
+    sums = torch.zeros(3, 4, dtype=torch.float64).index_add_(0, lab, q)
+    for _ in range(3):
+        p = torch.from_numpy(g.permutation(5000))
+        again = torch.zeros(3, 4, dtype=torch.float64)
+        for s in range(0, 5000, 777):  # in pieces, in another order, with removals
+            idx = p[s : s + 777]
+            again.index_add_(0, lab[idx], q[idx]).index_add_(0, (lab[idx] + 1) % 3, q[idx])
+            again.index_add_(0, (lab[idx] + 1) % 3, -q[idx])
+        assert torch.equal(again, sums)
+
+
+def test_packed_top2():
+    """The packed argmin: the nearest and second-nearest values within the stated relative error,
+    ties to the lower index."""
+    from labkit.cluster.kmeans import _top2
+
+    g = torch.Generator().manual_seed(0)
+    d = torch.rand(500, 32, generator=g) * 100
+    d[:50, 7] = d[:50, 3]  # exact ties: index 3 wins
+    d[50:60] = 0.0
+    lab, v1, v2, r = _top2(d.clone())
+    srt = d.double().sort(1).values
+    assert r > 0
+    for v, true in ((v1, srt[:, 0]), (v2, srt[:, 1])):  # index bits in the low mantissa bits
+        assert torch.all((v - true).abs() <= r * true + 1e-40)  # (0 decodes as a subnormal)
+    chosen = d.double().gather(1, lab.unsqueeze(1)).squeeze(1)
+    assert torch.all(chosen * (1 - r) <= srt[:, 0] * (1 + r))
+    assert torch.all(lab[:50][d[:50, 3] == d[:50].amin(1)] == 3)
+    assert torch.all(lab[50:60] == 0)
