@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from labkit.cluster import KMeans, MeanShift
+from labkit.cluster import KMeans, MeanShift, assign_labels
 
 OUT = Path(__file__).resolve().parent / "results" / "clustering.json"
 
@@ -143,7 +143,17 @@ def bench_kmeans(n, d, k, repeats, device, threads):
             "inertia_rel_diff": (lk.inertia_ - sk.inertia_) / sk.inertia_,
             "ari": adjusted_rand_score(sk.labels_, lk.labels_),
             "labels_differing": int((sk.labels_ != lk.labels_).sum()),
+            # where labels differ: is each library at its own fixed point (labels = exact nearest
+            # centre), and how far apart are the centres? (scikit-learn sums in float32, in an
+            # order that depends on its threads: a near-tie can flip mid-run and the runs part)
+            "labels_exact_nearest_of_own_centres": bool(
+                np.array_equal(assign_labels(X, sk.cluster_centers_).numpy(), sk.labels_)
+            ),
+            "max_abs_centre_diff": float(np.abs(sk.cluster_centers_ - lk.cluster_centers_).max()),
         }
+    row["labkit_labels_exact_nearest_of_own_centres"] = bool(
+        np.array_equal(assign_labels(X, lk.cluster_centers_).numpy(), lk.labels_)
+    )
     row["inertia_rel_diff"] = row[ref]["inertia_rel_diff"]
     # scikit-learn's own two algorithms, same run: float32 sums in thread order can flip near-ties
     row["sklearn_lloyd_vs_elkan_ari"] = adjusted_rand_score(

@@ -174,21 +174,32 @@ class _Geometry:
     """What every assignment of X needs: x2 = ||x||^2 (N,), the norms, the matmul's unit
     roundoff."""
 
-    def __init__(self, X: torch.Tensor, cmax: float | None = None):
-        """``cmax``: a bound on the norm of every centre to come (default: max ||x||, which bounds
-        every mean of points)."""
-        self.X = X
-        self.x2 = (X * X).sum(1)  # (N,)
-        xn = self.x2.double().sqrt()  # (N,)
-        self.xmax = float(xn.max())
-        self.cmax = self.xmax * (1 + 2.0**-20) if cmax is None else cmax
+    def __init__(self, X: torch.Tensor, cmax=None, cmin=0.0, workers=None, ranges=None):
+        """``cmax``: a bound on the norm of every centre to come (default: the larger of
+        ``cmin`` and max ||x||, which bounds every mean of points). ``workers`` fill the row
+        ``ranges`` (default: all rows) in parallel."""
+        self.X, N = X, X.shape[0]
+        ranges = ranges or [slice(0, N)]
+        self.x2 = torch.empty(N, dtype=X.dtype, device=X.device)  # (N,)
+        self.E = torch.empty(N, dtype=torch.float64, device=X.device)  # (N,)
+
+        def norms(rs):
+            for sl in rs:
+                torch.sum(X[sl] * X[sl], 1, out=self.x2[sl])
+            return [float(self.x2[sl].max()) for sl in rs if sl.stop > sl.start]
+
+        self.xmax = math.sqrt(max(max(p) for p in _each(workers, norms, ranges) if p))
+        self.cmax = max(self.xmax * (1 + 2.0**-20), cmin) if cmax is None else cmax
         tiny = 1e-30 if X.dtype == torch.float32 else 1e-300  # keeps E out of subnormals
-        self.E = (
-            (xn + self.cmax)
-            .square_()
-            .mul_(4 * (X.shape[1] + 2) * _unit_roundoff(X))
-            .clamp_(min=tiny)
-        )
+        c = 4 * (X.shape[1] + 2) * _unit_roundoff(X)
+
+        def margins(rs):
+            for sl in rs:
+                E = self.E[sl]
+                torch.sqrt(self.x2[sl].double(), out=E)
+                E.add_(self.cmax).square_().mul_(c).clamp_(min=tiny)
+
+        _each(workers, margins, ranges)
 
     def nearest(self, idx, cen: _Centres):
         """Exact nearest centre of rows ``idx`` (a slice or an index tensor): labels (B,), the
@@ -402,8 +413,7 @@ def _pass(G, cen, labels, ranges, chunk, workers=None, fs=None, bounds=None, ful
                     counts += torch.bincount(new, minlength=K) - torch.bincount(prev, minlength=K)
         return sums, counts, changed
 
-    # threads only pay for real work: a few thousand rows are quicker without the hand-offs
-    parts = workers.map(run, ranges) if workers is not None else [run(ranges)]
+    parts = _each(workers, run, ranges)
     changed = sum(p[2] for p in parts)
     if fs is None:
         return None, None, changed
@@ -428,11 +438,23 @@ def _relocate_empty(X, C_old, sums, counts, labels, fs):
         counts[e] = 1
 
 
-def _inertia(X, C, labels, chunk) -> float:
-    tot = torch.zeros((), dtype=torch.float64, device=X.device)
-    for s in range(0, X.shape[0], chunk):
-        tot += ((X[s : s + chunk] - C[labels[s : s + chunk]]) ** 2).sum(dtype=torch.float64)
-    return float(tot)
+def _each(workers, fn, ranges):
+    """``fn`` on the row ranges: one call per worker thread (or one call, inline)."""
+    return workers.map(fn, ranges) if workers is not None else [fn(ranges)]
+
+
+def _inertia(X, C, labels, chunk, workers=None, ranges=None) -> float:
+    """Sum of squared distances to the assigned centres, float64 sums per row range."""
+
+    def run(rs):
+        tot = torch.zeros((), dtype=torch.float64, device=X.device)
+        for sl in rs:
+            for s in range(sl.start, sl.stop, chunk):
+                sc = slice(s, min(s + chunk, sl.stop))
+                tot += (X[sc] - C.index_select(0, labels[sc])).square_().sum(dtype=torch.float64)
+        return tot
+
+    return float(sum(_each(workers, run, ranges or [slice(0, X.shape[0])])))
 
 
 def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
@@ -440,11 +462,9 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
     distances that Hamerly's bounds rule out, with the same labels and centres, bit for bit
     (exact assignment, fixed-point sums)."""
     fs, cen = _FixedSum(X), _Centres(C)
-    G = _Geometry(X)
-    if cen.cmax > G.cmax:  # initial centres farther out
-        G = _Geometry(X, cen.cmax)
     (N, K), n = (X.shape[0], C.shape[0]), workers.n if workers is not None else 1
     ranges = [slice(N * w // n, N * (w + 1) // n) for w in range(n)]  # one per worker
+    G = _Geometry(X, cmin=cen.cmax, workers=workers, ranges=ranges)  # cmin: initial centres
     bounds = _Bounds(G, K) if bounded and K > 1 else None
     labels = torch.zeros(N, dtype=torch.long, device=X.device)
     sums, counts, _ = _pass(G, cen, labels, ranges, chunk, workers, fs, bounds)
@@ -473,7 +493,7 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
         _pass(G, cen, labels, ranges, chunk, workers, bounds=bounds, full=False)
     elif not strict:
         _pass(G, cen, labels, ranges, chunk, workers)
-    return labels, cen.C, _inertia(X, cen.C, labels, chunk), i + 1
+    return labels, cen.C, _inertia(X, cen.C, labels, chunk, workers, ranges), i + 1
 
 
 def _mean_variance(X, chunk=16384) -> float:
