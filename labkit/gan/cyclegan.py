@@ -119,9 +119,11 @@ class CycleGAN(nn.Module):
         self.d_b = d_b if d_b is not None else patch_discriminator(channels)
 
 
-def cycle_consistency_loss(x, g_forward, g_back):
-    """Mean absolute error between ``x`` and ``g_back(g_forward(x))`` (one direction of L_cyc)."""
-    return (g_back(g_forward(x)) - x).abs().mean()
+def cycle_consistency_loss(x, g_forward, g_back, translated=None):
+    """Mean absolute error between ``x`` and ``g_back(g_forward(x))`` (one direction of L_cyc);
+    ``translated``: ``g_forward(x)`` when the caller has it already (the trainer does)."""
+    y = g_forward(x) if translated is None else translated
+    return (g_back(y) - x).abs().mean()
 
 
 def identity_loss(x_target, g):
@@ -180,10 +182,8 @@ class CycleGANTrainer:
         fake_b, fake_a = m.g_ab(xa), m.g_ba(xb)
         out = {"adv_ab": lsgan_g_loss(m.d_b(fake_b)), "adv_ba": lsgan_g_loss(m.d_a(fake_a))}
         with torch.set_grad_enabled(torch.is_grad_enabled() and self.lambda_cycle > 0):
-            out["cycle_a"] = (
-                (m.g_ba(fake_b) - xa).abs().mean()
-            )  # = cycle_consistency_loss(xa, g_ab, g_ba)
-            out["cycle_b"] = (m.g_ab(fake_a) - xb).abs().mean()
+            out["cycle_a"] = cycle_consistency_loss(xa, m.g_ab, m.g_ba, fake_b)
+            out["cycle_b"] = cycle_consistency_loss(xb, m.g_ba, m.g_ab, fake_a)
         total = out["adv_ab"] + out["adv_ba"]
         if self.lambda_cycle > 0:
             total = total + self.lambda_cycle * (out["cycle_a"] + out["cycle_b"])
