@@ -38,7 +38,7 @@ cfg = labkit.setup(seed=0, threads=1)
 # %%
 import numpy as np, torch
 from labkit.data import mnist_splits
-from labkit.vae.models import lab_sizes
+from labkit.vae import lab_sizes
 from labkit.viz import use_style, show_images
 use_style()
 cfg_ae = lab_sizes()
@@ -55,8 +55,7 @@ show_images(test.images[:16], nrow=16, title="test images");
 # a white pixel) as reconstruction loss. No label is used.
 
 # %%
-from labkit.vae.models import AE, VAE, train_autoencoder
-from labkit.vae.metrics import recon_errors
+from labkit.vae import AE, VAE, recon_errors, render_reconstructions, train_autoencoder
 size = dict(width=cfg_ae.width, hidden=cfg_ae.hidden)
 fit_kw = dict(epochs=cfg_ae.epochs, batch_size=cfg_ae.batch_size, lr=cfg_ae.lr, progress=False)
 aes = {}
@@ -68,7 +67,6 @@ errors = {f"latent {d}": float(recon_errors(m, test.images).mean()) for d, m in 
 print("mean summed squared error per test image:", {k: round(v, 1) for k, v in errors.items()})
 
 # %%
-from labkit.vae.views import render_reconstructions
 render_reconstructions({f"latent {d}": m for d, m in aes.items()}, test.images[:12], errors);
 
 # %% [markdown]
@@ -98,8 +96,7 @@ assert e2 > e5 > e16, f"the reconstruction error should fall with the latent siz
 # (labels only colour the points). Next to it: PCA, the best *linear* 2-D projection.
 
 # %%
-from labkit.vae.metrics import encode_all, pca_fit_transform
-from labkit.vae.views import render_latent_scatters
+from labkit.vae import encode_all, pca_fit_transform, render_latent_scatters
 ae_codes = encode_all(aes[2], test.images).numpy()
 _, pca_codes = pca_fit_transform(train.images, test.images, 2)
 render_latent_scatters({"AE latent (2-D)": ae_codes, "PCA (2 components)": pca_codes}, test.labels);
@@ -120,8 +117,7 @@ render_latent_scatters({"AE latent (2-D)": ae_codes, "PCA (2 components)": pca_c
 # the *unlabelled* training images).
 
 # %%
-from labkit.vae.metrics import compare_probes
-from labkit.vae.views import render_probe_bars
+from labkit.vae import compare_probes, render_probe_bars
 probe = compare_probes(aes[16], train, test, n_labels=100)
 print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in probe.items()})
 render_probe_bars(probe);
@@ -145,8 +141,7 @@ assert probe["encoder"] > max(probe["pixels"], probe["pca"]), f"the AE code shou
 # Move the slider: how much noise can it remove, and what happens beyond the training level?
 
 # %%
-from labkit.vae.losses import ae_loss
-from labkit.vae.views import denoising_view, render_denoising
+from labkit.vae import ae_loss, denoising_errors, denoising_view, render_denoising
 from labkit.views import static_grid
 torch.manual_seed(0)
 dae = AE(latent_dim=16, **size)
@@ -160,7 +155,6 @@ static_grid(render_denoising, [dict(noise=s) for s in (0.2, 0.4, 0.8)], ncols=1,
             fixed=dict(model=dae, images=test.images[:8]), figsize_per=(7, 2.6));
 
 # %%
-from labkit.vae.metrics import denoising_errors
 den = {s: denoising_errors(dae, test.images[:500], s) for s in (0.2, 0.4, 0.8)}
 for s, (e_in, e_out) in den.items():
     print(f"noise std {s}: noisy input {e_in:6.1f}, denoised output {e_out:6.1f} (squared error to clean)")
@@ -208,9 +202,8 @@ assert checks.anomaly_scores(anomaly_scores, seed=8)
 # scores higher than a random normal image: 1 = perfect, 0.5 = chance.
 
 # %%
-from labkit.vae.metrics import corrupt
-from labkit.density.models import auroc
-from labkit.vae.views import render_roc
+from labkit.vae import corrupt, render_roc
+from labkit.density import auroc
 x = test.images
 normal = anomaly_scores(aes[16], x)
 curves = {name: (normal, anomaly_scores(aes[16], corrupt(x, kind, s, seed=1)))
@@ -250,7 +243,7 @@ assert aurocs["noise std 0.3"] > 0.95, f"strong noise should be caught almost al
 # image maps to (grey crosses, far from every code) and compare with points where the data lives.
 
 # %%
-from labkit.vae.views import render_gaps
+from labkit.vae import render_gaps
 render_gaps(aes[2], ae_codes, test.labels);
 
 
@@ -342,8 +335,7 @@ assert checks.elbo(elbo, seed=5)
 # on -log p(x)). The ± is the standard error of the mean over the test images.
 
 # %%
-from labkit.vae.losses import vae_loss, evaluate_elbo
-from labkit.vae.views import render_samples
+from labkit.vae import evaluate_elbo, render_samples, vae_loss
 def train_vae(latent_dim, beta=1.0, **loss_kw):
     torch.manual_seed(0)
     m = VAE(latent_dim=latent_dim, beta=beta, **size)
@@ -356,17 +348,20 @@ print(f"2-D VAE test ELBO: {res['elbo']:.1f} nats/image "
 
 # %% [markdown]
 # **Your run next to a full-size one.** In fast mode this VAE is small and trained for seconds. labkit
-# ships a *full-size reference*: the same 2-D VAE at full-mode sizes (4 times wider, 10 epochs),
-# trained by `benchmarks/reference.py` on 8,000 other MNIST images and stored in the package (3 MB,
-# checked against its sha256). A model is never scored on its own training images: `ref.held_out`
-# keeps only test images it never saw, and `ref.evaluate` refuses any other. Both models are scored
-# on those same images.
+# ships a *full-size reference*: the same 2-D VAE at full-mode sizes (wider, trained longer; the
+# cell prints both), trained by `benchmarks/reference.py` on other MNIST images and stored in the
+# package, checked against its sha256. A model is never scored on its own training images:
+# `ref.held_out` keeps only test images it never saw, and `ref.evaluate` refuses any other. Both
+# models are scored on those same images.
 
 # %%
 if cfg.fast:
     from labkit.data.reference import reference_vae
     vae_ref, ref = reference_vae()
     held = ref.held_out(test).images                      # the test images the reference never saw
+    ref_sizes = ref.meta["sizes"]
+    print(f"your VAE: width {vae2.width}, {cfg_ae.epochs} epochs on {len(train)} images; reference: width "
+          f"{ref_sizes['width']}, {ref_sizes['epochs']} epochs on {len(ref.train_fingerprints)} other images ({ref.meta['bytes'] / 1e6:.1f} MB)")
     elbo_mine, elbo_ref = evaluate_elbo(vae2, held)["elbo"], ref.evaluate(evaluate_elbo, vae_ref, held)["elbo"]
     print(f"2-D VAE test ELBO on {len(held)} held-out images: your model: {elbo_mine:.1f}; "
           f"full-size reference: {elbo_ref:.1f} nats/image")
@@ -433,7 +428,7 @@ assert spread["reconstruction only"] > spread["both (ELBO)"], f"without KL the c
 # We decode 32 prior samples from the VAE, from the same VAE trained without KL, and from the AE.
 
 # %%
-from labkit.vae.views import render_samples, render_manifold
+from labkit.vae import gap_profile, render_manifold
 render_samples(vae2, 32, title="VAE: decode(z), z ~ N(0, I)")
 render_samples(vae_recon, 32, title="VAE trained without KL (beta = 0): decode(z), z ~ N(0, I)")
 render_samples(aes[2], 32, title="AE: decode(z), z ~ N(0, I) (no prior was imposed)");
@@ -446,7 +441,6 @@ render_samples(aes[2], 32, title="AE: decode(z), z ~ N(0, I) (no prior was impos
 # about 1 = among the data, large = in a gap or outside the cloud).
 
 # %%
-from labkit.vae.metrics import gap_profile
 z_prior = torch.randn(200, 2, generator=torch.Generator().manual_seed(1))
 prior_gap = {name: float(np.median(gap_profile(z_prior, c))) for name, c in
              [("VAE", codes8["both (ELBO)"]), ("VAE without KL", codes8["reconstruction only"]), ("AE", ae_codes)]}
@@ -474,7 +468,7 @@ render_manifold(vae2, n=15);
 # image; move one while the others stay fixed. Which dimensions change the digit, which its style?
 
 # %%
-from labkit.vae.views import perturbation_view, render_traversal
+from labkit.vae import perturbation_view, render_traversal
 vae6 = train_vae(6)
 print(f"6-D VAE test ELBO: {evaluate_elbo(vae6, test.images)['elbo']:.1f} nats/image")
 image = test.images[0]
@@ -499,14 +493,13 @@ render_traversal(vae6, image);  # static version: each row moves one dimension
 # the KL term packs the VAE's codes together, so its path stays closer to the data.
 
 # %%
-from labkit.vae.views import interpolation_view, render_interpolation_strip
+from labkit.vae import interpolation_gap, interpolation_view, render_interpolation_strip
 vae_codes = encode_all(vae2, test.images).numpy()
 a, b = test.images[(test.labels == 1).nonzero()[0, 0]], test.images[(test.labels == 0).nonzero()[0, 0]]
 iview = interpolation_view(aes[2], vae2, a, b, ae_codes, vae_codes, test.labels)
 iview
 
 # %%
-from labkit.vae.metrics import interpolation_gap
 path_gap = {"AE": interpolation_gap(aes[2], a, b, ae_codes), "VAE": interpolation_gap(vae2, a, b, vae_codes)}
 print("largest distance from the path to the data (1 = as dense as the data):", {k: round(v, 2) for k, v in path_gap.items()})
 render_interpolation_strip(aes[2], vae2, a, b);
@@ -529,7 +522,7 @@ assert path_gap["VAE"] < path_gap["AE"], f"the VAE path should stay closer to th
 # dimension's code correlates with simple measured attributes (ink, width, height, slant).
 
 # %%
-from labkit.vae.views import beta_view, beta_summary, render_beta
+from labkit.vae import beta_summary, beta_view, render_beta
 betas = {1.0: vae6}
 for beta in (4.0, 10.0):
     betas[beta] = train_vae(6, beta=beta)
