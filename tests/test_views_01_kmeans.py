@@ -4,8 +4,7 @@ builds them on small inputs and driven headlessly: moving a slider changes the p
 import torch
 from sklearn.datasets import make_blobs
 
-from labkit.cluster import lloyd_steps
-from labkit.cluster.views import load_image, render_kmeans_step, render_quantized
+from labkit.cluster import lloyd_steps, load_image, render_kmeans_step, render_quantized
 from labkit.views import SliderView, int_slider
 
 

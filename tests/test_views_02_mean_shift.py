@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from sklearn.datasets import make_blobs
 
-from labkit.cluster.views import load_image, render_meanshift_bandwidth, render_segmentation
+from labkit.cluster import load_image, render_meanshift_bandwidth, render_segmentation
 from labkit.views import SliderView, float_slider
 
 

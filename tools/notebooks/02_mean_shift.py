@@ -314,7 +314,7 @@ assert checks02.features(pixel_features, seed=4)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# `labkit.cluster.views.segment` builds the same features and runs `MeanShift` on them, with seeds
+# `labkit.cluster.segment` builds the same features and runs `MeanShift` on them, with seeds
 # on a grid (`bin_seeding=True`) to keep it fast. Move the bandwidth: small gives many small
 # segments, large gives a few big ones.
 
