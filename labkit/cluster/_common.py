@@ -122,7 +122,9 @@ class Workers:
             from concurrent.futures import ThreadPoolExecutor
 
             torch.set_num_threads(1)
-            self.pool = ThreadPoolExecutor(self.n)
+            # torch.set_num_threads is per thread for OpenMP and MKL (mkl_set_num_threads_local):
+            # without it in each worker, every matmul there forks an MKL team of all the cores
+            self.pool = ThreadPoolExecutor(self.n, initializer=torch.set_num_threads, initargs=(1,))
         return self
 
     def map(self, fn, starts):
