@@ -356,9 +356,9 @@ def reference_flow(directory=None):
 
 def reference_vaelik(directory=None):
     """Notebook 04b's 2-D VAE on *binarised* MNIST, 30 epochs (not 04's ``vae``, which saw grey
-    images): ``(model, ref)``. Hidden 128 instead of full mode's 256 (over the 2 MB limit), as
-    ``ref.meta["reduced"]`` says. Its fingerprints cover the grey and the binarised training
-    images: select test images with ``ref.is_training_image(grey)`` / ``ref.held_out``."""
+    images): ``(model, ref)``. Narrower than full mode's network (that one is over the 2 MB
+    limit), as ``ref.meta["reduced"]`` says. Its fingerprints cover the grey and the binarised
+    training images: select test images with ``ref.is_training_image(grey)`` / ``ref.held_out``."""
     from ..vae.models import VAE
 
     ref = load_reference("vaelik", directory)
