@@ -8,13 +8,17 @@ fused, chunked passes, so 10^6 points fit in memory, and follows scikit-learn's
 no label changes, empty clusters moved to the farthest points, a final assignment step.
 
 Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"), the
-rows whose nearest centre cannot have changed. Skipping must not change a label, and the matmul's
-rounding depends on the BLAS, the batch a row is in and its position (MKL: a row's float32 distances
-differ between a chunk and a gathered subset), so the assignment is made exact instead: rows whose
-two nearest centres are closer than the rounding error bound are decided in float64 without
-cancellation, and exact ties in rational arithmetic, ties going to the lower index. Cluster sums are
-kept in 64-bit fixed point, exact in any order. The bounded and the plain algorithm thus give the
-same labels and centres bit for bit (tests/test_cluster_kmeans.py checks it on near-tie data).
+rows whose nearest centre cannot have changed. The bounds are kept lazily (a per-row offset plus a
+per-centre running sum of moves: an iteration updates K numbers, not 2N), and each worker thread
+owns one contiguous range of rows, so the bound checks run in parallel too. Skipping must not
+change a label, and the matmul's rounding depends on the BLAS, the batch a row is in and its
+position (MKL: a row's float32 distances differ between a chunk and a gathered subset), so the
+assignment is made exact instead: rows whose two nearest centres are closer than the rounding
+error bound are decided in float64 without cancellation, and exact ties in rational arithmetic,
+ties going to the lower index. Cluster sums are kept on a fixed-point grid in float64, exact in
+any order. The bounded and the plain algorithm thus give the same labels and centres bit for bit
+(tests/test_cluster_kmeans.py checks it on near-tie data). On a GPU (``algorithm="auto"``) the
+plain algorithm runs, with the same exact assignment.
 """
 
 from __future__ import annotations
@@ -381,7 +385,7 @@ def _pass(G, cen, labels, ranges, chunk, workers=None, fs=None, bounds=None, ful
     def run(ranges):
         sums = torch.zeros(K, D, dtype=torch.float64, device=X.device) if fs is not None else None
         counts = torch.zeros(K, dtype=torch.long, device=X.device)
-        changed = 0
+        changed = torch.zeros((), dtype=torch.long, device=X.device)  # no GPU sync per chunk
         for sl in ranges:
             whole = [slice(t, min(t + chunk, sl.stop)) for t in range(sl.start, sl.stop, chunk)]
             if not full:
@@ -399,7 +403,7 @@ def _pass(G, cen, labels, ranges, chunk, workers=None, fs=None, bounds=None, ful
                 if bounds is not None:
                     bounds.set(idx, new, hi, lo)
                 if full:
-                    changed += int((new != prev).sum())
+                    changed += (new != prev).sum()
                     if fs is not None:
                         sums.index_add_(0, new, fs.q(xb))
                         counts += torch.bincount(new, minlength=K)
@@ -411,7 +415,7 @@ def _pass(G, cen, labels, ranges, chunk, workers=None, fs=None, bounds=None, ful
                     new, prev = new.index_select(0, ch), prev.index_select(0, ch)
                     sums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
                     counts += torch.bincount(new, minlength=K) - torch.bincount(prev, minlength=K)
-        return sums, counts, changed
+        return sums, counts, int(changed)
 
     parts = _each(workers, run, ranges)
     changed = sum(p[2] for p in parts)
