@@ -364,8 +364,10 @@ def kmeans_plusplus(
 def _half_separation(cen) -> torch.Tensor:
     """(K,) lower bounds on half the distance from each centre to its nearest other centre (float64
     matmul form, less its rounding bound); a point closer than that to its centre stays there."""
-    Cd, cn = cen.C.double(), cen.c2.double().sqrt()
-    cc = cen.c2.double().unsqueeze(1) + cen.c2.double() - 2 * Cd @ Cd.T  # (K, K)
+    Cd = cen.C.double()
+    c2 = (Cd * Cd).sum(1)  # (K,) in float64: the rounding bound below is float64's
+    cn = c2.sqrt()
+    cc = torch.addmm(c2.unsqueeze(1) + c2, Cd, Cd.T, alpha=-2.0)  # (K, K)
     cc -= (cn.unsqueeze(1) + cn).square_().mul_(8 * (cen.C.shape[1] + 2) * 2.0**-53)
     cc.fill_diagonal_(float("inf"))
     return cc.amin(1).clamp_(min=0).sqrt_().mul_(0.5 * (1 - 2.0**-40))
