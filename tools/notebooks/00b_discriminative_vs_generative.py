@@ -490,7 +490,8 @@ def auroc_table(clf, dens, sets):
     return {n: (digit_auroc(c0, c), digit_auroc(l0, lp)) for n, (c, lp) in rest.items()}
 
 
-if cfg.fast:
+show_ref = cfg.fast and test.source == "mnist"     # the reference was trained on MNIST
+if show_ref:
     from labkit.data.reference import reference_density_mnist
     (clf_ref, dens_ref), ref = reference_density_mnist()
     held = ref.held_out(test)                                   # the test digits it never saw
@@ -515,7 +516,7 @@ if cfg.fast:
 # not of the fast sizes.
 
 # %% tags=["claim"]
-if cfg.fast:
+if show_ref:
     assert acc_ref > acc_mine, f"the reference should be more accurate: {acc_ref:.3f} vs {acc_mine:.3f}"
     assert auc_ref["blurred blobs"][1] >= auc_mine["blurred blobs"][1], f"reference: blobs at least as well separated: {auc_ref} vs {auc_mine}"
     assert max(c for c, _ in auc_ref.values()) < 0.9, f"reference: confidence should separate only moderately: {auc_ref}"
