@@ -11,7 +11,8 @@ Everything here works on small 2-D data that can be plotted, plus a few MNIST he
 * rejecting outliers: :func:`abstain_predict`, :class:`AbstainingClassifier`,
   :func:`abstention_report`;
 * MNIST: :func:`stroke_images`, :func:`letter_images`, :func:`noise_images`, :class:`PCADensity`,
-  :func:`auroc`.
+  :func:`fit_image_classifier`, :func:`auroc`; :class:`ArrayMLP` and ``PCADensity.from_state``
+  rebuild the shipped full-size reference (``labkit.data.reference.reference_density_mnist``).
 
 Shapes: points ``X`` are ``(N, 2)``; a quantity on a grid is a flat ``(M,)`` array
 (``M = ny * nx``), or ``(M, K)`` for K classes; ``Grid.image(v)`` reshapes it to ``(ny, nx)``
