@@ -303,7 +303,14 @@ class _Bounds:
         need = torch.nonzero(self.b[sl] <= self.shrunk.index_select(0, lab)).flatten()
         ln = lab.index_select(0, need)
         U = self.a[sl].index_select(0, need).add_(self.grown.index_select(0, ln))
-        return need[U >= self.half.index_select(0, ln)].add_(sl.start)
+        h = self.half.index_select(0, ln)
+        kept = torch.nonzero(U < h).flatten()
+        if len(kept):  # the half test keeps them: their gap is >= 2 (half - U) (triangle
+            ln = ln.index_select(0, kept)  # inequality), which lets them pass the first test
+            gap = h.index_select(0, kept).sub_(U.index_select(0, kept)).mul_(2)
+            rows = need.index_select(0, kept).add_(sl.start)
+            self.b.index_copy_(0, rows, gap.add_(self.shrunk.index_select(0, ln)))
+        return need[U >= h].add_(sl.start)
 
 
 def assign_labels(X, centers, chunk_size: int | None = None) -> torch.Tensor:
