@@ -160,7 +160,7 @@ class _Centres:
     for near-ties) a float64 copy and the mask of duplicates."""
 
     def __init__(self, C: torch.Tensor):
-        self.C = C
+        self.C, self.Cd = C, C.double()  # (K, D) and its float64 copy
         self.c2 = (C * C).sum(1)  # (K,)
         self.cmax = float(self.c2.double().max().sqrt())
         self._dup = None
@@ -169,7 +169,7 @@ class _Centres:
     def dup(self):
         if self._dup is None:  # worker threads may race here:
             dup = _duplicates(self.C)  # set _dup last
-            self.Cd, self.any_dup = self.C.double(), bool(dup.any())
+            self.any_dup = bool(dup.any())
             self._dup = dup
         return self._dup
 
@@ -286,11 +286,12 @@ class _Bounds:
     def moved(self, old: _Centres, cen: _Centres):
         """The centres moved from ``old`` to ``cen``: by the triangle inequality U grows at most by
         its centre's move, the gap shrinks at most by that plus the largest move of another one."""
-        move = ((cen.C.double() - old.C.double()) ** 2).sum(1).sqrt_().mul_(1 + 2.0**-40)  # (K,)
+        move = (cen.Cd - old.Cd).square_().sum(1).sqrt_().mul_(1 + 2.0**-40)  # (K,)
         top = move.topk(2)
-        other = torch.full_like(move, float(top.values[0]))  # largest move of another centre
-        other[top.indices[0]] = top.values[1]
-        self.scale += 2 * float(top.values[0])
+        (m0, m1), i0 = top.values.tolist(), int(top.indices[0])
+        other = torch.full_like(move, m0)  # the largest move of another centre
+        other[i0] = m1
+        self.scale += 2 * m0
         slack = self.scale * 2.0**-48  # float64 rounding of the sums and of a, b
         self.grown += move + slack
         self.shrunk += move + other + 2 * slack
@@ -371,7 +372,7 @@ def kmeans_plusplus(
 def _half_separation(cen) -> torch.Tensor:
     """(K,) lower bounds on half the distance from each centre to its nearest other centre (float64
     matmul form, less its rounding bound); a point closer than that to its centre stays there."""
-    Cd = cen.C.double()
+    Cd = cen.Cd
     c2 = (Cd * Cd).sum(1)  # (K,) in float64: the rounding bound below is float64's
     cn = c2.sqrt()
     cc = torch.addmm(c2.unsqueeze(1) + c2, Cd, Cd.T, alpha=-2.0)  # (K, K)
@@ -495,7 +496,7 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
         s, c = sums.clone(), counts.clone()  # the relocation lasts one update
         _relocate_empty(X, cen.C, s, c, labels, fs)
         old, cen = cen, _Centres(fs.centres(s, c, cen.C))
-        shift = float(((cen.C.double() - old.C.double()) ** 2).sum())
+        shift = float(((cen.Cd - old.Cd) ** 2).sum())
         if i > 0 and changed == 0:
             strict = True
             break
