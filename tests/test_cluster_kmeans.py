@@ -374,3 +374,24 @@ def test_packed_top2():
     assert torch.all(chosen * (1 - r) <= srt[:, 0] * (1 + r))
     assert torch.all(lab[:50][d[:50, 3] == d[:50].amin(1)] == 3)
     assert torch.all(lab[50:60] == 0)
+
+
+def test_worker_threads_run_torch_single_threaded():
+    """torch's thread setting is per thread for MKL and OpenMP: each worker sets it, or every
+    matmul there would fork a team over all the cores (process CPU ~ 2x the worker's own CPU)."""
+    import time
+
+    from labkit.cluster._common import Workers
+
+    A = torch.randn(400, 400, generator=torch.Generator().manual_seed(0))
+
+    def work(_):
+        torch.mm(A, A)
+        t, p = time.thread_time(), time.process_time()
+        for _ in range(40):
+            torch.mm(A, A)
+        return time.thread_time() - t, time.process_time() - p
+
+    with Workers(2) as w:
+        [(own, process)] = w.pool.map(work, [0])
+    assert process < 1.5 * own + 0.02, f"worker CPU {own:.3f} s, process CPU {process:.3f} s"
