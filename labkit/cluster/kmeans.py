@@ -132,19 +132,25 @@ def _resolve(xs: torch.Tensor, cen: _Centres):
     squared distance to the label and to every other centre."""
     K, D = cen.C.shape
     rho = 2 * (D + 3) * 2.0**-53
-    dup, Cd = cen.dup, cen.Cd
+    Cd = cen.Cd
     step = max(1, (1 << 21) // (K * D))
     labs, his, los = [], [], []
     for s in range(0, len(xs), step):
         d = ((xs[s : s + step].double().unsqueeze(1) - Cd) ** 2).sum(-1)  # (m, K)
-        lab, v1, v2, _ = _top2(d.masked_fill(dup, float("inf")) if cen.any_dup else d.clone())
+        lab, v1, v2, _ = _top2(d.clone())
         hi, lo = v1.mul_(1 + rho), v2.mul_(1 - rho)
-        bad = torch.nonzero(lo <= hi).flatten().tolist()
+        bad = torch.nonzero(lo <= hi).flatten()
+        if len(bad) and bool(cen.dup.any()):
+            # a duplicated centre ties with its original and never wins: label among the others,
+            # lo over all other centres (the duplicates included)
+            lab, v1, v2, _ = _top2(d.masked_fill(cen.dup, float("inf")))
+            hi, lo = v1.mul_(1 + rho), v2.mul_(1 - rho)
+            bad = torch.nonzero(lo <= hi).flatten()
+            lo = d.clone().scatter_(1, lab.unsqueeze(1), float("inf")).amin(1).mul_(1 - rho)
+        bad = bad.tolist()
         rows = {i: d[i].tolist() for i in bad}
-        if cen.any_dup:  # lo over all other centres
-            lo = d.scatter_(1, lab.unsqueeze(1), float("inf")).amin(1).mul_(1 - rho)
         if bad:
-            Cl, dl = Cd.cpu().tolist(), dup.tolist()
+            Cl, dl = Cd.cpu().tolist(), cen.dup.tolist()
             for i in bad:
                 lab[i], hi[i], lo[i] = _exact_row(
                     xs[s + i].double().tolist(), Cl, rows[i], dl, float(hi[i]), rho
