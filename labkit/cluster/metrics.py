@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["inertia", "silhouette", "match_labels", "adjusted_rand", "scan_k"]
+__all__ = ["inertia", "silhouette", "adjusted_rand", "scan_k"]
 
 
 def _t(x) -> torch.Tensor:
@@ -66,24 +66,6 @@ def silhouette(X, labels, sample_size: int | None = 2000, random_state=0) -> flo
             n_own > 1, (b - a) / torch.maximum(a, b), torch.zeros_like(a)
         )
     return float(torch.nan_to_num(sil).mean())
-
-
-def match_labels(pred, ref) -> np.ndarray:
-    """Relabel ``pred`` so that it agrees best with ``ref`` (Hungarian matching on the contingency
-    table): cluster ids are arbitrary, so compare clusterings only after this."""
-    from scipy.optimize import linear_sum_assignment
-
-    pred, ref = np.asarray(_t(pred).cpu()), np.asarray(_t(ref).cpu())
-    p_ids, p = np.unique(pred, return_inverse=True)
-    r_ids, r = np.unique(ref, return_inverse=True)
-    table = np.zeros((len(p_ids), len(r_ids)), dtype=np.int64)
-    np.add.at(table, (p, r), 1)
-    rows, cols = linear_sum_assignment(-table)
-    mapping = {int(p_ids[i]): int(r_ids[j]) for i, j in zip(rows, cols)}
-    extra = iter(range(int(max(r_ids.max(), p_ids.max())) + 1, 10**9))
-    return np.array(
-        [mapping[v] if v in mapping else mapping.setdefault(v, next(extra)) for v in pred.tolist()]
-    )
 
 
 def adjusted_rand(a, b) -> float:

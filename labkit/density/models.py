@@ -6,10 +6,9 @@ Everything here works on small 2-D data that can be plotted, plus a few MNIST he
 * models (scikit-learn): :func:`fit_classifier` (P(y|x)), :func:`fit_density` (P(x)),
   :func:`fit_class_densities` (P(x|y)), :func:`class_priors` (P(y));
 * a grid over the plane: :class:`Grid` with ``integrate`` (midpoint rule),
-  :func:`normalise_on_grid`, :func:`add_mass`, :func:`bayes_rule`, :func:`sample_from_grid`,
+  :func:`normalise_on_grid`, :func:`add_mass`, :func:`sample_from_grid`,
   :func:`tv_distance`;
-* rejecting outliers: :func:`abstain_predict`, :class:`AbstainingClassifier`,
-  :func:`abstention_report`;
+* rejecting outliers: :func:`abstain_predict`, :func:`abstention_report`;
 * MNIST: :func:`stroke_images`, :func:`letter_images`, :func:`noise_images`, :class:`PCADensity`,
   :func:`fit_image_classifier`, :func:`auroc`; :class:`ArrayMLP` and ``PCADensity.from_state``
   rebuild the shipped full-size reference (``labkit.data.reference.reference_density_mnist``).
@@ -201,13 +200,6 @@ class Grid:
         """``(M,)`` -> ``(ny, nx)`` for ``imshow(origin="lower", extent=grid.extent)``."""
         return self._flat(values).reshape(self.ny, self.nx)
 
-    def cell_of(self, X) -> np.ndarray:
-        """Flat index of the cell holding each point (clipped to the grid)."""
-        X = _check_points(X)
-        i = np.clip(((X[:, 0] - self.x0) / self.dx).astype(int), 0, self.nx - 1)
-        j = np.clip(((X[:, 1] - self.y0) / self.dy).astype(int), 0, self.ny - 1)
-        return j * self.nx + i
-
 
 @one_blas_thread
 def density_on_grid(model, grid: Grid) -> np.ndarray:
@@ -248,18 +240,6 @@ def add_mass(p, grid: Grid, center, weight: float, width: float = 0.4) -> np.nda
     return (1 - weight) * normalise_on_grid(p, grid) + weight * gaussian_bump(grid, center, width)
 
 
-def bayes_rule(p_y_given_x, p_x, p_y) -> np.ndarray:
-    """P(x|y) = P(y|x) P(x) / P(y), for every cell and class: ``(M, K), (M,), (K,) -> (M, K)``."""
-    pyx, px, py = (np.asarray(a, dtype=np.float64) for a in (p_y_given_x, p_x, p_y))
-    if pyx.ndim != 2 or px.shape != (pyx.shape[0],) or py.shape != (pyx.shape[1],):
-        raise ValueError(
-            f"shapes must be (M, K), (M,), (K,); got {pyx.shape}, {px.shape}, {py.shape}"
-        )
-    if (py <= 0).any():
-        raise ValueError("every class prior P(y) must be > 0")
-    return pyx * px[:, None] / py[None, :]
-
-
 def tv_distance(p, q, grid: Grid) -> float:
     """Total variation distance 1/2 * integral |p - q| (0: same density, 1: no overlap)."""
     return float(0.5 * grid.integrate(np.abs(grid._flat(p) - grid._flat(q))))
@@ -296,32 +276,6 @@ def abstain_predict(proba, log_px, threshold: float) -> np.ndarray:
             f"proba must be (N, K) and log_px (N,); got {proba.shape} and {log_px.shape}"
         )
     return np.where(log_px < threshold, ABSTAIN, proba.argmax(1))
-
-
-class AbstainingClassifier:
-    """Assign labels while rejecting outliers: a classifier P(y|x) plus a density P(x).
-
-    ``predict`` returns the classifier's label where ``log p(x) >= threshold_`` and ``ABSTAIN`` (-1)
-    elsewhere. :meth:`fit_threshold` sets the threshold so that a fraction ``reject`` of the
-    (in-distribution) calibration points would be rejected."""
-
-    def __init__(self, classifier, density, threshold: float = -np.inf):
-        self.classifier, self.density, self.threshold_ = classifier, density, float(threshold)
-
-    @one_blas_thread
-    def fit_threshold(self, X, reject: float = 0.01):
-        if not 0 <= reject < 1:
-            raise ValueError(f"reject must be a fraction in [0, 1); got {reject}")
-        self.threshold_ = float(np.quantile(log_density(self.density, X), reject))
-        return self
-
-    def log_px(self, X):
-        return log_density(self.density, X)
-
-    @one_blas_thread
-    def predict(self, X) -> np.ndarray:
-        X = _check_points(X)
-        return abstain_predict(self.classifier.predict_proba(X), self.log_px(X), self.threshold_)
 
 
 def abstention_report(pred, y=None) -> dict:

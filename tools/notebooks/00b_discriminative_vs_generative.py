@@ -457,8 +457,9 @@ print(f"gap between the least likely digit and the most likely noise image: {gap
 # **Reading.** The classifier is confident on many non-digits: its softmax must spread 100% over the
 # ten digits, so confidence separates digits from outliers only moderately (AUROC well below 1 for
 # every set). The density puts every uniform-noise image more than a thousand nats below every digit
-# (the gap printed last), and separates the blobs almost as well. Strokes and letters are harder:
-# they overlap the digits, and some score *higher* than the typical digit (last column). Simple,
+# (the gap printed last), and separates the blobs almost as well. On MNIST, strokes and letters are
+# harder: they overlap the digits, and some score *higher* than the typical digit (last column). (On
+# the 8x8 digits fallback, whose upscaled digits are all blur, every set is easy to tell apart.) Simple,
 # smooth images are easy to model, so they can be likely without being digits; the same surprise was
 # reported for deep generative models by Nalisnick et al. (2019), "Do deep generative models know
 # what they don't know?". A density is a good outlier score only as far as the model is good.
@@ -470,8 +471,9 @@ above = {n: np.mean(s["log_px"] > median_digit) for n, s in list(scores.items())
 assert max(c for c, _ in auc.values()) < 0.9, f"confidence should separate only moderately: {auc}"
 assert gap > 1000, f"uniform noise should be >1000 nats below every digit: gap {gap:.0f}"
 assert min(auc["uniform noise"][1], auc["blurred blobs"][1]) > 0.95, f"noise and blobs: log p(x) AUROC near 1: {auc}"
-assert max(auc["random strokes"][1], auc["letters"][1]) < min(auc["uniform noise"][1], auc["blurred blobs"][1]), f"strokes and letters are harder: {auc}"
-assert above["random strokes"] > 0 and above["letters"] > 0, f"some strokes and letters should beat the median digit: {above}"
+if test.source == "mnist":   # the prose says "on MNIST"
+    assert max(auc["random strokes"][1], auc["letters"][1]) < min(auc["uniform noise"][1], auc["blurred blobs"][1]), f"strokes and letters are harder: {auc}"
+    assert above["random strokes"] > 0 and above["letters"] > 0, f"some strokes and letters should beat the median digit: {above}"
 
 # %% [markdown]
 # Fast mode fits both models small: few training digits, few epochs (passes over the data) of the
