@@ -107,10 +107,10 @@ def sq_dists(
 
 
 class Workers:
-    """Run the chunks of one pass on ``n`` Python threads, each doing single-threaded torch ops
-    (torch releases the GIL). One join per pass instead of one OpenMP barrier per op: much faster
-    for small per-chunk ops, and robust when the CPU is shared (oversubscribed OpenMP barriers
-    stall for a whole time slice). ``n == 1`` runs inline."""
+    """Run the chunks of one pass on ``n`` threads (the calling one and ``n - 1`` in a pool), each
+    doing single-threaded torch ops (torch releases the GIL). One join per pass instead of one
+    OpenMP barrier per op: much faster for small per-chunk ops, and robust when the CPU is shared
+    (oversubscribed OpenMP barriers stall for a whole time slice). ``n == 1`` runs inline."""
 
     def __init__(self, n: int):
         self.n = max(1, n)
@@ -124,14 +124,17 @@ class Workers:
             torch.set_num_threads(1)
             # torch.set_num_threads is per thread for OpenMP and MKL (mkl_set_num_threads_local):
             # without it in each worker, every matmul there forks an MKL team of all the cores
-            self.pool = ThreadPoolExecutor(self.n, initializer=torch.set_num_threads, initargs=(1,))
+            self.pool = ThreadPoolExecutor(
+                self.n - 1, initializer=torch.set_num_threads, initargs=(1,)
+            )
         return self
 
     def map(self, fn, starts):
         if self.pool is None:
             return [fn(starts)]
         parts = [starts[i :: self.n] for i in range(self.n)]
-        return list(self.pool.map(fn, parts))
+        futures = [self.pool.submit(fn, p) for p in parts[1:]]  # the first part in this thread
+        return [fn(parts[0]), *(f.result() for f in futures)]
 
     def __exit__(self, *exc):
         if self.pool is not None:
