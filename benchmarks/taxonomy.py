@@ -83,8 +83,8 @@ def run(mode: str) -> dict:
     pcnn = P.PixelCNN(S["pc_channels"], S["pc_layers"], S["pc_first_k"])
     train_pc = P.train_pixelcnn(pcnn, xb_train, epochs=S["pc_epochs"], progress=False).seconds
     lp_pc = P.log_prob(pcnn, xb_test[: S["n_nll"]]).mean().item()
-    x_pc = P.sample(pcnn, S["n_gen"], seed=1)
-    s_pc = P.sample.last_seconds
+    x_pc = P.sample_pixelcnn(pcnn, S["n_gen"], seed=1)
+    s_pc = P.sample_pixelcnn.last_seconds
 
     torch.manual_seed(0)
     flow = FL.FlowUNet(base=S["fl_base"], depth=2, emb=S["fl_emb"], size=S["fl_size"])
@@ -101,12 +101,12 @@ def run(mode: str) -> dict:
     guidance = {}
     for w in (0.0, 1.0, S["w_table"], 4.0):
         guidance[w] = conditional_accuracy(
-            FL.sample(flow, S["n_gen"], S["fl_steps"], y=want, w=w, seed=3), want, judge
+            FL.sample_flow(flow, S["n_gen"], S["fl_steps"], y=want, w=w, seed=3), want, judge
         )["accuracy"]
-    x_flu = FL.sample(flow, S["n_gen"], S["fl_steps"], seed=6)
-    s_flu = FL.sample.last_seconds
-    x_flc = FL.sample(flow, S["n_gen"], S["fl_steps"], y=want, w=S["w_table"], seed=6)
-    s_flc = FL.sample.last_seconds
+    x_flu = FL.sample_flow(flow, S["n_gen"], S["fl_steps"], seed=6)
+    s_flu = FL.sample_flow.last_seconds
+    x_flc = FL.sample_flow(flow, S["n_gen"], S["fl_steps"], y=want, w=S["w_table"], seed=6)
+    s_flc = FL.sample_flow.last_seconds
 
     torch.manual_seed(0)
     vae = VAE(latent_dim=S["vae_latent"], width=S["vae_width"], hidden=S["vae_hidden"])

@@ -77,11 +77,11 @@ def test_bernoulli_log_likelihood_by_hand():
 def test_windowed_sampling_matches_full_forward():
     torch.manual_seed(0)
     m = P.PixelCNN(channels=6, n_layers=3, first_k=5)
-    x, probs = P.sample(m, 4, size=(12, 10), seed=0, keep_probs=True)
+    x, probs = P.sample_pixelcnn(m, 4, size=(12, 10), seed=0, keep_probs=True)
     assert set(x.unique().tolist()) <= {0.0, 1.0}
     assert torch.allclose(P.next_pixel_map(m, x), probs, atol=1e-5)
-    assert P.sample.last_seconds > 0
-    part = P.sample(m, 2, size=(12, 10), upto=15)
+    assert P.sample_pixelcnn.last_seconds > 0
+    part = P.sample_pixelcnn(m, 2, size=(12, 10), upto=15)
     assert not part.flatten(1)[:, 15:].any()
 
 
@@ -120,7 +120,7 @@ def test_euler_step_and_sampler_integrate_a_known_field():
             return torch.ones_like(x)
 
     x0 = torch.full((3, 1, 28, 28), -1.0)
-    out, traj = FL.sample(Const(), 3, steps=4, x0=x0, keep=True)
+    out, traj = FL.sample_flow(Const(), 3, steps=4, x0=x0, keep=True)
     assert torch.allclose(out, torch.full_like(out, 0.5))  # -1 + 1 = 0 -> pixel 0.5
     assert traj.shape == (5, 3, 1, 28, 28)
 

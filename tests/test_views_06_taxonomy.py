@@ -13,7 +13,7 @@ from labkit.views import SliderView, float_slider, int_slider
 def test_pixel_step_view_changes_with_the_pixel_index():
     torch.manual_seed(0)
     pcnn = P.PixelCNN(channels=4, n_layers=1, first_k=3)
-    x = P.sample(pcnn, 3, seed=1)
+    x = P.sample_pixelcnn(pcnn, 3, seed=1)
     view = SliderView(
         V.render_pixel_step,
         fixed=dict(model=pcnn, samples=x),
@@ -28,7 +28,7 @@ def test_pixel_step_view_changes_with_the_pixel_index():
 def test_flow_time_view_changes_with_t():
     torch.manual_seed(0)
     flow = FL.FlowUNet(base=4, depth=1, emb=8)
-    _, traj = FL.sample(flow, 4, steps=3, seed=2, keep=True)
+    _, traj = FL.sample_flow(flow, 4, steps=3, seed=2, keep=True)
     view = SliderView(
         V.render_flow_time,
         fixed=dict(trajectory=traj, n=4),

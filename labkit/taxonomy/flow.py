@@ -26,7 +26,7 @@ from torch import nn
 from ..config import seeded_by
 from ..segmentation.unet import UNet
 
-__all__ = ["FlowUNet", "flow_matching_loss", "euler_step", "train_flow", "sample", "to_pixels"]
+__all__ = ["FlowUNet", "flow_matching_loss", "euler_step", "train_flow", "sample_flow", "to_pixels"]
 
 
 class FlowUNet(nn.Module):
@@ -161,7 +161,7 @@ def guided_velocity(model: FlowUNet, y: torch.Tensor | None = None, w: float = 1
 
 
 @torch.no_grad()
-def sample(
+def sample_flow(
     model: FlowUNet,
     n: int,
     steps: int = 20,
@@ -178,7 +178,7 @@ def sample(
     ``(n, 1, 28, 28)``. ``keep=True`` also returns the trajectory ``(steps + 1, n, 1, 28, 28)``
     (in [0, 1]) for the time slider. ``step_fn(velocity, x, t, dt)`` may be your own Euler step.
     ``size``: the side the model works at (``model.size`` by default); outputs are always 28 x 28.
-    The wall time is in ``sample.last_seconds``."""
+    The wall time is in ``sample_flow.last_seconds``."""
     model.eval()
     g = torch.Generator().manual_seed(seed)
     size = size or getattr(model, "size", 28)
@@ -196,9 +196,9 @@ def sample(
         outs.append(to_pixels(x).cpu())
         if keep:
             trajs.append(torch.stack(traj))
-    sample.last_seconds = time.perf_counter() - t0
+    sample_flow.last_seconds = time.perf_counter() - t0
     out = torch.cat(outs)
     return (out, torch.cat(trajs, 1)) if keep else out
 
 
-sample.last_seconds = float("nan")
+sample_flow.last_seconds = float("nan")

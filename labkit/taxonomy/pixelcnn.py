@@ -15,7 +15,6 @@ sampling needs one pass per pixel (H * W passes).
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 import time
 
@@ -32,7 +31,7 @@ __all__ = [
     "bernoulli_log_likelihood",
     "log_prob",
     "train_pixelcnn",
-    "sample",
+    "sample_pixelcnn",
     "all_binary_images",
     "total_probability",
     "binarise",
@@ -157,7 +156,7 @@ def train_pixelcnn(
 
 
 @torch.no_grad()
-def sample(
+def sample_pixelcnn(
     model: PixelCNN,
     n: int,
     size=(28, 28),
@@ -172,7 +171,7 @@ def sample(
 
     ``upto``: stop after that many pixels (the rest stays 0). ``keep_probs``: also return the
     probability p(x_i = 1 | x_<i) used at each step ``(n, 1, H, W)``.
-    Returns ``x`` (and ``probs``), plus the wall time in ``sample.last_seconds``."""
+    Returns ``x`` (and ``probs``), plus the wall time in ``sample_pixelcnn.last_seconds``."""
     model.eval()
     H, W = size
     g = torch.Generator().manual_seed(seed)
@@ -189,11 +188,11 @@ def sample(
         probs[:, 0, r, c] = p
         x[:, 0, r, c] = (torch.rand(n, generator=g).to(dev) < p).float()  # a Bernoulli draw
     x, probs = x.cpu(), probs.cpu()  # (also waits for the GPU)
-    sample.last_seconds = time.perf_counter() - t0
+    sample_pixelcnn.last_seconds = time.perf_counter() - t0
     return (x, probs) if keep_probs else x
 
 
-sample.last_seconds = float("nan")
+sample_pixelcnn.last_seconds = float("nan")
 
 
 @torch.no_grad()
@@ -218,10 +217,7 @@ def total_probability(model: nn.Module, h: int = 4, w: int = 4) -> float:
     return float(torch.logsumexp(lp, 0).exp())
 
 
-def pixel_order(h: int, w: int):
-    """Raster order (row, column) pairs: the order of the chain rule."""
-    return list(itertools.product(range(h), range(w)))
-
-
 def nats_to_bits_per_pixel(nll_nats: float, n_pixels: int = 784) -> float:
+    """A negative log-likelihood in nats per image as bits per pixel (divide by n_pixels ln 2),
+    the unit papers report for image models (notebook 06, section 1)."""
     return nll_nats / (n_pixels * math.log(2))

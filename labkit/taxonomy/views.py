@@ -17,10 +17,10 @@ __all__ = ["render_pixel_step", "render_flow_time", "render_guidance"]
 
 
 def render_pixel_step(model, samples: torch.Tensor, index: int = 0, n: int = 3):
-    """For the first ``n`` samples ``(N, 1, H, W)`` of :func:`pixelcnn.sample`: top row, the image
-    with its first ``index`` pixels (raster order) filled, the rest grey; bottom row, the model's
-    p(x_j = 1 | pixels before j) from one forward pass of that partial image: exact at the next
-    pixel (red square), the later pixels assume the unfilled ones are 0."""
+    """For the first ``n`` samples ``(N, 1, H, W)`` of :func:`pixelcnn.sample_pixelcnn`: top row,
+    the image with its first ``index`` pixels (raster order) filled, the rest grey; bottom row, the
+    model's p(x_j = 1 | pixels before j) from one forward pass of that partial image: exact at the
+    next pixel (red square), the later pixels assume the unfilled ones are 0."""
     from .pixelcnn import next_pixel_map
 
     x = samples[:n]
@@ -70,7 +70,7 @@ def render_guidance(model, w: float = 1.0, steps: int = 10, seed: int = 0, per_c
     y = torch.arange(10).repeat(per_class)
     s = getattr(model, "size", 28)
     x0 = torch.randn(len(y), 1, s, s, generator=torch.Generator().manual_seed(seed))
-    x = flow.sample(model, len(y), steps=steps, y=y, w=float(w), x0=x0)
+    x = flow.sample_flow(model, len(y), steps=steps, y=y, w=float(w), x0=x0)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.9, 0.8 * per_class + 0.5))
     ax.imshow(image_grid(x, nrow=10))
