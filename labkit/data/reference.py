@@ -436,3 +436,16 @@ def reference_density_mnist(directory=None):
 
     clf = ArrayMLP.from_state(part("classifier"))
     return (clf, PCADensity.from_state(part("density"))), ref
+
+
+def reference_image_gan(conditional: bool = False, directory=None):
+    """Notebook 05's MNIST DCGAN (``conditional=False``: artifact ``dcgan``) or conditional DCGAN
+    (``True``: ``cgan``) at full-mode sizes, trained by ``benchmarks/reference_dcgan.py``:
+    ``(G, ref)``, the generator only, in eval mode. Score its samples only against
+    ``ref.held_out(test)`` images."""
+    from ..gan.models import DCGANGenerator
+
+    ref = load_reference("cgan" if conditional else "dcgan", directory)
+    s = ref.meta["sizes"]
+    G = DCGANGenerator(s["latent"], s["base"], 10 if conditional else 0)
+    return _load(G, ref.state_dict("G")), ref
