@@ -149,11 +149,10 @@ def build_vae(a):
     import torch
 
     torch.set_num_threads(a.threads)
-    from labkit.losses.vae import evaluate_elbo, vae_loss
-    from labkit.models.autoencoders import VAE, train_autoencoder
-
     from labkit.data import mnist_splits
     from labkit.data.reference import write_reference
+    from labkit.vae.losses import evaluate_elbo, vae_loss
+    from labkit.vae.models import VAE, train_autoencoder
 
     train, test = mnist_splits(VAE_SPLIT["n_train"], VAE_SPLIT["n_test"], seed=VAE_SPLIT["seed"])
     if train.source != "mnist" or train.split.startswith("train"):
@@ -236,12 +235,11 @@ def build_unet(a):
     import torch
 
     torch.set_num_threads(a.threads)
-    from labkit.losses.segmentation import dice_ce_loss
-    from labkit.metrics.segmentation import evaluate
-    from labkit.models.unet import UNet, one_cycle_adam
-
     from labkit.data.reference import write_reference
     from labkit.data.segmentation import shapes_splits
+    from labkit.segmentation.losses import dice_ce_loss
+    from labkit.segmentation.metrics import evaluate
+    from labkit.segmentation.unet import UNet, one_cycle_adam
     from labkit.train import fit, supervised
 
     s = dict(UNET_SIZES, epochs=a.epochs or UNET_SIZES["epochs"])
