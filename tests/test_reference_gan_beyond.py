@@ -93,3 +93,22 @@ def test_translator_reproduces_its_recorded_scores(offline_test_split):
     want = ref.results["cycle"]
     assert got["round_trip_l1"] == pytest.approx(want["round_trip_l1_fp16_weights"], abs=2e-3)
     assert got["stroke_width"] == pytest.approx(want["stroke_width_fp16_weights"], abs=2e-2)
+
+
+def test_cyclegan_reference_has_the_notebooks_full_mode_sizes():
+    """The manifest calls it full size (no ``reduced``): 05b's full-mode sizes must stay equal."""
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "tools" / "notebooks" / "05b_gan_beyond.py"
+    call = next(
+        n
+        for n in ast.walk(ast.parse(src.read_text()))
+        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "by_mode"
+    )
+    full = next(k.value for k in call.keywords if k.arg == "full")  # dict(key=literal, ...)
+    full = {k.arg: ast.literal_eval(k.value) for k in full.keywords}
+    s = R.load_reference("cyclegan").meta["sizes"]
+    ours = {"channels": "cyc_channels", "n_res": "cyc_res", "batch": "cyc_batch"}
+    ours.update(lr="cyc_lr", steps="cyc_steps")
+    assert {k: s[k] for k in ours} == {k: full[v] for k, v in ours.items()}
