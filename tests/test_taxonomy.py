@@ -177,3 +177,7 @@ def test_table_row_and_format():
     assert row["samples_per_s"] == 20.0 and row["label_acc"] == 1.0 and row["frechet"] >= -1e-4
     text = T.format_table([row])
     assert "toy" in text and "100.0%" in text and "10/10" in text
+    ref = T.measure_row("shipped", x, None, None, judge, x.flip(0))  # a reference: not timed here
+    assert ref["samples_per_s"] is None and ref["train_s"] is None
+    last = T.format_table([row, ref]).splitlines()[-1].split()
+    assert last[0] == "shipped" and last[-2:] == ["-", "-"]

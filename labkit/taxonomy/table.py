@@ -41,14 +41,15 @@ def digit_coverage(images: torch.Tensor, judge, min_share: float = 0.01) -> int:
 def measure_row(
     name: str,
     samples: torch.Tensor,
-    sample_seconds: float,
-    train_seconds: float,
+    sample_seconds: float | None,
+    train_seconds: float | None,
     judge,
     test_images: torch.Tensor,
     loglik: str = "none",
     labels=None,
 ) -> dict:
-    """One table row from a model's ``samples (n, 1, 28, 28)`` in [0, 1]."""
+    """One table row from a model's ``samples (n, 1, 28, 28)`` in [0, 1]. ``sample_seconds`` /
+    ``train_seconds`` ``None``: not measured here (a shipped reference), shown as "-"."""
     from ..gan.metrics import conditional_accuracy, frechet_distance
 
     row = dict(
@@ -57,8 +58,8 @@ def measure_row(
         frechet=frechet_distance(test_images, samples, judge),
         label_acc=None,
         coverage=digit_coverage(samples, judge),
-        samples_per_s=len(samples) / max(sample_seconds, 1e-9),
-        train_s=float(train_seconds),
+        samples_per_s=None if sample_seconds is None else len(samples) / max(sample_seconds, 1e-9),
+        train_s=None if train_seconds is None else float(train_seconds),
         n=len(samples),
     )
     if labels is not None:
@@ -75,9 +76,11 @@ def format_table(rows: list[dict]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         acc = "-" if r["label_acc"] is None else f"{r['label_acc']:.1%}"
+        speed = "-" if r["samples_per_s"] is None else f"{r['samples_per_s']:.1f}"
+        train = "-" if r["train_s"] is None else f"{r['train_s']:.1f}"
         lines.append(
             f"{r['model']:24s} {r['loglik']:>24s} {r['frechet']:13.2f} {acc:>9s} "
-            f"{r['coverage']:>5d}/10 {r['samples_per_s']:10.1f} {r['train_s']:8.1f}"
+            f"{r['coverage']:>5d}/10 {speed:>10s} {train:>8s}"
         )
     return "\n".join(lines)
 
