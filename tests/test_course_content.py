@@ -86,3 +86,27 @@ def test_no_slider_assert_cells(path):
         f"{path.stem}: cells {bad} move a slider from code; that check belongs in "
         "tests/test_views_<notebook>.py, not in the student notebook"
     )
+
+
+# ---- issue 17: every fast-mode notebook shows a full-size reference beside the student's run ----
+REFERENCE_MANIFEST = ROOT / "labkit" / "data" / "reference" / "manifest.json"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_fast_mode_shows_a_full_size_reference(path):
+    code = "\n".join(_src(c) for c in _cells(path) if c["cell_type"] == "code")
+    assert "full-size reference" in code, (
+        f"{path.stem}: no cell prints 'full-size reference' beside the student's own result; "
+        "ship one with benchmarks/reference.py and show it in fast mode (issue 17)"
+    )
+    assert re.search(r"\breference_\w+\(|\bload_reference\(", code), (
+        f"{path.stem}: the reference must be loaded from a shipped artifact "
+        "(labkit.data.reference), not typed into the notebook"
+    )
+
+
+def test_every_shipped_reference_is_shown_by_its_notebook():
+    artifacts = json.loads(REFERENCE_MANIFEST.read_text())["artifacts"]
+    for name, entry in artifacts.items():
+        nb = ROOT / "notebooks" / f"{entry.get('notebook', '?')}.ipynb"
+        assert nb.exists(), f"reference {name}: manifest names no existing notebook ({nb.name})"
