@@ -9,6 +9,7 @@ from .beyond_views import render_growth, render_round_trip, render_translations
 from .cyclegan import (
     evaluate_translation,
     round_trip,
+    score_translator,
     train_cyclegan,
     train_pix2pix_paired,
     translate,
@@ -73,6 +74,7 @@ __all__ = [
     "sample",
     "slerp",
     "train_1d_gan",
+    "score_translator",
     "train_cyclegan",
     "train_image_gan",
     "train_mixture_gan",

@@ -546,7 +546,7 @@ if cfg.mode == "full":
 # %%
 if cfg.fast:
     from labkit.data.reference import reference_translators
-    from labkit.gan.cyclegan import score_translator
+    from labkit.gan import score_translator
     ref_models, ref = reference_translators()
     keep = torch.from_numpy(~ref.is_training_image(test.images[:S.n_eval]))  # offline: all of them
     x, y, t = xa[keep], labels[keep], truth[keep]                 # the digits it never saw
