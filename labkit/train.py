@@ -55,8 +55,9 @@ class History(dict):
 
 @dataclass
 class FitResult:
-    """What a lab trainer returns when the model was passed in: the per-epoch :class:`History`
-    and the wall time of the training in ``seconds``."""
+    """What a lab trainer returns: the per-epoch :class:`History` and the wall time of the
+    training in ``seconds``. The GAN trainers return subclasses that add the trained nets
+    (``labkit.gan.GANRun``, ``GrowthRun``, ``CycleRun``, ``Pix2PixRun``)."""
 
     history: History
     seconds: float

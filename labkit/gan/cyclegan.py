@@ -24,7 +24,7 @@ from torch import nn
 
 from labkit.config import seeded_by
 from labkit.gan.models import PatchDiscriminator
-from labkit.train import to_model
+from labkit.train import FitResult, to_model
 
 __all__ = [
     "ResBlock",
@@ -220,12 +220,11 @@ class CycleGANTrainer:
 
 
 @dataclass
-class CycleRun:
-    """What ``train_cyclegan`` returns."""
+class CycleRun(FitResult):
+    """What ``train_cyclegan`` returns: a :class:`labkit.train.FitResult` (``history``,
+    ``seconds``) plus the trained ``model`` and its loss weights."""
 
     model: CycleGAN
-    history: object
-    seconds: float
     lambda_cycle: float
     lambda_identity: float
 
@@ -263,7 +262,13 @@ def train_cyclegan(
         progress=progress,
         desc=name,
     )
-    return CycleRun(model, history, trainer.seconds, lambda_cycle, lambda_identity)
+    return CycleRun(
+        history,
+        trainer.seconds,
+        model=model,
+        lambda_cycle=lambda_cycle,
+        lambda_identity=lambda_identity,
+    )
 
 
 @torch.no_grad()
@@ -333,12 +338,11 @@ def score_translator(model, xa, labels, classify, truth_b=None):
 
 
 @dataclass
-class Pix2PixRun:
-    """What ``train_pix2pix_paired`` returns (``model`` is a lab-05 ``Pix2Pix``)."""
+class Pix2PixRun(FitResult):
+    """What ``train_pix2pix_paired`` returns: a :class:`labkit.train.FitResult` (``history``,
+    ``seconds``) plus the trained ``model`` (a lab-05 ``Pix2Pix``)."""
 
     model: nn.Module
-    history: object
-    seconds: float
 
 
 @seeded_by("seed")
@@ -383,4 +387,4 @@ def train_pix2pix_paired(
         progress=progress,
         desc="pix2pix (paired)",
     )
-    return Pix2PixRun(model, history, time.perf_counter() - t0)
+    return Pix2PixRun(history, time.perf_counter() - t0, model=model)

@@ -426,7 +426,13 @@ def train_progan(
         desc="ProGAN 7->14->28" if progressive else "GAN at 28x28",
     )
     return GrowthRun(
-        G, D, history, trainer.seconds, trainer.snapshots, trainer=trainer, schedule=schedule
+        history,
+        trainer.seconds,
+        G=G,
+        D=D,
+        snapshots=trainer.snapshots,
+        trainer=trainer,
+        schedule=schedule,
     )
 
 

@@ -25,22 +25,19 @@ from torch import nn
 
 from labkit.config import seeded, seeded_by
 from labkit.gan.losses import d_loss, g_loss, r1_penalty
-from labkit.train import History, TrainingDiverged, fit
+from labkit.train import FitResult, History, TrainingDiverged, fit
 
 
 @dataclass
-class GANRun:
-    """What every GAN trainer of labs 05 and 05b returns.
-
-    ``G`` is the generator to sample from (the EMA copy when EMA is on), ``history`` the
-    per-epoch and per-step losses (:class:`labkit.train.History`), ``seconds`` the wall time of
-    the training steps, ``snapshots`` what the trainer kept for the slider views, ``trainer``
-    the :class:`GANTrainer` (optimisers, ``diagnosis``) or ``None`` where there is none."""
+class GANRun(FitResult):
+    """What the GAN trainers of labs 05 and 05b return: a :class:`labkit.train.FitResult`
+    (``history``: per-epoch and per-step losses; ``seconds``: wall time of the training steps)
+    plus ``G``, the generator to sample from (the EMA copy when EMA is on), ``D``,
+    ``snapshots`` (what the trainer kept for the slider views) and ``trainer``, the
+    :class:`GANTrainer` (optimisers, ``diagnosis``) or ``None`` where there is none."""
 
     G: nn.Module
     D: nn.Module
-    history: History | None = None
-    seconds: float = 0.0
     snapshots: list = field(default_factory=list)
     trainer: object = None
 
@@ -333,7 +330,7 @@ def train_gan(
     except TrainingDiverged as e:
         raise GANDiverged(f"GAN training diverged: {e}", e.history) from e
     history.diagnosis = trainer.diagnosis
-    return GANRun(trainer.generator(), D, history, time.perf_counter() - t0, trainer=trainer)
+    return GANRun(history, time.perf_counter() - t0, G=trainer.generator(), D=D, trainer=trainer)
 
 
 # ---- the 2-D mixtures of section 2 and the benchmark -----------------------------------------
@@ -600,7 +597,8 @@ def train_mixture_gans(
             ]
         history.seconds = [seconds / n_snapshots] * n_snapshots  # the batch's time, shared
         history.diagnosis = DivergenceWatch(cs[i]).replay(history.steps)
-        out.append(GANRun(G.eval() if cs[i].ema else G, D, history, seconds, snaps[i]))
+        G = G.eval() if cs[i].ema else G
+        out.append(GANRun(history, seconds, G=G, D=D, snapshots=snaps[i]))
     return out
 
 
@@ -806,7 +804,7 @@ def train_pix2pix(
         )
     except TrainingDiverged as e:
         raise GANDiverged(f"pix2pix training diverged: {e}", e.history) from e
-    return GANRun(model.G, model.D, history, time.perf_counter() - t0, trainer=trainer)
+    return GANRun(history, time.perf_counter() - t0, G=model.G, D=model.D, trainer=trainer)
 
 
 # ---- the 1-D toy of section 1 -----------------------------------------------------------------
