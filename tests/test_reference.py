@@ -58,7 +58,7 @@ def test_load_round_trip_and_state_dict(tiny):
     assert sd["w"].dtype == torch.float32 and sd["w"].shape == (3, 4)  # fp16 on disk -> float32
     assert sd["n"].dtype == torch.int64 and int(sd["n"]) == 7
     assert "train_fingerprints" not in ref.arrays and ref.train_fingerprints.shape == (40,)
-    assert ref.label() == "full-size reference, trained by `benchmarks/reference.py --only tiny`"
+    assert "trained by `benchmarks/reference.py`" in ref.label()
     with pytest.raises(KeyError, match="no tensors under"):
         ref.state_dict("other")
 

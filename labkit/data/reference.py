@@ -103,12 +103,8 @@ class Reference:
 
     def label(self) -> str:
         """What a figure title or printout calls it."""
-        words = (self.command or "benchmarks/reference.py").split()
-        if "--only" in words[:-1]:  # name the builder: `benchmarks/reference.py --only dcgan`
-            words = words[: words.index("--only") + 2]
-        else:
-            words = words[:1]
-        return f"full-size reference, trained by `{' '.join(words)}`"
+        script = self.command.split()[0] if self.command else "benchmarks/reference.py"
+        return f"full-size reference, trained by `{script}`"
 
     def state_dict(self, prefix: str, dtype=torch.float32) -> dict:
         """The tensors stored under ``prefix + "."`` as a state dict (fp16 on disk -> ``dtype``)."""
