@@ -469,7 +469,7 @@ assert fd["real (train) vs test"] < fd["DCGAN"] < fd["blurred real"], f"expected
 
 # %% [markdown]
 # **Your DCGAN next to a full-size one.** labkit ships this DCGAN's generator trained at full-mode
-# sizes (base 64, 20 epochs on 5,000 digits) by `benchmarks/reference_dcgan.py`, in float16,
+# sizes (the cell prints them) by `benchmarks/reference_dcgan.py`, in float16,
 # checked against its sha256 when loaded. It is scored only on test digits it never saw
 # (`ref.held_out` drops any of its training images), with the same judge and the same fixed z's.
 
@@ -484,6 +484,9 @@ if cfg.fast:
     fd_mine, fd_ref = frechet_distance(held.images, fake3, judge), frechet_distance(held.images, fake3_ref, judge)
     print(f"Frechet distance to {len(held)} held-out test digits: your model: {fd_mine:.1f}; "
           f"full-size reference: {fd_ref:.1f}")
+    s3 = ref3.meta["sizes"]
+    print(f"yours: base {S.dc_base}, {S.dc_epochs} epochs on {len(train)} digits; full-size reference: "
+          f"base {s3['base']}, {s3['epochs']} epochs on {len(ref3.train_fingerprints)} other digits")
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.6))
     show_images(snaps3[-1]["images"], ax=axes[0], title="your DCGAN (fixed z)")
     with torch.no_grad():
