@@ -3,30 +3,10 @@ benchmarks/reference_cyclegan.py): they load offline with their checksums, rebui
 notebook's networks, never score their own training images, and reproduce a recorded figure
 on the held-out part."""
 
-import socket
-
 import pytest
 import torch
 
 from labkit.data import reference as R
-
-
-@pytest.fixture
-def offline_test_split():
-    from labkit.data.mnist import load_mnist
-
-    try:
-        return load_mnist("test", download=False, allow_fallback=False)
-    except FileNotFoundError:
-        pytest.skip("MNIST test split not available offline")
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*a, **k):
-        raise AssertionError("a reference must load without the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def test_progan_loads_offline_and_samples(no_network):
