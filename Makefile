@@ -64,6 +64,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check --quiet . || { echo "lint: run $(VENV)/bin/ruff format ."; exit 1; }
 
 unit: $(STAMP)
+	@if [ -z "$$LABKIT_DATA" ] && [ -d "$(SHARED_MNIST)" ]; then export LABKIT_DATA="$(SHARED_MNIST)"; fi; \
 	LABKIT_MODE=fast LABKIT_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e \
 	  --ignore=tests/test_nbgrader_roundtrip.py tests $(PYTEST_ARGS)
 
