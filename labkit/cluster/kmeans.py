@@ -9,10 +9,10 @@ no label changes, empty clusters moved to the farthest points, a final assignmen
 
 Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"), the
 rows whose nearest centre cannot have changed. The bounds are kept lazily (a per-row offset plus a
-per-centre running sum of moves: an iteration updates K numbers, not 2N), and each worker thread
-owns one contiguous range of rows, so the bound checks run in parallel too. Skipping must not
-change a label, and the matmul's rounding depends on the BLAS, the batch a row is in and its
-position (MKL: a row's float32 distances differ between a chunk and a gathered subset), so the
+per-centre running sum of moves: an iteration updates K numbers, not 2N). Each step is a few
+large torch ops on chunks of 64k rows, which torch splits over its CPU threads (``n_threads``).
+Skipping must not change a label, and the matmul's rounding depends on the BLAS, the batch a row
+is in and its position (MKL: a row's float32 distances differ between a chunk and a gathered subset), so the
 assignment is made exact instead: rows whose two nearest centres are closer than the rounding
 error bound are decided in float64 without cancellation, and exact ties in rational arithmetic,
 ties going to the lower index. Cluster sums are kept on a fixed-point grid in float64, exact in
@@ -38,7 +38,6 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._common import Workers as _Workers
 from ._common import auto_chunk, check_X, like_input, resolve_device, sq_dists
 
 __all__ = ["KMeans", "assign_labels", "kmeans_plusplus", "lloyd_steps", "update_centers"]
@@ -173,10 +172,8 @@ class _Centres:
 
     @property
     def dup(self):
-        if self._dup is None:  # worker threads may race here:
-            dup = _duplicates(self.C)  # set _dup last
-            self.any_dup = bool(dup.any())
-            self._dup = dup
+        if self._dup is None:  # only near-ties need it
+            self._dup = _duplicates(self.C)
         return self._dup
 
 
@@ -184,32 +181,16 @@ class _Geometry:
     """What every assignment of X needs: x2 = ||x||^2 (N,), the norms, the matmul's unit
     roundoff."""
 
-    def __init__(self, X: torch.Tensor, cmax=None, cmin=0.0, workers=None, ranges=None):
+    def __init__(self, X: torch.Tensor, cmax=None, cmin=0.0):
         """``cmax``: a bound on the norm of every centre to come (default: the larger of
-        ``cmin`` and max ||x||, which bounds every mean of points). ``workers`` fill the row
-        ``ranges`` (default: all rows) in parallel."""
-        self.X, N = X, X.shape[0]
-        ranges = ranges or [slice(0, N)]
-        self.x2 = torch.empty(N, dtype=X.dtype, device=X.device)  # (N,)
-        self.E = torch.empty(N, dtype=torch.float64, device=X.device)  # (N,)
-
-        def norms(rs):
-            for sl in rs:
-                torch.sum(X[sl] * X[sl], 1, out=self.x2[sl])
-            return [float(self.x2[sl].max()) for sl in rs if sl.stop > sl.start]
-
-        self.xmax = math.sqrt(max(max(p) for p in _each(workers, norms, ranges) if p))
+        ``cmin`` and max ||x||, which bounds every mean of points)."""
+        self.X = X
+        self.x2 = (X * X).sum(1)  # (N,)
+        self.xmax = math.sqrt(float(self.x2.max()))
         self.cmax = max(self.xmax * (1 + 2.0**-20), cmin) if cmax is None else cmax
         tiny = 1e-30 if X.dtype == torch.float32 else 1e-300  # keeps E out of subnormals
         c = 4 * (X.shape[1] + 2) * _unit_roundoff(X)
-
-        def margins(rs):
-            for sl in rs:
-                E = self.E[sl]
-                torch.sqrt(self.x2[sl].double(), out=E)
-                E.add_(self.cmax).square_().mul_(c).clamp_(min=tiny)
-
-        _each(workers, margins, ranges)
+        self.E = self.x2.double().sqrt().add_(self.cmax).square_().mul_(c).clamp_(min=tiny)  # (N,)
 
     def nearest(self, idx, cen: _Centres):
         """Exact nearest centre of rows ``idx`` (a slice or an index tensor): labels (B,), the
@@ -277,7 +258,6 @@ class _Bounds:
         self.shrunk = torch.zeros_like(self.grown)
         self.scale = 3 * (G.xmax + G.cmax)  # bounds |U|, |gap| and the running sums
         self.half = None
-        self.recomputed = N  # rows reassigned by the last pass
 
     def set(self, idx, lab, hi, lo):
         """Rows ``idx`` were just assigned ``lab`` (B,), with squared-distance bounds hi, lo."""
@@ -304,21 +284,20 @@ class _Bounds:
         self.shrunk += move + other + 2 * slack
         self.half = _half_separation(cen) - slack  # (K,)
 
-    def failing(self, labels, sl: slice) -> torch.Tensor:
-        """Rows of ``sl`` (indices (M,)) whose label the bounds cannot keep: gap <= 0, and U not
-        below half the distance from their centre to the nearest other one (Hamerly's s)."""
-        lab = labels[sl]
-        need = torch.nonzero(self.b[sl] <= self.shrunk.index_select(0, lab)).flatten()
-        ln = lab.index_select(0, need)
-        U = self.a[sl].index_select(0, need).add_(self.grown.index_select(0, ln))
+    def failing(self, labels) -> torch.Tensor:
+        """Rows (indices (M,)) whose label the bounds cannot keep: gap <= 0, and U not below half
+        the distance from their centre to the nearest other one (Hamerly's s)."""
+        need = torch.nonzero(self.b <= self.shrunk.index_select(0, labels)).flatten()
+        ln = labels.index_select(0, need)
+        U = self.a.index_select(0, need).add_(self.grown.index_select(0, ln))
         h = self.half.index_select(0, ln)
         kept = torch.nonzero(U < h).flatten()
         if len(kept):  # the half test keeps them: their gap is >= 2 (half - U) (triangle
             ln = ln.index_select(0, kept)  # inequality), which lets them pass the first test
             gap = h.index_select(0, kept).sub_(U.index_select(0, kept)).mul_(2)
-            rows = need.index_select(0, kept).add_(sl.start)
+            rows = need.index_select(0, kept)
             self.b.index_copy_(0, rows, gap.add_(self.shrunk.index_select(0, ln)))
-        return need[U >= h].add_(sl.start)
+        return need[U >= h]
 
 
 def assign_labels(X, centers, chunk_size: int | None = None) -> torch.Tensor:
@@ -388,64 +367,48 @@ def _half_separation(cen) -> torch.Tensor:
     return cc.amin(1).clamp_(min=0).sqrt_().mul_(0.5 * (1 - 2.0**-40))
 
 
-def _pass(G, cen, labels, ranges, chunk, workers=None, fs=None, bounds=None, full=True):
-    """One assignment step over the contiguous row ranges (one per worker thread).
+def _pass(G, cen, labels, chunk, fs=None, bounds=None, full=True):
+    """One assignment step, in chunks of rows.
 
     ``full``: every row is assigned; with ``fs`` returns the fixed-point sums (K, D) and counts
     (K,) from scratch. Else (Hamerly's step) only the rows whose ``bounds`` fail are reassigned
-    (whole chunks when most of a range fails), and with ``fs`` the changes of the sums
-    and counts are returned. Also returns the number of changed labels; updates ``labels`` and
-    ``bounds`` in place. A Hamerly step that follows one with few reassigned rows runs in this
-    thread alone: the bound checks are then most of the work, and two threads doing them slow
-    each other more than they share (measured on 2 cores: 2 threads 0.49 s vs 0.42 s inline)."""
+    (whole chunks when most rows fail), and with ``fs`` the changes of the sums and counts are
+    returned. Also returns the number of changed labels; updates ``labels`` and ``bounds`` in
+    place."""
     X = G.X
-    K, D = cen.C.shape
-
-    def run(ranges):
-        sums = torch.zeros(K, D, dtype=torch.float64, device=X.device) if fs is not None else None
-        counts = torch.zeros(K, dtype=torch.long, device=X.device)
-        changed = torch.zeros((), dtype=torch.long, device=X.device)  # no GPU sync per chunk
-        recomputed = sum(sl.stop - sl.start for sl in ranges) if full else 0
-        for sl in ranges:
-            whole = [slice(t, min(t + chunk, sl.stop)) for t in range(sl.start, sl.stop, chunk)]
-            if not full:
-                need = bounds.failing(labels, sl)
-                recomputed += len(need)
-                if 5 * len(need) <= 4 * (sl.stop - sl.start):  # else whole chunks: no gathers
-                    whole = [need[t : t + chunk] for t in range(0, len(need), chunk)]
-            for idx in whole:
-                new, hi, lo, xb = G.nearest(idx, cen)
-                if isinstance(idx, slice):
-                    prev = labels[idx].clone()
-                    labels[idx] = new
-                else:
-                    prev = labels.index_select(0, idx)
-                    labels.index_copy_(0, idx, new)
-                if bounds is not None:
-                    bounds.set(idx, new, hi, lo)
-                if full:
-                    changed += (new != prev).sum()
-                    if fs is not None:
-                        sums.index_add_(0, new, fs.q(xb))
-                        counts += torch.bincount(new, minlength=K)
-                    continue
-                ch = torch.nonzero(new != prev).flatten()
-                changed += len(ch)
-                if fs is not None and len(ch):
-                    q = fs.q(xb.index_select(0, ch))
-                    new, prev = new.index_select(0, ch), prev.index_select(0, ch)
-                    sums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
-                    counts += torch.bincount(new, minlength=K) - torch.bincount(prev, minlength=K)
-        return sums, counts, int(changed), recomputed
-
-    few = bounds is not None and not full and 8 * bounds.recomputed < X.shape[0]
-    parts = [run(ranges)] if few else _each(workers, run, ranges)
-    changed = sum(p[2] for p in parts)
-    if bounds is not None:
-        bounds.recomputed = sum(p[3] for p in parts)
-    if fs is None:
-        return None, None, changed
-    return sum(p[0] for p in parts), sum(p[1] for p in parts), changed
+    (N, D), K = X.shape, cen.C.shape[0]
+    sums = torch.zeros(K, D, dtype=torch.float64, device=X.device) if fs is not None else None
+    counts = torch.zeros(K, dtype=torch.long, device=X.device)
+    changed = torch.zeros((), dtype=torch.long, device=X.device)  # no GPU sync per chunk
+    parts = [slice(t, min(t + chunk, N)) for t in range(0, N, chunk)]
+    if not full:
+        need = bounds.failing(labels)  # (M,)
+        if 5 * len(need) <= 4 * N:  # else whole chunks: no gathers
+            parts = [need[t : t + chunk] for t in range(0, len(need), chunk)]
+    for idx in parts:
+        new, hi, lo, xb = G.nearest(idx, cen)
+        if isinstance(idx, slice):
+            prev = labels[idx].clone()
+            labels[idx] = new
+        else:
+            prev = labels.index_select(0, idx)
+            labels.index_copy_(0, idx, new)
+        if bounds is not None:
+            bounds.set(idx, new, hi, lo)
+        if full:
+            changed += (new != prev).sum()
+            if fs is not None:
+                sums.index_add_(0, new, fs.q(xb))
+                counts += torch.bincount(new, minlength=K)
+            continue
+        ch = torch.nonzero(new != prev).flatten()
+        changed += len(ch)
+        if fs is not None and len(ch):
+            q = fs.q(xb.index_select(0, ch))
+            new, prev = new.index_select(0, ch), prev.index_select(0, ch)
+            sums.index_add_(0, new, q).index_add_(0, prev, q.neg_())
+            counts += torch.bincount(new, minlength=K) - torch.bincount(prev, minlength=K)
+    return sums, counts, int(changed)
 
 
 def _relocate_empty(X, C_old, sums, counts, labels, fs):
@@ -466,47 +429,34 @@ def _relocate_empty(X, C_old, sums, counts, labels, fs):
         counts[e] = 1
 
 
-def _each(workers, fn, ranges):
-    """``fn`` on the row ranges: one call per worker thread (or one call, inline)."""
-    return workers.map(fn, ranges) if workers is not None else [fn(ranges)]
+def _inertia(X, C, labels, chunk) -> float:
+    """Sum of squared distances to the assigned centres, float64 sums per chunk."""
+    tot = torch.zeros((), dtype=torch.float64, device=X.device)
+    for s in range(0, X.shape[0], chunk):
+        sc = slice(s, s + chunk)
+        tot += (X[sc] - C.index_select(0, labels[sc])).square_().sum(dtype=torch.float64)
+    return float(tot)
 
 
-def _inertia(X, C, labels, chunk, workers=None, ranges=None) -> float:
-    """Sum of squared distances to the assigned centres, float64 sums per row range."""
-
-    def run(rs):
-        tot = torch.zeros((), dtype=torch.float64, device=X.device)
-        for sl in rs:
-            for s in range(sl.start, sl.stop, chunk):
-                sc = slice(s, min(s + chunk, sl.stop))
-                tot += (X[sc] - C.index_select(0, labels[sc])).square_().sum(dtype=torch.float64)
-        return tot
-
-    return float(sum(_each(workers, run, ranges or [slice(0, X.shape[0])])))
-
-
-def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
+def _lloyd(X, C, max_iter, tol, chunk, bounded=True):
     """Lloyd iterations exactly as scikit-learn's ``_kmeans_single_lloyd``; ``bounded`` skips the
     distances that Hamerly's bounds rule out, with the same labels and centres, bit for bit
     (exact assignment, fixed-point sums)."""
     fs, cen = _FixedSum(X), _Centres(C)
-    (N, K), n = (X.shape[0], C.shape[0]), workers.n if workers is not None else 1
-    ranges = [slice(N * w // n, N * (w + 1) // n) for w in range(n)]  # one per worker
-    G = _Geometry(X, cmin=cen.cmax, workers=workers, ranges=ranges)  # cmin: initial centres
+    N, K = X.shape[0], C.shape[0]
+    G = _Geometry(X, cmin=cen.cmax)  # cmin: the initial centres
     bounds = _Bounds(G, K) if bounded and K > 1 else None
     labels = torch.zeros(N, dtype=torch.long, device=X.device)
-    sums, counts, _ = _pass(G, cen, labels, ranges, chunk, workers, fs, bounds)
+    sums, counts, _ = _pass(G, cen, labels, chunk, fs, bounds)
     strict, old, changed = False, cen, None
     for i in range(max_iter):
         if i > 0 and bounds is not None:
             bounds.moved(old, cen)
-            dsums, dcounts, changed = _pass(
-                G, cen, labels, ranges, chunk, workers, fs, bounds, full=False
-            )
+            dsums, dcounts, changed = _pass(G, cen, labels, chunk, fs, bounds, full=False)
             sums += dsums
             counts += dcounts
         elif i > 0:
-            sums, counts, changed = _pass(G, cen, labels, ranges, chunk, workers, fs)
+            sums, counts, changed = _pass(G, cen, labels, chunk, fs)
         s, c = sums.clone(), counts.clone()  # the relocation lasts one update
         _relocate_empty(X, cen.C, s, c, labels, fs)
         old, cen = cen, _Centres(fs.centres(s, c, cen.C))
@@ -518,10 +468,10 @@ def _lloyd(X, C, max_iter, tol, chunk, workers=None, bounded=True):
             break
     if not strict and bounds is not None:
         bounds.moved(old, cen)
-        _pass(G, cen, labels, ranges, chunk, workers, bounds=bounds, full=False)
+        _pass(G, cen, labels, chunk, bounds=bounds, full=False)
     elif not strict:
-        _pass(G, cen, labels, ranges, chunk, workers)
-    return labels, cen.C, _inertia(X, cen.C, labels, chunk, workers, ranges), i + 1
+        _pass(G, cen, labels, chunk)
+    return labels, cen.C, _inertia(X, cen.C, labels, chunk), i + 1
 
 
 def _mean_variance(X, chunk=16384) -> float:
@@ -564,8 +514,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     ``cluster_centers_`` (K, D), ``labels_`` (N,), plus ``inertia_``, ``n_iter_``.
     ``predict``/``transform`` return torch when given torch, numpy otherwise.
     ``chunk_size`` rows are processed at a time (default: ~2M distances per chunk);
-    ``n_threads`` CPU threads run the chunks (default: ``torch.get_num_threads()``; during ``fit``
-    torch itself runs single-threaded, its setting is restored afterwards).
+    ``n_threads``: torch's CPU threads during ``fit`` (default: ``torch.get_num_threads()``;
+    the setting is restored afterwards).
     """
 
     def __init__(
@@ -641,32 +591,28 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """Run Lloyd's algorithm ``n_init`` times, keep the run with the lowest inertia."""
         dev = resolve_device(self.device)
         threads = torch.get_num_threads()
-        n_threads = self.n_threads or (threads if dev.type == "cpu" else 1)
-        if dev.type == "cpu":  # all the work in our n_threads Python threads (Workers):
-            torch.set_num_threads(1)  # no OpenMP pool spinning on the cores they need
+        if dev.type == "cpu" and self.n_threads:
+            torch.set_num_threads(self.n_threads)  # each op splits its rows over the threads
         try:
-            return self._fit(X, dev, n_threads)
+            return self._fit(X, dev)
         finally:
             torch.set_num_threads(threads)
 
-    def _fit(self, X, dev, n_threads):
+    def _fit(self, X, dev):
         X = check_X(self, X, reset=True, device=dev)
         self._check_params(X)
         tol = _mean_variance(X) * self.tol
         rs = check_random_state(self.random_state)
-        chunk = self.chunk_size or min(16384, auto_chunk(self.n_clusters))
+        chunk = self.chunk_size or min(65536, auto_chunk(self.n_clusters))
         n_init = self.n_init if isinstance(self.init, str) else 1
         best = None
         bounded = self.algorithm in ("hamerly", "elkan") or (
             self.algorithm == "auto" and X.device.type == "cpu"
         )
-        with _Workers(n_threads) as workers:
-            for _ in range(n_init):
-                res = _lloyd(
-                    X, self._init_centers(X, rs), self.max_iter, tol, chunk, workers, bounded
-                )
-                if best is None or res[2] < best[2]:
-                    best = res
+        for _ in range(n_init):
+            res = _lloyd(X, self._init_centers(X, rs), self.max_iter, tol, chunk, bounded)
+            if best is None or res[2] < best[2]:
+                best = res
         labels, C, inertia, n_iter = best
         self.cluster_centers_ = C.cpu().numpy()
         self.labels_ = labels.cpu().numpy().astype(np.int32)
