@@ -284,10 +284,15 @@ class _Bounds:
         self.shrunk += move + other + 2 * slack
         self.half = _half_separation(cen) - slack  # (K,)
 
-    def failing(self, labels) -> torch.Tensor:
+    def failing(self, labels, most: int) -> torch.Tensor | None:
         """Rows (indices (M,)) whose label the bounds cannot keep: gap <= 0, and U not below half
-        the distance from their centre to the nearest other one (Hamerly's s)."""
-        need = torch.nonzero(self.b <= self.shrunk.index_select(0, labels)).flatten()
+        the distance from their centre to the nearest other one (Hamerly's s). ``None`` when more
+        than ``most`` rows fail the gap test (early on, when the centres move far): reassigning
+        every row is then cheaper than gathering the ones that fail."""
+        fail = self.b <= self.shrunk.index_select(0, labels)  # (N,)
+        if int(fail.sum()) > most:
+            return None
+        need = torch.nonzero(fail).flatten()
         ln = labels.index_select(0, need)
         U = self.a.index_select(0, need).add_(self.grown.index_select(0, ln))
         h = self.half.index_select(0, ln)
@@ -367,6 +372,9 @@ def _half_separation(cen) -> torch.Tensor:
     return cc.amin(1).clamp_(min=0).sqrt_().mul_(0.5 * (1 - 2.0**-40))
 
 
+_GATHER_MOST = 0.5  # a Hamerly step reassigns every row when more than this share fail the gap test
+
+
 def _pass(G, cen, labels, chunk, fs=None, bounds=None, full=True):
     """One assignment step, in chunks of rows.
 
@@ -382,8 +390,8 @@ def _pass(G, cen, labels, chunk, fs=None, bounds=None, full=True):
     changed = torch.zeros((), dtype=torch.long, device=X.device)  # no GPU sync per chunk
     parts = [slice(t, min(t + chunk, N)) for t in range(0, N, chunk)]
     if not full:
-        need = bounds.failing(labels)  # (M,)
-        if 5 * len(need) <= 4 * N:  # else whole chunks: no gathers
+        need = bounds.failing(labels, most=int(_GATHER_MOST * N))  # (M,) or None: all rows
+        if need is not None:
             parts = [need[t : t + chunk] for t in range(0, len(need), chunk)]
     for idx in parts:
         new, hi, lo, xb = G.nearest(idx, cen)
