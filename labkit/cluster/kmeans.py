@@ -10,7 +10,7 @@ no label changes, empty clusters moved to the farthest points, a final assignmen
 Speed: on the CPU it skips, with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"), the
 rows whose nearest centre cannot have changed. The bounds are kept lazily (a per-row offset plus a
 per-centre running sum of moves: an iteration updates K numbers, not 2N). Each step is a few large
-torch ops on chunks of 64k rows, which torch splits over its CPU threads (``n_threads``). Skipping
+torch ops on chunks of rows (up to 64k), which torch splits over its CPU threads. Skipping
 must not change a label, and the matmul's rounding depends on the BLAS, the batch a row is in and
 its position (MKL: a row's float32 distances differ between a chunk and a gathered subset), so the
 assignment is made exact instead: rows whose two nearest centres are closer than the rounding error
