@@ -266,14 +266,10 @@ def table(rows):
                     f"inertia {r[m]['inertia_rel_diff']:+.1e}"
                     for m in ("sklearn_lloyd", "sklearn_elkan")
                 )
-                + (
-                    f"; float64 sklearn: ARI {r['float64_reference']['labkit_ari']:.6f} (its "
-                    f"float32 lloyd/elkan differ from it by "
-                    f"{r['float64_reference']['sklearn_lloyd_labels_differing']}/"
-                    f"{r['float64_reference']['sklearn_elkan_labels_differing']} labels)"
-                    if "float64_reference" in r
-                    else ""
-                )
+                + f"; float64 sklearn: ARI {r['float64_reference']['labkit_ari']:.6f} (its "
+                f"float32 lloyd/elkan differ from it by "
+                f"{r['float64_reference']['sklearn_lloyd_labels_differing']}/"
+                f"{r['float64_reference']['sklearn_elkan_labels_differing']} labels)"
                 + f"; = plain lloyd: {r['labels_equal_plain_lloyd']}; "
                 f"load {r['loadavg_1min_during'][1]:.1f}"
             )

@@ -385,9 +385,9 @@ def _pass(G, cen, labels, chunk, fs=None, bounds=None, full=True):
 
     ``full``: every row is assigned; with ``fs`` returns the fixed-point sums (K, D) and counts
     (K,) from scratch. Else (Hamerly's step) only the rows whose ``bounds`` fail are reassigned
-    (whole chunks when most rows fail), and with ``fs`` the changes of the sums and counts are
-    returned. Also returns the number of changed labels; updates ``labels`` and ``bounds`` in
-    place."""
+    (every row, in whole chunks, when more than ``_GATHER_MOST`` of them fail the gap test), and
+    with ``fs`` the changes of the sums and counts are returned. Also returns the number of
+    changed labels; updates ``labels`` and ``bounds`` in place."""
     X = G.X
     (N, D), K = X.shape, cen.C.shape[0]
     sums = torch.zeros(K, D, dtype=torch.float64, device=X.device) if fs is not None else None
